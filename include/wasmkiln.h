@@ -1,0 +1,277 @@
+/* wasmkiln: a WebAssembly 2.0 runtime that compiles every function to native code with LLVM.
+ * The one public header. Conventions (as in wasm.h): `own` marks a transfer of ownership,
+ * `_new` returns an owned object, `_delete` accepts NULL, `const T *` is borrowed, and an out
+ * parameter receives ownership. Input bytes are always copied, never retained. */
+#ifndef WASMKILN_H
+#define WASMKILN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(WK_BUILDING_LIBRARY)
+#define WK_API __attribute__((visibility("default")))
+#else
+#define WK_API
+#endif
+
+#define own
+
+/* ---- Names and values ------------------------------------------------------------------- */
+
+/* A byte string that may contain NUL; not NUL-terminated. */
+typedef struct wk_name {
+    size_t size;
+    const char *data;
+} wk_name_t;
+
+/* Value types, numbered as in the binary format. */
+typedef uint8_t wk_valkind_t;
+enum {
+    WK_I32 = 0x7F,
+    WK_I64 = 0x7E,
+    WK_F32 = 0x7D,
+    WK_F64 = 0x7C,
+    WK_V128 = 0x7B,
+    WK_FUNCREF = 0x70,
+    WK_EXTERNREF = 0x6F,
+};
+
+typedef struct wk_func wk_func_t;
+typedef struct wk_memory wk_memory_t;
+typedef struct wk_table wk_table_t;
+typedef struct wk_global wk_global_t;
+
+/* A value. Floats are stored by bit pattern (NaN payloads are preserved). A funcref is a
+ * store-owned function or NULL; an externref is any host pointer, NULL being ref.null. */
+typedef struct wk_val {
+    wk_valkind_t kind;
+    union {
+        int32_t i32;
+        int64_t i64;
+        uint32_t f32_bits;
+        uint64_t f64_bits;
+        uint8_t v128[16];
+        wk_func_t *funcref;
+        void *externref;
+    } of;
+} wk_val_t;
+
+/* Value constructors; floats by value (bit pattern of the C float). */
+WK_API wk_val_t wk_val_i32(int32_t v);
+WK_API wk_val_t wk_val_i64(int64_t v);
+WK_API wk_val_t wk_val_f32(float v);
+WK_API wk_val_t wk_val_f64(double v);
+WK_API float wk_val_as_f32(const wk_val_t *v);
+WK_API double wk_val_as_f64(const wk_val_t *v);
+
+/* ---- Types --------------------------------------------------------------------------------- */
+
+typedef uint8_t wk_externkind_t;
+enum { WK_EXTERN_FUNC = 0, WK_EXTERN_TABLE = 1, WK_EXTERN_MEMORY = 2, WK_EXTERN_GLOBAL = 3 };
+
+/* Borrowed arrays, valid as long as the object they came from. */
+typedef struct wk_functype {
+    size_t nparams;
+    const wk_valkind_t *params;
+    size_t nresults;
+    const wk_valkind_t *results;
+} wk_functype_t;
+
+typedef struct wk_limits {
+    uint32_t min;
+    uint32_t max;
+    bool has_max;
+} wk_limits_t;
+
+typedef struct wk_tabletype {
+    wk_valkind_t elem; /* WK_FUNCREF or WK_EXTERNREF */
+    wk_limits_t limits;
+} wk_tabletype_t;
+
+typedef struct wk_globaltype {
+    wk_valkind_t kind;
+    bool mutable_;
+} wk_globaltype_t;
+
+typedef struct wk_externtype {
+    wk_externkind_t kind;
+    union {
+        wk_functype_t func;
+        wk_tabletype_t table;
+        wk_limits_t memory; /* in 64 KiB pages */
+        wk_globaltype_t global;
+    } of;
+} wk_externtype_t;
+
+/* ---- Errors (decode, validate, link, compile) --------------------------------------------- */
+
+typedef struct wk_error wk_error_t;
+
+typedef uint8_t wk_error_kind_t;
+enum {
+    WK_ERROR_MALFORMED = 1,   /* the bytes are not a well-formed binary module */
+    WK_ERROR_INVALID = 2,     /* well-formed but fails validation */
+    WK_ERROR_LINK = 3,        /* imports do not match: "unknown import", "incompatible ..." */
+    WK_ERROR_RESOURCE = 4,    /* out of memory or address space, LLVM resource errors */
+    WK_ERROR_UNSUPPORTED = 5, /* a feature this build cannot run yet */
+    WK_ERROR_USAGE = 6,       /* bad argument from the embedder (wrong type, immutable, ...) */
+};
+
+WK_API void wk_error_delete(own wk_error_t *err);
+WK_API wk_error_kind_t wk_error_kind(const wk_error_t *err);
+/* The message in the spec suite's wording, e.g. "unexpected end" or "type mismatch". */
+WK_API const char *wk_error_message(const wk_error_t *err);
+/* Byte offset in the module where the error was found, or SIZE_MAX when it has none. */
+WK_API size_t wk_error_offset(const wk_error_t *err);
+/* "<message> (at byte 0x1a)" or the bare message; valid as long as the error. */
+WK_API const char *wk_error_describe(const wk_error_t *err);
+
+/* ---- Traps (running) ---------------------------------------------------------------------- */
+
+typedef struct wk_trap wk_trap_t;
+
+typedef uint8_t wk_trap_kind_t;
+enum {
+    WK_TRAP_UNREACHABLE = 1,           /* "unreachable" */
+    WK_TRAP_INT_DIV_ZERO,              /* "integer divide by zero" */
+    WK_TRAP_INT_OVERFLOW,              /* "integer overflow" */
+    WK_TRAP_INVALID_CONVERSION,        /* "invalid conversion to integer" */
+    WK_TRAP_MEMORY_OOB,                /* "out of bounds memory access" */
+    WK_TRAP_TABLE_OOB,                 /* "out of bounds table access" */
+    WK_TRAP_UNDEFINED_ELEMENT,         /* "undefined element" */
+    WK_TRAP_UNINITIALIZED_ELEMENT,     /* "uninitialized element" */
+    WK_TRAP_INDIRECT_CALL_TYPE,        /* "indirect call type mismatch" */
+    WK_TRAP_STACK_EXHAUSTED,           /* "call stack exhausted" */
+    WK_TRAP_HOST,                      /* raised by a host function */
+};
+
+/* A host trap with a message (copied) and an optional payload owned by the trap. */
+WK_API own wk_trap_t *wk_trap_new(const char *message, void *data, void (*finalizer)(void *));
+WK_API void wk_trap_delete(own wk_trap_t *trap);
+WK_API wk_trap_kind_t wk_trap_kind(const wk_trap_t *trap);
+WK_API const char *wk_trap_message(const wk_trap_t *trap);
+/* The payload given to wk_trap_new, or NULL. wk_trap_take_data also clears it (no finalizer). */
+WK_API void *wk_trap_data(const wk_trap_t *trap);
+WK_API void *wk_trap_take_data(wk_trap_t *trap);
+
+/* ---- Engine and modules ------------------------------------------------------------------- */
+
+typedef struct wk_engine wk_engine_t;
+typedef struct wk_module wk_module_t;
+
+/* An engine owns the compiler (LLVM, worker threads). Thread-safe. */
+WK_API own wk_engine_t *wk_engine_new(void);
+WK_API void wk_engine_delete(own wk_engine_t *engine);
+
+/* Decodes and validates; NULL when the module is valid. Never reads past bytes + size. */
+WK_API own wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size);
+
+/* Decodes, validates and compiles. On success *out receives the module. A module is
+ * reference-counted internally: deleting it while instances live is allowed. */
+WK_API own wk_error_t *wk_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size,
+                                     own wk_module_t **out);
+WK_API void wk_module_delete(own wk_module_t *module);
+
+/* Imports and exports in declaration order. Names and types are borrowed from the module. */
+WK_API size_t wk_module_import_count(const wk_module_t *module);
+WK_API void wk_module_import(const wk_module_t *module, size_t i, wk_name_t *module_name,
+                             wk_name_t *name, wk_externtype_t *type);
+WK_API size_t wk_module_export_count(const wk_module_t *module);
+WK_API void wk_module_export(const wk_module_t *module, size_t i, wk_name_t *name,
+                             wk_externtype_t *type);
+
+/* ---- Stores and runtime objects ----------------------------------------------------------- */
+
+/* A store owns every instance, function, memory, table and global created in it; all are
+ * freed together by wk_store_delete. Objects of different stores never mix. One thread at a
+ * time may use a store. */
+typedef struct wk_store wk_store_t;
+typedef struct wk_instance wk_instance_t;
+
+WK_API own wk_store_t *wk_store_new(wk_engine_t *engine);
+WK_API void wk_store_delete(own wk_store_t *store);
+
+/* A reference to a store-owned object (borrowed). */
+typedef struct wk_extern {
+    wk_externkind_t kind;
+    union {
+        wk_func_t *func;
+        wk_table_t *table;
+        wk_memory_t *memory;
+        wk_global_t *global;
+    } of;
+} wk_extern_t;
+
+/* What a host function sees of its caller: the calling instance's exports (may be NULL). */
+typedef struct wk_caller wk_caller_t;
+WK_API bool wk_caller_export(const wk_caller_t *caller, const char *name, size_t len,
+                             wk_extern_t *out);
+
+/* A host function: reads args, writes results (both in the type's order and kinds); returns
+ * NULL or a trap (owned by the runtime afterwards), which unwinds the Wasm frames above it. */
+typedef own wk_trap_t *(*wk_host_callback_t)(void *env, const wk_caller_t *caller,
+                                             const wk_val_t *args, wk_val_t *results);
+
+/* A host function of the given type (copied). finalizer(env) runs when the store dies. */
+WK_API wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
+                              wk_host_callback_t callback, void *env, void (*finalizer)(void *));
+WK_API wk_functype_t wk_func_type(const wk_func_t *func);
+
+/* Calls func. args and results are arrays of the type's lengths and kinds (checked: a wrong
+ * kind is a WK_TRAP_HOST trap with a message). Returns NULL or an owned trap. Re-entrant: a
+ * host function may call back into Wasm. */
+WK_API own wk_trap_t *wk_func_call(wk_func_t *func, const wk_val_t *args, size_t nargs,
+                                   wk_val_t *results, size_t nresults);
+
+/* Memories. The base address never moves: data pointers stay valid across grow. */
+WK_API own wk_error_t *wk_memory_new(wk_store_t *store, const wk_limits_t *limits,
+                                     wk_memory_t **out);
+WK_API uint8_t *wk_memory_data(const wk_memory_t *mem);
+WK_API size_t wk_memory_data_size(const wk_memory_t *mem);   /* bytes */
+WK_API uint32_t wk_memory_size(const wk_memory_t *mem);      /* pages */
+WK_API wk_limits_t wk_memory_type(const wk_memory_t *mem);
+/* Grows by delta pages; false (and no change) when over the maximum or out of memory. */
+WK_API bool wk_memory_grow(wk_memory_t *mem, uint32_t delta, uint32_t *prev_pages);
+
+/* Globals. */
+WK_API own wk_error_t *wk_global_new(wk_store_t *store, const wk_globaltype_t *type,
+                                     wk_val_t init, wk_global_t **out);
+WK_API wk_globaltype_t wk_global_type(const wk_global_t *global);
+WK_API wk_val_t wk_global_get(const wk_global_t *global);
+/* Fails (WK_ERROR_USAGE) for an immutable global or a value of the wrong kind. */
+WK_API own wk_error_t *wk_global_set(wk_global_t *global, wk_val_t value);
+
+/* Tables. Element values are funcref (a wk_func_t of this store, or NULL) or externref. */
+WK_API own wk_error_t *wk_table_new(wk_store_t *store, const wk_tabletype_t *type, wk_val_t init,
+                                    wk_table_t **out);
+WK_API wk_tabletype_t wk_table_type(const wk_table_t *table);
+WK_API uint32_t wk_table_size(const wk_table_t *table);
+WK_API bool wk_table_get(const wk_table_t *table, uint32_t index, wk_val_t *out);
+WK_API bool wk_table_set(wk_table_t *table, uint32_t index, wk_val_t value);
+WK_API bool wk_table_grow(wk_table_t *table, uint32_t delta, wk_val_t init, uint32_t *prev_size);
+
+/* ---- Instances ---------------------------------------------------------------------------- */
+
+/* Instantiates module in store. imports has one entry per module import, in import order.
+ * Link failures return an error (WK_ERROR_LINK: "unknown import", "incompatible import type").
+ * A trap while initialising segments or running the start function sets *trap and returns
+ * NULL error with *out NULL. On success *out is a store-owned instance. */
+WK_API own wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *module,
+                                       const wk_extern_t *imports, size_t nimports,
+                                       wk_instance_t **out, own wk_trap_t **trap);
+WK_API size_t wk_instance_export_count(const wk_instance_t *inst);
+WK_API wk_name_t wk_instance_export_name(const wk_instance_t *inst, size_t i);
+WK_API wk_extern_t wk_instance_export(const wk_instance_t *inst, size_t i);
+/* Looks an export up by name (length-prefixed: may contain NUL). */
+WK_API bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t len,
+                                   wk_extern_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,17 @@
+/* Building errors (decode, validate, link, compile): wk_error_t construction. */
+#ifndef WK_ERROR_H
+#define WK_ERROR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasmkiln.h"
+
+#define WK_NO_OFFSET SIZE_MAX
+
+/* A new error of `kind` at byte `offset` (WK_NO_OFFSET for none), message from printf-style
+ * `fmt`. Returns NULL only when out of memory... never: falls back to a static error. */
+wk_error_t *error_new(wk_error_kind_t kind, size_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,165 @@
+/* The in-memory module: what decode.c builds, validate.c checks and lower*.c compiles.
+ * Everything points into the module's own copy of the bytes (Module.bytes). */
+#ifndef WK_MODULE_H
+#define WK_MODULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasmkiln.h"
+
+typedef uint8_t ValType; /* WK_I32 ... WK_EXTERNREF, binary encoding */
+
+/* Section ids (spec 5.5.2). */
+enum {
+    SEC_CUSTOM = 0, SEC_TYPE, SEC_IMPORT, SEC_FUNCTION, SEC_TABLE, SEC_MEMORY, SEC_GLOBAL,
+    SEC_EXPORT, SEC_START, SEC_ELEMENT, SEC_CODE, SEC_DATA, SEC_DATACOUNT,
+};
+
+typedef struct Name {
+    uint32_t size;
+    const char *data; /* into Module.bytes; not NUL-terminated */
+} Name;
+
+/* params then results, in one array. */
+typedef struct FuncType {
+    uint32_t nparams, nresults;
+    ValType *types;
+} FuncType;
+
+typedef struct Limits {
+    uint32_t min, max;
+    bool has_max;
+} Limits;
+
+typedef struct TableType {
+    ValType elem;
+    Limits limits;
+} TableType;
+
+typedef struct GlobalType {
+    ValType type;
+    bool mut;
+} GlobalType;
+
+/* A constant expression: the bytes from its first instruction up to and including `end`. */
+typedef struct ConstExpr {
+    uint32_t offset; /* into Module.bytes */
+    uint32_t size;
+} ConstExpr;
+
+typedef struct Import {
+    Name module, name;
+    uint8_t kind; /* WK_EXTERN_* */
+    union {
+        uint32_t func_type; /* type index */
+        TableType table;
+        Limits memory;
+        GlobalType global;
+    } of;
+} Import;
+
+typedef struct Export {
+    Name name;
+    uint8_t kind; /* WK_EXTERN_* */
+    uint32_t index; /* in the kind's index space (imports first) */
+} Export;
+
+/* A defined function. Locals exclude params; body spans the instructions after the locals
+ * declarations up to and including the final `end`. */
+typedef struct Func {
+    uint32_t type;
+    uint32_t nlocals;
+    ValType *locals;
+    uint32_t body_offset; /* into Module.bytes */
+    uint32_t body_size;
+    uint32_t code_offset; /* start of the code entry (its size field), for error messages */
+} Func;
+
+typedef struct Global {
+    GlobalType type;
+    ConstExpr init;
+} Global;
+
+enum { SEG_ACTIVE = 0, SEG_PASSIVE = 1, SEG_DECLARATIVE = 2 };
+
+/* An element segment. Either `funcs` (function indices, for the index-list encodings) or
+ * `exprs` (one ConstExpr per element) is set, never both. */
+typedef struct Elem {
+    uint8_t mode;
+    ValType type; /* WK_FUNCREF or WK_EXTERNREF */
+    uint32_t table;
+    ConstExpr offset; /* active only */
+    uint32_t count;
+    uint32_t *funcs;
+    ConstExpr *exprs;
+} Elem;
+
+typedef struct Data {
+    uint8_t mode; /* SEG_ACTIVE or SEG_PASSIVE */
+    uint32_t memory;
+    ConstExpr offset; /* active only */
+    uint32_t bytes_offset; /* into Module.bytes */
+    uint32_t size;
+} Data;
+
+/* Names from the `name` custom section (spec 7.4); absent entries are zero-sized. */
+typedef struct NameMap {
+    uint32_t nfuncs;     /* entries in func_names, indexed by function index (imports first) */
+    Name *func_names;
+} NameMap;
+
+typedef struct Module {
+    uint8_t *bytes; /* owned copy of the input */
+    size_t size;
+
+    uint32_t ntypes;
+    FuncType *types;
+
+    uint32_t nimports;
+    Import *imports;
+    uint32_t nimported_funcs, nimported_tables, nimported_memories, nimported_globals;
+
+    uint32_t nfuncs; /* defined functions */
+    Func *funcs;
+    uint32_t ntables; /* defined tables */
+    TableType *tables;
+    uint32_t nmemories; /* defined memories */
+    Limits *memories;
+    uint32_t nglobals; /* defined globals */
+    Global *globals;
+
+    uint32_t nexports;
+    Export *exports;
+
+    bool has_start;
+    uint32_t start;
+
+    uint32_t nelems;
+    Elem *elems;
+
+    bool has_datacount;
+    uint32_t datacount;
+    uint32_t ndatas;
+    Data *datas;
+
+    NameMap names;
+} Module;
+
+/* Frees everything a Module owns, and the Module itself. Accepts NULL. */
+void module_free(Module *m);
+
+/* Index-space helpers (imports come first). */
+uint32_t module_func_count(const Module *m);   /* imported + defined */
+uint32_t module_table_count(const Module *m);
+uint32_t module_memory_count(const Module *m);
+uint32_t module_global_count(const Module *m);
+/* Type index of function `idx` in the function index space. */
+uint32_t module_func_type_index(const Module *m, uint32_t idx);
+const FuncType *module_func_type(const Module *m, uint32_t idx);
+TableType module_table_type(const Module *m, uint32_t idx);
+Limits module_memory_type(const Module *m, uint32_t idx);
+GlobalType module_global_type(const Module *m, uint32_t idx);
+
+#endif

@@ -1,0 +1,37 @@
+/* A bounded byte cursor over the module's bytes and the LEB128 decoders (spec 5.2.2).
+ * Positions are absolute offsets into `base`, so errors carry module byte offsets. */
+#ifndef WK_READER_H
+#define WK_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "module.h"
+
+typedef struct Reader {
+    const uint8_t *base;
+    size_t pos; /* next byte to read */
+    size_t end; /* one past the last readable byte */
+} Reader;
+
+static inline bool reader_eof(const Reader *r)
+{
+    return r->pos >= r->end;
+}
+
+/* Each returns NULL or an owned WK_ERROR_MALFORMED error at the offending offset, with the
+ * spec suite's wording: "unexpected end", "integer representation too long",
+ * "integer too large", "malformed UTF-8 encoding". Never reads at or past r->end. */
+wk_error_t *reader_u8(Reader *r, uint8_t *out);
+wk_error_t *reader_u32(Reader *r, uint32_t *out);
+wk_error_t *reader_s32(Reader *r, int32_t *out);
+wk_error_t *reader_s33(Reader *r, int64_t *out);
+wk_error_t *reader_s64(Reader *r, int64_t *out);
+wk_error_t *reader_f32(Reader *r, uint32_t *bits);
+wk_error_t *reader_f64(Reader *r, uint64_t *bits);
+wk_error_t *reader_bytes(Reader *r, size_t n, const uint8_t **out);
+/* A length-prefixed UTF-8 name; out points into the bytes. */
+wk_error_t *reader_name(Reader *r, Name *out);
+
+#endif
