@@ -1,0 +1,50 @@
+/* The compiler behind the engine: Wasm functions -> LLVM IR -> native code through ORC LLJIT.
+ * The only interface between the runtime and LLVM; LLVM types never appear outside jit/lower. */
+#ifndef WK_JIT_H
+#define WK_JIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "module.h"
+#include "vmctx.h"
+
+typedef struct Jit Jit;
+
+/* Bounds-check strategy chosen once per engine. */
+typedef enum BoundsMode {
+    BOUNDS_GUARD,    /* 8 GiB reservations with guard pages; loads and stores unchecked */
+    BOUNDS_SOFTWARE, /* explicit compare against VMMemory.bytes before each access */
+} BoundsMode;
+
+/* Native code of one module, valid until jit_code_free. funcs[i] is defined function i
+ * (index space minus imports), with the signature described in vmctx.h. */
+typedef struct CompiledCode {
+    uint32_t nfuncs;
+    void **funcs;
+    void *priv; /* the JIT's own bookkeeping (resource tracker, ...) */
+} CompiledCode;
+
+/* Host -> Wasm: calls `code` with params read from vals[0..nparams) and writes the results
+ * to vals[0..nresults). Runs inside the runtime's trap entry (see trap.h). */
+typedef void (*Trampoline)(void *code, VMContext *vmctx, WasmVal *vals);
+
+/* Creates the compiler. Thread-safe once created. */
+wk_error_t *jit_new(BoundsMode mode, Jit **out);
+void jit_delete(Jit *jit);
+
+/* Compiles every defined function of a validated module (in parallel). type_ids are not
+ * needed: compiled code reads them from vmctx. Fails only for LLVM resource errors. */
+wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out);
+void jit_code_free(Jit *jit, CompiledCode *code);
+
+/* The host->Wasm trampoline for a signature, compiled once per type_id and cached. */
+wk_error_t *jit_trampoline(Jit *jit, uint32_t type_id, const FuncType *type, Trampoline *out);
+
+/* Wasm->host adapter for a signature, compiled once per type_id and cached: a function with the
+ * Wasm signature whose vmctx argument is the host function's context; it stores params into a
+ * WasmVal array, calls wk_rt_host_call(vmctx, vals) and returns the results from the array. */
+wk_error_t *jit_host_adapter(Jit *jit, uint32_t type_id, const FuncType *type, void **out);
+
+#endif
