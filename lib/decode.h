@@ -1,0 +1,13 @@
+/* Binary format decoder (spec chapter 5): bytes -> Module. Rejects only malformed input. */
+#ifndef WK_DECODE_H
+#define WK_DECODE_H
+
+#include "error.h"
+#include "module.h"
+
+/* Decodes `size` bytes (copied) into a new Module in *out. Returns NULL or an owned
+ * WK_ERROR_MALFORMED error ("unexpected end", "magic header not detected", ...) with the byte
+ * offset; *out is untouched on failure. Checks function bodies' instruction encoding too. */
+wk_error_t *decode_module(const uint8_t *bytes, size_t size, Module **out);
+
+#endif
