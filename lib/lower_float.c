@@ -42,7 +42,7 @@ static LLVMTypeRef bits_type(Lower *L, LLVMValueRef f)
     return LLVMTypeOf(f) == L->t.f32 ? L->t.i32 : L->t.i64;
 }
 
-static LLVMValueRef sign_mask(Lower *L, LLVMTypeRef ity)
+static LLVMValueRef sign_mask(LLVMTypeRef ity)
 {
     unsigned w = LLVMGetIntTypeWidth(ity);
     return LLVMConstInt(ity, 1ull << (w - 1), 0);
@@ -55,7 +55,7 @@ static void sign_op(Lower *L, bool is_abs, bool is_neg)
     LLVMValueRef a = lower_pop(L);
     LLVMTypeRef fty = LLVMTypeOf(a), ity = bits_type(L, a);
     LLVMValueRef ai = LLVMBuildBitCast(L->b, a, ity, "");
-    LLVMValueRef m = sign_mask(L, ity);
+    LLVMValueRef m = sign_mask(ity);
     LLVMValueRef r;
     if (is_abs) {
         r = LLVMBuildAnd(L->b, ai, LLVMConstNot(m), "");
