@@ -1,9 +1,80 @@
-/* Placeholder until the decoder lands. */
+/* The in-memory Module: freeing it and its index spaces (imports come first in each). */
 #include <stdlib.h>
 
 #include "module.h"
 
 void module_free(Module *m)
 {
+    if (!m) return;
+    for (uint32_t i = 0; i < m->ntypes; i++) free(m->types[i].types);
+    free(m->types);
+    free(m->imports);
+    free(m->import_funcs);
+    free(m->import_tables);
+    free(m->import_memories);
+    free(m->import_globals);
+    for (uint32_t i = 0; i < m->nfuncs; i++) free(m->funcs[i].locals);
+    free(m->funcs);
+    free(m->tables);
+    free(m->memories);
+    free(m->globals);
+    free(m->exports);
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        free(m->elems[i].funcs);
+        free(m->elems[i].exprs);
+    }
+    free(m->elems);
+    free(m->datas);
+    free(m->names.func_names);
+    free(m->bytes);
     free(m);
+}
+
+uint32_t module_func_count(const Module *m)
+{
+    return m->nimported_funcs + m->nfuncs;
+}
+
+uint32_t module_table_count(const Module *m)
+{
+    return m->nimported_tables + m->ntables;
+}
+
+uint32_t module_memory_count(const Module *m)
+{
+    return m->nimported_memories + m->nmemories;
+}
+
+uint32_t module_global_count(const Module *m)
+{
+    return m->nimported_globals + m->nglobals;
+}
+
+uint32_t module_func_type_index(const Module *m, uint32_t idx)
+{
+    if (idx < m->nimported_funcs) return m->import_funcs[idx];
+    return m->funcs[idx - m->nimported_funcs].type;
+}
+
+const FuncType *module_func_type(const Module *m, uint32_t idx)
+{
+    return &m->types[module_func_type_index(m, idx)];
+}
+
+TableType module_table_type(const Module *m, uint32_t idx)
+{
+    if (idx < m->nimported_tables) return m->import_tables[idx];
+    return m->tables[idx - m->nimported_tables];
+}
+
+Limits module_memory_type(const Module *m, uint32_t idx)
+{
+    if (idx < m->nimported_memories) return m->import_memories[idx];
+    return m->memories[idx - m->nimported_memories];
+}
+
+GlobalType module_global_type(const Module *m, uint32_t idx)
+{
+    if (idx < m->nimported_globals) return m->import_globals[idx];
+    return m->globals[idx - m->nimported_globals].type;
 }

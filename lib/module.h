@@ -120,6 +120,11 @@ typedef struct Module {
     uint32_t nimports;
     Import *imports;
     uint32_t nimported_funcs, nimported_tables, nimported_memories, nimported_globals;
+    /* The imports of each kind again, in index-space order, for O(1) lookup. */
+    uint32_t *import_funcs; /* type index of each imported function */
+    TableType *import_tables;
+    Limits *import_memories;
+    GlobalType *import_globals;
 
     uint32_t nfuncs; /* defined functions */
     Func *funcs;

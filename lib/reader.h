@@ -30,8 +30,14 @@ wk_error_t *reader_s33(Reader *r, int64_t *out);
 wk_error_t *reader_s64(Reader *r, int64_t *out);
 wk_error_t *reader_f32(Reader *r, uint32_t *bits);
 wk_error_t *reader_f64(Reader *r, uint64_t *bits);
+/* A u32 length or size field; "length out of bounds" when it exceeds the bytes left counted
+ * from the field itself (the reference interpreter's rule, which the suite's messages follow). */
+wk_error_t *reader_len(Reader *r, uint32_t *out);
 wk_error_t *reader_bytes(Reader *r, size_t n, const uint8_t **out);
-/* A length-prefixed UTF-8 name; out points into the bytes. */
+/* A length-prefixed UTF-8 name (length read as reader_len); out points into the bytes. */
 wk_error_t *reader_name(Reader *r, Name *out);
+/* True when the n bytes at s are well-formed UTF-8 (no overlong forms, no surrogates, nothing
+ * above U+10FFFF). */
+bool reader_utf8_valid(const uint8_t *s, size_t n);
 
 #endif

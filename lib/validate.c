@@ -1,8 +1,792 @@
-/* Placeholder until the validator lands. */
+/* Validation (spec chapter 3) with the appendix's algorithm: an operand stack whose entries
+ * may be Unknown, a control stack, and unreachable code handling. Module-level rules too. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "instr.h"
 #include "validate.h"
+
+#define T_UNKNOWN 0
+
+/* One-element type lists for value block types: &one_type[t] is the list [t]. */
+static const ValType one_type[256] = {
+    [WK_I32] = WK_I32, [WK_I64] = WK_I64, [WK_F32] = WK_F32, [WK_F64] = WK_F64,
+    [WK_V128] = WK_V128, [WK_FUNCREF] = WK_FUNCREF, [WK_EXTERNREF] = WK_EXTERNREF,
+};
+
+typedef struct Ctrl {
+    Opcode op; /* Block, Loop, If, Else; Block for the function body itself */
+    bool unreachable;
+    uint32_t height; /* operand stack height at entry */
+    uint32_t nparams, nresults;
+    const ValType *params, *results;
+} Ctrl;
+
+typedef struct Validator {
+    const Module *m;
+    ValType *vals;
+    uint32_t nvals, vals_cap;
+    Ctrl *ctrls;
+    uint32_t nctrls, ctrls_cap;
+    ValType *locals; /* params then declared locals of the current function */
+    uint32_t nlocals;
+    uint8_t *refs; /* C.refs: one byte per function, set when declared (spec 3.4.10) */
+    size_t at; /* offset of the instruction being checked, for errors */
+} Validator;
+
+#define TRY(x)                  \
+    do {                        \
+        wk_error_t *err_ = (x); \
+        if (err_) return err_;  \
+    } while (0)
+
+static wk_error_t *invalid_at(size_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static wk_error_t *invalid_at(size_t offset, const char *fmt, ...)
+{
+    char msg[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return error_new(WK_ERROR_INVALID, offset, "%s", msg);
+}
+
+#define FAIL(v, ...) return invalid_at((v)->at, __VA_ARGS__)
+#define MISMATCH(v) FAIL(v, "type mismatch")
+
+static wk_error_t *oom(void)
+{
+    return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+}
+
+static bool is_ref(ValType t)
+{
+    return t == WK_FUNCREF || t == WK_EXTERNREF;
+}
+
+/* ---- Operand and control stacks (spec appendix, validation algorithm) ----------------- */
+
+static wk_error_t *push(Validator *v, ValType t)
+{
+    if (v->nvals == v->vals_cap) {
+        uint32_t cap = v->vals_cap ? v->vals_cap * 2 : 256;
+        ValType *p = realloc(v->vals, cap);
+        if (!p) return oom();
+        v->vals = p;
+        v->vals_cap = cap;
+    }
+    v->vals[v->nvals++] = t;
+    return NULL;
+}
+
+static wk_error_t *push_list(Validator *v, const ValType *ts, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) TRY(push(v, ts[i]));
+    return NULL;
+}
+
+/* Pops one operand into *out (Unknown below an unreachable frame's base). */
+static wk_error_t *pop_any(Validator *v, ValType *out)
+{
+    const Ctrl *c = &v->ctrls[v->nctrls - 1];
+    if (v->nvals == c->height) {
+        if (!c->unreachable) MISMATCH(v);
+        *out = T_UNKNOWN;
+        return NULL;
+    }
+    *out = v->vals[--v->nvals];
+    return NULL;
+}
+
+static wk_error_t *pop_expect(Validator *v, ValType expect)
+{
+    ValType t = 0;
+    TRY(pop_any(v, &t));
+    if (t != expect && t != T_UNKNOWN && expect != T_UNKNOWN) MISMATCH(v);
+    return NULL;
+}
+
+static wk_error_t *pop_list(Validator *v, const ValType *ts, uint32_t n)
+{
+    for (uint32_t i = n; i-- > 0;) TRY(pop_expect(v, ts[i]));
+    return NULL;
+}
+
+static wk_error_t *push_ctrl(Validator *v, Opcode op, const ValType *params, uint32_t np,
+                             const ValType *results, uint32_t nr)
+{
+    if (v->nctrls == v->ctrls_cap) {
+        uint32_t cap = v->ctrls_cap ? v->ctrls_cap * 2 : 32;
+        Ctrl *p = realloc(v->ctrls, cap * sizeof *p);
+        if (!p) return oom();
+        v->ctrls = p;
+        v->ctrls_cap = cap;
+    }
+    v->ctrls[v->nctrls++] = (Ctrl){op, false, v->nvals, np, nr, params, results};
+    return push_list(v, params, np);
+}
+
+/* Pops the innermost frame, checking the stack holds exactly its results; *out gets it. */
+static wk_error_t *pop_ctrl(Validator *v, Ctrl *out)
+{
+    const Ctrl *c = &v->ctrls[v->nctrls - 1];
+    TRY(pop_list(v, c->results, c->nresults));
+    if (v->nvals != c->height) MISMATCH(v);
+    *out = *c;
+    v->nctrls--;
+    return NULL;
+}
+
+static void set_unreachable(Validator *v)
+{
+    Ctrl *c = &v->ctrls[v->nctrls - 1];
+    v->nvals = c->height;
+    c->unreachable = true;
+}
+
+/* The types a branch to frame c carries: a loop's params, otherwise its results. */
+static const ValType *label_types(const Ctrl *c, uint32_t *n)
+{
+    *n = c->op == OP_Loop ? c->nparams : c->nresults;
+    return c->op == OP_Loop ? c->params : c->results;
+}
+
+static wk_error_t *label(Validator *v, uint32_t depth, const Ctrl **out)
+{
+    if (depth >= v->nctrls) FAIL(v, "unknown label %u", depth);
+    *out = &v->ctrls[v->nctrls - 1 - depth];
+    return NULL;
+}
+
+/* ---- Index spaces ------------------------------------------------------------------- */
+
+static wk_error_t *check_func(Validator *v, uint32_t idx)
+{
+    if (idx >= module_func_count(v->m)) FAIL(v, "unknown function %u", idx);
+    return NULL;
+}
+
+static wk_error_t *check_table(Validator *v, uint32_t idx)
+{
+    if (idx >= module_table_count(v->m)) FAIL(v, "unknown table %u", idx);
+    return NULL;
+}
+
+static wk_error_t *check_memory(Validator *v, uint32_t idx)
+{
+    if (idx >= module_memory_count(v->m)) FAIL(v, "unknown memory %u", idx);
+    return NULL;
+}
+
+static wk_error_t *check_type(Validator *v, uint32_t idx)
+{
+    if (idx >= v->m->ntypes) FAIL(v, "unknown type %u", idx);
+    return NULL;
+}
+
+static wk_error_t *check_elem(Validator *v, uint32_t idx)
+{
+    if (idx >= v->m->nelems) FAIL(v, "unknown elem segment %u", idx);
+    return NULL;
+}
+
+static wk_error_t *check_data(Validator *v, uint32_t idx)
+{
+    if (!v->m->has_datacount || idx >= v->m->datacount) FAIL(v, "unknown data segment %u", idx);
+    return NULL;
+}
+
+static wk_error_t *check_global(Validator *v, uint32_t idx)
+{
+    if (idx >= module_global_count(v->m)) FAIL(v, "unknown global %u", idx);
+    return NULL;
+}
+
+/* ---- Immediates of simple instructions ------------------------------------------------ */
+
+/* log2 of the bytes a load or store accesses (its natural alignment). */
+static uint32_t natural_align(Opcode op)
+{
+    switch (op) {
+    case OP_I32Load8S: case OP_I32Load8U: case OP_I64Load8S: case OP_I64Load8U:
+    case OP_I32Store8: case OP_I64Store8: case OP_V128Load8Splat: case OP_V128Load8Lane:
+    case OP_V128Store8Lane:
+        return 0;
+    case OP_I32Load16S: case OP_I32Load16U: case OP_I64Load16S: case OP_I64Load16U:
+    case OP_I32Store16: case OP_I64Store16: case OP_V128Load16Splat: case OP_V128Load16Lane:
+    case OP_V128Store16Lane:
+        return 1;
+    case OP_I32Load: case OP_F32Load: case OP_I32Store: case OP_F32Store: case OP_I64Load32S:
+    case OP_I64Load32U: case OP_I64Store32: case OP_V128Load32Splat: case OP_V128Load32Zero:
+    case OP_V128Load32Lane: case OP_V128Store32Lane:
+        return 2;
+    case OP_V128Load: case OP_V128Store:
+        return 4;
+    default: /* 64-bit accesses, including v128.loadNxM_s/u */
+        return 3;
+    }
+}
+
+/* Lanes of the shape a lane instruction addresses. */
+static uint32_t lane_count(Opcode op)
+{
+    switch (op) {
+    case OP_I8x16ExtractLaneS: case OP_I8x16ExtractLaneU: case OP_I8x16ReplaceLane:
+    case OP_V128Load8Lane: case OP_V128Store8Lane:
+        return 16;
+    case OP_I16x8ExtractLaneS: case OP_I16x8ExtractLaneU: case OP_I16x8ReplaceLane:
+    case OP_V128Load16Lane: case OP_V128Store16Lane:
+        return 8;
+    case OP_I32x4ExtractLane: case OP_I32x4ReplaceLane: case OP_F32x4ExtractLane:
+    case OP_F32x4ReplaceLane: case OP_V128Load32Lane: case OP_V128Store32Lane:
+        return 4;
+    default:
+        return 2;
+    }
+}
+
+static wk_error_t *check_memarg(Validator *v, const Instr *in)
+{
+    TRY(check_memory(v, in->imm.memarg.memory));
+    if (in->imm.memarg.align > natural_align(in->op))
+        FAIL(v, "alignment must not be larger than natural");
+    return NULL;
+}
+
+static wk_error_t *check_lane(Validator *v, uint8_t lane, uint32_t count)
+{
+    if (lane >= count) FAIL(v, "invalid lane index");
+    return NULL;
+}
+
+/* Checks the immediates of an instruction typed by its Sig (opcodes.def). */
+static wk_error_t *check_simple_imm(Validator *v, const Instr *in)
+{
+    switch (op_info[in->op].imm) {
+    case IMM_MEMARG: return check_memarg(v, in);
+    case IMM_MEMARG_LANE:
+        TRY(check_memarg(v, in));
+        return check_lane(v, in->imm.memarg.lane, lane_count(in->op));
+    case IMM_MEMIDX: case IMM_MEM_MEM: return check_memory(v, 0);
+    case IMM_DATA_MEM:
+        TRY(check_memory(v, 0));
+        return check_data(v, in->imm.pair.a);
+    case IMM_DATA: return check_data(v, in->imm.index);
+    case IMM_LANE: return check_lane(v, in->imm.lane, lane_count(in->op));
+    case IMM_SHUFFLE:
+        for (int i = 0; i < 16; i++) TRY(check_lane(v, in->imm.shuffle[i], 32));
+        return NULL;
+    default: return NULL;
+    }
+}
+
+static wk_error_t *check_simple(Validator *v, const Instr *in)
+{
+    TRY(check_simple_imm(v, in));
+    const Sig *s = &sig_table[op_info[in->op].sig];
+    TRY(pop_list(v, s->params, s->nparams));
+    return s->nresults ? push(v, s->result) : NULL;
+}
+
+/* ---- Control instructions --------------------------------------------------------------- */
+
+static wk_error_t *block_sig(Validator *v, const Instr *in, const ValType **params,
+                             uint32_t *np, const ValType **results, uint32_t *nr)
+{
+    *np = *nr = 0;
+    *params = *results = NULL;
+    switch (in->imm.block.kind) {
+    case BLOCK_EMPTY: return NULL;
+    case BLOCK_VALUE:
+        *results = &one_type[in->imm.block.type];
+        *nr = 1;
+        return NULL;
+    default: {
+        TRY(check_type(v, in->imm.block.index));
+        const FuncType *ft = &v->m->types[in->imm.block.index];
+        *params = ft->types;
+        *np = ft->nparams;
+        *results = ft->types + ft->nparams;
+        *nr = ft->nresults;
+        return NULL;
+    }
+    }
+}
+
+static wk_error_t *op_block(Validator *v, const Instr *in)
+{
+    const ValType *params, *results;
+    uint32_t np, nr;
+    TRY(block_sig(v, in, &params, &np, &results, &nr));
+    if (in->op == OP_If) TRY(pop_expect(v, WK_I32));
+    TRY(pop_list(v, params, np));
+    return push_ctrl(v, in->op, params, np, results, nr);
+}
+
+static wk_error_t *op_else(Validator *v)
+{
+    Ctrl c;
+    if (v->ctrls[v->nctrls - 1].op != OP_If) MISMATCH(v);
+    TRY(pop_ctrl(v, &c));
+    return push_ctrl(v, OP_Else, c.params, c.nparams, c.results, c.nresults);
+}
+
+static bool same_types(const ValType *a, uint32_t na, const ValType *b, uint32_t nb)
+{
+    return na == nb && (na == 0 || memcmp(a, b, na) == 0);
+}
+
+static wk_error_t *op_end(Validator *v)
+{
+    Ctrl c;
+    TRY(pop_ctrl(v, &c));
+    /* An `if` without `else` has an implicit empty else: params must equal results. */
+    if (c.op == OP_If && !same_types(c.params, c.nparams, c.results, c.nresults)) MISMATCH(v);
+    if (v->nctrls == 0) return NULL;
+    return push_list(v, c.results, c.nresults);
+}
+
+static wk_error_t *op_br(Validator *v, const Instr *in)
+{
+    const Ctrl *c = NULL;
+    uint32_t n;
+    TRY(label(v, in->imm.index, &c));
+    const ValType *ts = label_types(c, &n);
+    if (in->op == OP_BrIf) TRY(pop_expect(v, WK_I32));
+    TRY(pop_list(v, ts, n));
+    if (in->op == OP_BrIf) return push_list(v, ts, n);
+    set_unreachable(v);
+    return NULL;
+}
+
+/* Pops values of types ts and pushes back what was popped (for br_table's labels). */
+static wk_error_t *check_label_operands(Validator *v, const ValType *ts, uint32_t n)
+{
+    ValType popped[64];
+    ValType *buf = n <= 64 ? popped : malloc(n);
+    if (!buf) return oom();
+    wk_error_t *err = NULL;
+    for (uint32_t i = n; i-- > 0 && !err;) {
+        err = pop_any(v, &buf[i]);
+        if (!err && buf[i] != ts[i] && buf[i] != T_UNKNOWN) err = invalid_at(v->at, "type mismatch");
+    }
+    if (!err) err = push_list(v, buf, n);
+    if (buf != popped) free(buf);
+    return err;
+}
+
+static wk_error_t *op_br_table(Validator *v, const Instr *in)
+{
+    const Ctrl *c = NULL;
+    uint32_t arity, n;
+    TRY(pop_expect(v, WK_I32));
+    TRY(label(v, in->imm.br_table.default_label, &c));
+    const ValType *dts = label_types(c, &arity);
+    Reader r = {v->m->bytes, in->imm.br_table.targets_offset, v->m->size};
+    for (uint32_t i = 0; i < in->imm.br_table.count; i++) {
+        uint32_t depth;
+        TRY(reader_u32(&r, &depth));
+        TRY(label(v, depth, &c));
+        const ValType *ts = label_types(c, &n);
+        if (n != arity) MISMATCH(v);
+        TRY(check_label_operands(v, ts, n));
+    }
+    TRY(pop_list(v, dts, arity));
+    set_unreachable(v);
+    return NULL;
+}
+
+static wk_error_t *op_return(Validator *v)
+{
+    const Ctrl *fn = &v->ctrls[0];
+    TRY(pop_list(v, fn->results, fn->nresults));
+    set_unreachable(v);
+    return NULL;
+}
+
+static wk_error_t *call_type(Validator *v, const FuncType *ft)
+{
+    TRY(pop_list(v, ft->types, ft->nparams));
+    return push_list(v, ft->types + ft->nparams, ft->nresults);
+}
+
+static wk_error_t *op_call(Validator *v, const Instr *in)
+{
+    TRY(check_func(v, in->imm.index));
+    return call_type(v, module_func_type(v->m, in->imm.index));
+}
+
+static wk_error_t *op_call_indirect(Validator *v, const Instr *in)
+{
+    TRY(check_table(v, in->imm.pair.b));
+    if (module_table_type(v->m, in->imm.pair.b).elem != WK_FUNCREF) MISMATCH(v);
+    TRY(check_type(v, in->imm.pair.a));
+    TRY(pop_expect(v, WK_I32));
+    return call_type(v, &v->m->types[in->imm.pair.a]);
+}
+
+/* ---- Parametric, variable, reference, table instructions -------------------------------- */
+
+static wk_error_t *op_select(Validator *v, const Instr *in)
+{
+    ValType t1 = 0, t2 = 0;
+    if (in->op == OP_SelectT) {
+        if (in->imm.select.count != 1) FAIL(v, "invalid result arity");
+        TRY(pop_expect(v, WK_I32));
+        TRY(pop_expect(v, in->imm.select.type));
+        TRY(pop_expect(v, in->imm.select.type));
+        return push(v, in->imm.select.type);
+    }
+    TRY(pop_expect(v, WK_I32));
+    TRY(pop_any(v, &t1));
+    TRY(pop_any(v, &t2));
+    if (is_ref(t1) || is_ref(t2)) MISMATCH(v);
+    if (t1 != t2 && t1 != T_UNKNOWN && t2 != T_UNKNOWN) MISMATCH(v);
+    return push(v, t1 == T_UNKNOWN ? t2 : t1);
+}
+
+static wk_error_t *op_local(Validator *v, const Instr *in)
+{
+    uint32_t x = in->imm.index;
+    if (x >= v->nlocals) FAIL(v, "unknown local %u", x);
+    ValType t = v->locals[x];
+    if (in->op == OP_LocalGet) return push(v, t);
+    TRY(pop_expect(v, t));
+    return in->op == OP_LocalTee ? push(v, t) : NULL;
+}
+
+static wk_error_t *op_global(Validator *v, const Instr *in)
+{
+    TRY(check_global(v, in->imm.index));
+    GlobalType g = module_global_type(v->m, in->imm.index);
+    if (in->op == OP_GlobalGet) return push(v, g.type);
+    if (!g.mut) FAIL(v, "global is immutable");
+    return pop_expect(v, g.type);
+}
+
+static wk_error_t *op_ref(Validator *v, const Instr *in)
+{
+    ValType t = 0;
+    switch (in->op) {
+    case OP_RefNull: return push(v, in->imm.reftype);
+    case OP_RefIsNull:
+        TRY(pop_any(v, &t));
+        if (t != T_UNKNOWN && !is_ref(t)) MISMATCH(v);
+        return push(v, WK_I32);
+    default:
+        TRY(check_func(v, in->imm.index));
+        if (!v->refs[in->imm.index]) FAIL(v, "undeclared function reference");
+        return push(v, WK_FUNCREF);
+    }
+}
+
+static wk_error_t *op_table(Validator *v, const Instr *in)
+{
+    uint32_t x = in->op == OP_TableInit ? in->imm.pair.b : in->op == OP_TableCopy
+                                                              ? in->imm.pair.a
+                                                              : in->imm.index;
+    if (in->op != OP_ElemDrop) TRY(check_table(v, x));
+    ValType t = in->op != OP_ElemDrop ? module_table_type(v->m, x).elem : 0;
+    switch (in->op) {
+    case OP_TableGet:
+        TRY(pop_expect(v, WK_I32));
+        return push(v, t);
+    case OP_TableSet:
+        TRY(pop_expect(v, t));
+        return pop_expect(v, WK_I32);
+    case OP_TableSize: return push(v, WK_I32);
+    case OP_TableGrow:
+        TRY(pop_expect(v, WK_I32));
+        TRY(pop_expect(v, t));
+        return push(v, WK_I32);
+    case OP_TableFill:
+        TRY(pop_expect(v, WK_I32));
+        TRY(pop_expect(v, t));
+        return pop_expect(v, WK_I32);
+    case OP_ElemDrop: return check_elem(v, in->imm.index);
+    case OP_TableInit:
+        TRY(check_elem(v, in->imm.pair.a));
+        if (v->m->elems[in->imm.pair.a].type != t) MISMATCH(v);
+        return pop_list(v, sig_table[SIG_iii_].params, 3);
+    default: /* table.copy */
+        TRY(check_table(v, in->imm.pair.b));
+        if (module_table_type(v->m, in->imm.pair.b).elem != t) MISMATCH(v);
+        return pop_list(v, sig_table[SIG_iii_].params, 3);
+    }
+}
+
+/* ---- Function bodies ------------------------------------------------------------------ */
+
+static wk_error_t *check_instr(Validator *v, const Instr *in)
+{
+    switch (in->op) {
+    case OP_Unreachable: set_unreachable(v); return NULL;
+    case OP_Block: case OP_Loop: case OP_If: return op_block(v, in);
+    case OP_Else: return op_else(v);
+    case OP_End: return op_end(v);
+    case OP_Br: case OP_BrIf: return op_br(v, in);
+    case OP_BrTable: return op_br_table(v, in);
+    case OP_Return: return op_return(v);
+    case OP_Call: return op_call(v, in);
+    case OP_CallIndirect: return op_call_indirect(v, in);
+    case OP_RefNull: case OP_RefIsNull: case OP_RefFunc: return op_ref(v, in);
+    case OP_Drop: {
+        ValType t = 0;
+        return pop_any(v, &t);
+    }
+    case OP_Select: case OP_SelectT: return op_select(v, in);
+    case OP_LocalGet: case OP_LocalSet: case OP_LocalTee: return op_local(v, in);
+    case OP_GlobalGet: case OP_GlobalSet: return op_global(v, in);
+    case OP_TableGet: case OP_TableSet: case OP_TableInit: case OP_ElemDrop: case OP_TableCopy:
+    case OP_TableGrow: case OP_TableSize: case OP_TableFill:
+        return op_table(v, in);
+    default: return check_simple(v, in);
+    }
+}
+
+static wk_error_t *set_locals(Validator *v, const FuncType *ft, const Func *f)
+{
+    uint32_t n = ft->nparams + f->nlocals;
+    ValType *p = realloc(v->locals, n ? n : 1);
+    if (!p) return oom();
+    v->locals = p;
+    if (ft->nparams) memcpy(p, ft->types, ft->nparams);
+    if (f->nlocals) memcpy(p + ft->nparams, f->locals, f->nlocals);
+    v->nlocals = n;
+    return NULL;
+}
+
+static wk_error_t *validate_function(Validator *v, const Func *f)
+{
+    const FuncType *ft = &v->m->types[f->type];
+    TRY(set_locals(v, ft, f));
+    v->nvals = v->nctrls = 0;
+    TRY(push_ctrl(v, OP_Block, NULL, 0, ft->types + ft->nparams, ft->nresults));
+    Reader r = {v->m->bytes, f->body_offset, (size_t)f->body_offset + f->body_size};
+    while (v->nctrls > 0) {
+        Instr in;
+        TRY(instr_read(&r, &in));
+        v->at = in.offset;
+        TRY(check_instr(v, &in));
+    }
+    return NULL;
+}
+
+/* ---- Constant expressions (spec 3.3.10) ----------------------------------------------- */
+
+static wk_error_t *check_const_instr(Validator *v, const Instr *in)
+{
+    switch (in->op) {
+    case OP_I32Const: case OP_I64Const: case OP_F32Const: case OP_F64Const: case OP_V128Const:
+        return check_simple(v, in);
+    case OP_RefNull: return push(v, in->imm.reftype);
+    case OP_RefFunc:
+        TRY(check_func(v, in->imm.index));
+        return push(v, WK_FUNCREF);
+    case OP_GlobalGet: {
+        /* Only imported globals are visible to constant expressions (spec 3.4.10, C'). */
+        if (in->imm.index >= v->m->nimported_globals) FAIL(v, "unknown global %u", in->imm.index);
+        GlobalType g = module_global_type(v->m, in->imm.index);
+        if (g.mut) FAIL(v, "constant expression required");
+        return push(v, g.type);
+    }
+    case OP_End: return op_end(v);
+    default: FAIL(v, "constant expression required");
+    }
+}
+
+/* Checks that e is constant and produces exactly one value of type t. */
+static wk_error_t *validate_const(Validator *v, ConstExpr e, ValType t)
+{
+    v->nvals = v->nctrls = 0;
+    TRY(push_ctrl(v, OP_Block, NULL, 0, &one_type[t], 1));
+    Reader r = {v->m->bytes, e.offset, (size_t)e.offset + e.size};
+    while (v->nctrls > 0) {
+        Instr in;
+        TRY(instr_read(&r, &in));
+        v->at = in.offset;
+        TRY(check_const_instr(v, &in));
+    }
+    return NULL;
+}
+
+/* ---- Module ------------------------------------------------------------------------- */
+
+static wk_error_t *check_limits(Limits l, uint32_t bound, const char *what, size_t at)
+{
+    if (l.min > bound || (l.has_max && l.max > bound)) return invalid_at(at, "%s", what);
+    if (l.has_max && l.min > l.max)
+        return invalid_at(at, "size minimum must not be greater than maximum");
+    return NULL;
+}
+
+static wk_error_t *check_memtype(Limits l)
+{
+    return check_limits(l, 65536, "memory size must be at most 65536 pages (4GiB)", WK_NO_OFFSET);
+}
+
+static wk_error_t *validate_imports(Validator *v)
+{
+    const Module *m = v->m;
+    v->at = WK_NO_OFFSET;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const Import *im = &m->imports[i];
+        switch (im->kind) {
+        case WK_EXTERN_FUNC: TRY(check_type(v, im->of.func_type)); break;
+        case WK_EXTERN_TABLE:
+            TRY(check_limits(im->of.table.limits, UINT32_MAX, "", WK_NO_OFFSET));
+            break;
+        case WK_EXTERN_MEMORY: TRY(check_memtype(im->of.memory)); break;
+        default: break;
+        }
+    }
+    return NULL;
+}
+
+static wk_error_t *validate_definitions(Validator *v)
+{
+    const Module *m = v->m;
+    v->at = WK_NO_OFFSET;
+    for (uint32_t i = 0; i < m->nfuncs; i++) TRY(check_type(v, m->funcs[i].type));
+    for (uint32_t i = 0; i < m->ntables; i++)
+        TRY(check_limits(m->tables[i].limits, UINT32_MAX, "", WK_NO_OFFSET));
+    for (uint32_t i = 0; i < m->nmemories; i++) TRY(check_memtype(m->memories[i]));
+    if (module_memory_count(m) > 1) return invalid_at(WK_NO_OFFSET, "multiple memories");
+    for (uint32_t i = 0; i < m->nglobals; i++)
+        TRY(validate_const(v, m->globals[i].init, m->globals[i].type.type));
+    return NULL;
+}
+
+static wk_error_t *validate_elem(Validator *v, const Elem *el)
+{
+    if (el->mode == SEG_ACTIVE) {
+        v->at = el->offset.offset;
+        TRY(check_table(v, el->table));
+        if (module_table_type(v->m, el->table).elem != el->type) MISMATCH(v);
+        TRY(validate_const(v, el->offset, WK_I32));
+    }
+    for (uint32_t i = 0; i < el->count; i++) {
+        if (el->exprs) TRY(validate_const(v, el->exprs[i], el->type));
+        else TRY(check_func(v, el->funcs[i]));
+    }
+    return NULL;
+}
+
+static wk_error_t *validate_segments(Validator *v)
+{
+    const Module *m = v->m;
+    for (uint32_t i = 0; i < m->nelems; i++) TRY(validate_elem(v, &m->elems[i]));
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const Data *d = &m->datas[i];
+        if (d->mode != SEG_ACTIVE) continue;
+        v->at = d->offset.offset;
+        TRY(check_memory(v, d->memory));
+        TRY(validate_const(v, d->offset, WK_I32));
+    }
+    return NULL;
+}
+
+static wk_error_t *validate_start(Validator *v)
+{
+    const Module *m = v->m;
+    if (!m->has_start) return NULL;
+    v->at = WK_NO_OFFSET;
+    TRY(check_func(v, m->start));
+    const FuncType *ft = module_func_type(m, m->start);
+    if (ft->nparams || ft->nresults) FAIL(v, "start function");
+    return NULL;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    const Name *x = a, *y = b;
+    if (x->size != y->size) return x->size < y->size ? -1 : 1;
+    return memcmp(x->data, y->data, x->size);
+}
+
+static wk_error_t *validate_exports(Validator *v)
+{
+    const Module *m = v->m;
+    v->at = WK_NO_OFFSET;
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const Export *ex = &m->exports[i];
+        switch (ex->kind) {
+        case WK_EXTERN_FUNC: TRY(check_func(v, ex->index)); break;
+        case WK_EXTERN_TABLE: TRY(check_table(v, ex->index)); break;
+        case WK_EXTERN_MEMORY: TRY(check_memory(v, ex->index)); break;
+        default: TRY(check_global(v, ex->index)); break;
+        }
+    }
+    Name *names = malloc((m->nexports ? m->nexports : 1) * sizeof *names);
+    if (!names) return oom();
+    for (uint32_t i = 0; i < m->nexports; i++) names[i] = m->exports[i].name;
+    qsort(names, m->nexports, sizeof *names, name_cmp);
+    bool dup = false;
+    for (uint32_t i = 1; i < m->nexports && !dup; i++) dup = !name_cmp(&names[i - 1], &names[i]);
+    free(names);
+    return dup ? invalid_at(WK_NO_OFFSET, "duplicate export name") : NULL;
+}
+
+/* Marks the function indices in an expression's ref.func instructions as declared. */
+static void declare_expr_refs(Validator *v, ConstExpr e)
+{
+    Reader r = {v->m->bytes, e.offset, (size_t)e.offset + e.size};
+    uint32_t nfuncs = module_func_count(v->m);
+    while (!reader_eof(&r)) {
+        Instr in;
+        wk_error_t *err = instr_read(&r, &in);
+        if (err) {
+            wk_error_delete(err);
+            return;
+        }
+        if (in.op == OP_RefFunc && in.imm.index < nfuncs) v->refs[in.imm.index] = 1;
+    }
+}
+
+/* C.refs (spec 3.4.10): functions referenced outside function bodies. */
+static wk_error_t *collect_refs(Validator *v)
+{
+    const Module *m = v->m;
+    uint32_t nfuncs = module_func_count(m);
+    v->refs = calloc(nfuncs ? nfuncs : 1, 1);
+    if (!v->refs) return oom();
+    for (uint32_t i = 0; i < m->nglobals; i++) declare_expr_refs(v, m->globals[i].init);
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const Elem *el = &m->elems[i];
+        for (uint32_t k = 0; k < el->count; k++) {
+            if (el->exprs) declare_expr_refs(v, el->exprs[k]);
+            else if (el->funcs[k] < nfuncs) v->refs[el->funcs[k]] = 1;
+        }
+    }
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const Export *ex = &m->exports[i];
+        if (ex->kind == WK_EXTERN_FUNC && ex->index < nfuncs) v->refs[ex->index] = 1;
+    }
+    return NULL;
+}
+
+static wk_error_t *validate(Validator *v)
+{
+    TRY(validate_imports(v));
+    TRY(validate_definitions(v));
+    TRY(validate_segments(v));
+    TRY(collect_refs(v));
+    for (uint32_t i = 0; i < v->m->nfuncs; i++) TRY(validate_function(v, &v->m->funcs[i]));
+    TRY(validate_start(v));
+    return validate_exports(v);
+}
 
 wk_error_t *validate_module(const Module *m)
 {
-    (void)m;
-    return error_new(WK_ERROR_UNSUPPORTED, WK_NO_OFFSET, "validator not implemented");
+    Validator v = {.m = m};
+    wk_error_t *err = validate(&v);
+    free(v.vals);
+    free(v.ctrls);
+    free(v.locals);
+    free(v.refs);
+    return err;
 }

@@ -1,0 +1,161 @@
+/* Engines: the compiler, the bounds mode probe, type interning, compiled modules. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "decode.h"
+#include "engine.h"
+#include "validate.h"
+
+BoundsMode engine_probe_bounds(void)
+{
+    const char *env = getenv("WK_BOUNDS");
+    if (env && strcmp(env, "software") == 0) return BOUNDS_SOFTWARE;
+    size_t size = (size_t)(WK_MEMORY_RESERVATION + WK_MEMORY_GUARD);
+    void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return BOUNDS_SOFTWARE;
+    munmap(p, size);
+    return BOUNDS_GUARD;
+}
+
+wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out)
+{
+    wk_engine_t *e = calloc(1, sizeof *e);
+    if (!e) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    e->mode = mode;
+    wk_error_t *err = jit_new(mode, &e->jit);
+    if (err) {
+        free(e);
+        return err;
+    }
+    pthread_mutex_init(&e->lock, NULL);
+    *out = e;
+    return NULL;
+}
+
+void engine_delete(wk_engine_t *engine)
+{
+    if (!engine) return;
+    jit_delete(engine->jit);
+    for (uint32_t i = 0; i < engine->ntypes; i++) free(engine->types[i].types);
+    free(engine->types);
+    free(engine->hashes);
+    pthread_mutex_destroy(&engine->lock);
+    free(engine);
+}
+
+static uint64_t type_hash(const FuncType *t)
+{
+    uint64_t h = 1469598103934665603ull ^ t->nparams;
+    uint32_t n = t->nparams + t->nresults;
+    for (uint32_t i = 0; i < n; i++) h = (h ^ t->types[i]) * 1099511628211ull;
+    return h;
+}
+
+static bool type_equal(const FuncType *a, const FuncType *b)
+{
+    return a->nparams == b->nparams && a->nresults == b->nresults &&
+           memcmp(a->types, b->types, a->nparams + a->nresults) == 0;
+}
+
+/* Appends a copy of t; the lock is held. */
+static uint32_t type_add(wk_engine_t *e, const FuncType *t, uint64_t h)
+{
+    if (e->ntypes == e->cap) {
+        uint32_t cap = e->cap ? e->cap * 2 : 64;
+        FuncType *types = realloc(e->types, cap * sizeof *types);
+        if (!types) return UINT32_MAX;
+        e->types = types;
+        uint64_t *hashes = realloc(e->hashes, cap * sizeof *hashes);
+        if (!hashes) return UINT32_MAX;
+        e->hashes = hashes;
+        e->cap = cap;
+    }
+    size_t n = t->nparams + t->nresults;
+    ValType *copy = malloc(n ? n : 1);
+    if (!copy) return UINT32_MAX;
+    memcpy(copy, t->types, n);
+    e->types[e->ntypes] = (FuncType){t->nparams, t->nresults, copy};
+    e->hashes[e->ntypes] = h;
+    return e->ntypes++;
+}
+
+uint32_t engine_intern_type(wk_engine_t *engine, const FuncType *type)
+{
+    uint64_t h = type_hash(type);
+    pthread_mutex_lock(&engine->lock);
+    uint32_t id = UINT32_MAX;
+    for (uint32_t i = 0; i < engine->ntypes && id == UINT32_MAX; i++) {
+        if (engine->hashes[i] == h && type_equal(&engine->types[i], type)) id = i;
+    }
+    if (id == UINT32_MAX) id = type_add(engine, type, h);
+    pthread_mutex_unlock(&engine->lock);
+    return id;
+}
+
+FuncType engine_type(wk_engine_t *engine, uint32_t id)
+{
+    pthread_mutex_lock(&engine->lock);
+    FuncType t = engine->types[id];
+    pthread_mutex_unlock(&engine->lock);
+    return t;
+}
+
+static void module_free_all(wk_module_t *mod)
+{
+    if (mod->code) jit_code_free(mod->engine->jit, mod->code);
+    module_free(mod->m);
+    free(mod->type_ids);
+    free(mod);
+}
+
+static wk_error_t *intern_module_types(wk_module_t *mod)
+{
+    const Module *m = mod->m;
+    mod->type_ids = calloc(m->ntypes ? m->ntypes : 1, sizeof *mod->type_ids);
+    if (!mod->type_ids) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        mod->type_ids[i] = engine_intern_type(mod->engine, &m->types[i]);
+        if (mod->type_ids[i] == UINT32_MAX)
+            return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    }
+    return NULL;
+}
+
+wk_error_t *engine_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size,
+                              wk_module_t **out)
+{
+    Module *m;
+    wk_error_t *err = decode_module(bytes, size, &m);
+    if (err) return err;
+    if ((err = validate_module(m))) {
+        module_free(m);
+        return err;
+    }
+    wk_module_t *mod = calloc(1, sizeof *mod);
+    if (!mod) {
+        module_free(m);
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    }
+    atomic_init(&mod->refs, 1);
+    mod->engine = engine;
+    mod->m = m;
+    err = intern_module_types(mod);
+    if (!err) err = jit_compile(engine->jit, m, &mod->code);
+    if (err) {
+        module_free_all(mod);
+        return err;
+    }
+    *out = mod;
+    return NULL;
+}
+
+void module_ref(wk_module_t *mod)
+{
+    atomic_fetch_add(&mod->refs, 1);
+}
+
+void module_unref(wk_module_t *mod)
+{
+    if (mod && atomic_fetch_sub(&mod->refs, 1) == 1) module_free_all(mod);
+}

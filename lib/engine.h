@@ -1,0 +1,53 @@
+/* Engines and compiled modules: the compiler, the bounds-check mode and the engine-wide table
+ * of canonical function types (type ids) that makes call_indirect work across modules. */
+#ifndef WK_ENGINE_H
+#define WK_ENGINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "jit.h"
+#include "module.h"
+
+struct wk_engine {
+    Jit *jit;
+    BoundsMode mode;
+    pthread_mutex_t lock; /* guards the type table */
+    uint32_t ntypes, cap;
+    FuncType *types;      /* canonical copies; types[i].types never moves */
+    uint64_t *hashes;
+};
+
+/* A compiled module; refcounted so that instances keep it alive after wk_module_delete. */
+struct wk_module {
+    atomic_uint refs;
+    wk_engine_t *engine;
+    Module *m;
+    CompiledCode *code;
+    uint32_t *type_ids; /* module type index -> engine type id */
+};
+
+/* Probes whether guard-page memories are possible (an 8 GiB PROT_NONE reservation works);
+ * the environment variable WK_BOUNDS=software forces software checks. */
+BoundsMode engine_probe_bounds(void);
+
+/* A new engine with the given bounds mode and its compiler. Returns NULL or an owned error. */
+wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out);
+void engine_delete(wk_engine_t *engine);
+
+/* The engine-wide id of a function type (interned on first sight). Thread-safe. Returns
+ * UINT32_MAX only when out of memory. */
+uint32_t engine_intern_type(wk_engine_t *engine, const FuncType *type);
+/* The canonical type of an id; its `types` array lives as long as the engine. */
+FuncType engine_type(wk_engine_t *engine, uint32_t id);
+
+/* Decodes, validates and compiles; *out gets a module with one reference. */
+wk_error_t *engine_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size,
+                              wk_module_t **out);
+void module_ref(wk_module_t *mod);
+/* Drops a reference; the last one frees the module and its code. Accepts NULL. */
+void module_unref(wk_module_t *mod);
+
+#endif

@@ -1,0 +1,161 @@
+/* Functions: creation of Wasm and host functions, host->Wasm calls through the JIT's
+ * trampolines inside a trap entry, and wk_val_t <-> WasmVal conversion. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "func.h"
+#include "instance.h"
+#include "trap.h"
+
+wk_val_t val_from_raw(ValType t, const WasmVal *raw)
+{
+    wk_val_t v;
+    memset(&v, 0, sizeof v);
+    v.kind = t;
+    switch (t) {
+    case WK_I32: v.of.i32 = (int32_t)raw->i32; break;
+    case WK_I64: v.of.i64 = (int64_t)raw->i64; break;
+    case WK_F32: v.of.f32_bits = raw->f32_bits; break;
+    case WK_F64: v.of.f64_bits = raw->f64_bits; break;
+    case WK_V128: memcpy(v.of.v128, raw->v128, 16); break;
+    case WK_FUNCREF: v.of.funcref = (wk_func_t *)raw->ref; break;
+    default: v.of.externref = raw->ref; break;
+    }
+    return v;
+}
+
+WasmVal val_to_raw(const wk_val_t *v)
+{
+    WasmVal r;
+    memset(&r, 0, sizeof r);
+    switch (v->kind) {
+    case WK_I32: r.i32 = (uint32_t)v->of.i32; break;
+    case WK_I64: r.i64 = (uint64_t)v->of.i64; break;
+    case WK_F32: r.f32_bits = v->of.f32_bits; break;
+    case WK_F64: r.f64_bits = v->of.f64_bits; break;
+    case WK_V128: memcpy(r.v128, v->of.v128, 16); break;
+    case WK_FUNCREF: r.ref = v->of.funcref; break;
+    default: r.ref = v->of.externref; break;
+    }
+    return r;
+}
+
+static void func_free(void *p)
+{
+    wk_func_t *f = p;
+    if (f->finalizer) f->finalizer(f->env);
+    free(f);
+}
+
+static wk_error_t *func_alloc(wk_store_t *store, uint32_t type_id, wk_func_t **out)
+{
+    wk_func_t *f = calloc(1, sizeof *f);
+    if (!f) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    f->store = store;
+    f->ref.type_id = type_id;
+    f->type = engine_type(store->engine, type_id);
+    *out = f;
+    return NULL;
+}
+
+wk_error_t *func_new_host(wk_store_t *store, const FuncType *type, wk_host_callback_t cb,
+                          void *env, void (*finalizer)(void *), wk_func_t **out)
+{
+    uint32_t id = engine_intern_type(store->engine, type);
+    if (id == UINT32_MAX) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    wk_func_t *f = NULL;
+    wk_error_t *err = func_alloc(store, id, &f);
+    if (!err) err = jit_host_adapter(store->engine->jit, id, &f->type, &f->ref.code);
+    if (err) {
+        free(f);
+        return err;
+    }
+    f->ref.vmctx = (VMContext *)f; /* wk_rt_host_call finds the function from its context */
+    f->callback = cb;
+    f->env = env;
+    f->finalizer = finalizer;
+    if (!store_own(store, f, func_free))
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    *out = f;
+    return NULL;
+}
+
+wk_error_t *func_new_wasm(wk_store_t *store, Instance *inst, void *code, uint32_t type_id,
+                          wk_func_t **out)
+{
+    wk_func_t *f = NULL;
+    wk_error_t *err = func_alloc(store, type_id, &f);
+    if (err) return err;
+    f->ref.code = code;
+    f->ref.vmctx = &inst->vm;
+    f->inst = inst;
+    if (!store_own(store, f, func_free))
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    *out = f;
+    return NULL;
+}
+
+/* NULL when args match the type, else a host trap saying what is wrong. */
+static wk_trap_t *check_args(const FuncType *t, const wk_val_t *args, size_t nargs,
+                             size_t nresults)
+{
+    if (nargs != t->nparams || nresults != t->nresults)
+        return trap_new_host("wrong number of arguments or results: expected %u and %u",
+                             t->nparams, t->nresults);
+    for (size_t i = 0; i < nargs; i++) {
+        if (args[i].kind != t->types[i])
+            return trap_new_host("argument %zu has the wrong type", i);
+    }
+    return NULL;
+}
+
+static wk_trap_t *call_host(wk_func_t *func, const wk_val_t *args, wk_val_t *results)
+{
+    const FuncType *t = &func->type;
+    for (uint32_t i = 0; i < t->nresults; i++) results[i].kind = t->types[t->nparams + i];
+    wk_caller_t caller = {NULL};
+    wk_trap_t *trap = func->callback(func->env, &caller, args, results);
+    if (trap) return trap;
+    for (uint32_t i = 0; i < t->nresults; i++) {
+        if (results[i].kind != t->types[t->nparams + i])
+            return trap_new_host("host function returned a result of the wrong type");
+    }
+    return NULL;
+}
+
+static wk_trap_t *call_wasm(wk_func_t *func, const wk_val_t *args, wk_val_t *results)
+{
+    const FuncType *t = &func->type;
+    if (!func->tramp) {
+        wk_error_t *err = jit_trampoline(func->store->engine->jit, func->ref.type_id, t,
+                                         &func->tramp);
+        if (err) {
+            wk_trap_t *trap = trap_new_host("cannot compile a trampoline: %s",
+                                            wk_error_message(err));
+            wk_error_delete(err);
+            return trap;
+        }
+    }
+    enum { SMALL = 16 };
+    WasmVal small[SMALL];
+    size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+    WasmVal *vals = n > SMALL ? malloc(n * sizeof *vals) : small;
+    if (!vals) return trap_new_host("out of memory");
+    for (uint32_t i = 0; i < t->nparams; i++) vals[i] = val_to_raw(&args[i]);
+    wk_trap_t *trap = trap_call(&func->store->vm, func->tramp, func->ref.code, func->ref.vmctx,
+                                vals);
+    if (!trap) {
+        for (uint32_t i = 0; i < t->nresults; i++)
+            results[i] = val_from_raw(t->types[t->nparams + i], &vals[i]);
+    }
+    if (vals != small) free(vals);
+    return trap;
+}
+
+wk_trap_t *func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val_t *results,
+                     size_t nresults)
+{
+    wk_trap_t *trap = check_args(&func->type, args, nargs, nresults);
+    if (trap) return trap;
+    return func->callback ? call_host(func, args, results) : call_wasm(func, args, results);
+}

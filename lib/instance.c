@@ -1,0 +1,380 @@
+/* Instances (spec 4.5.4 "instantiate"): link checks, allocation of the module's functions,
+ * tables, memories and globals, constant expressions, the VMContext, exports, element and
+ * data segments (applied in order; a failing one traps and stops, earlier writes stay) and
+ * the start function. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "func.h"
+#include "global.h"
+#include "instance.h"
+#include "memory.h"
+#include "table.h"
+#include "trap.h"
+
+/* ---- Constant expressions (spec 3.3.10): validated, so decoding cannot fail ---------- */
+
+static uint64_t leb_u(const uint8_t **p)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+    do {
+        b = *(*p)++;
+        if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+    } while (b & 0x80);
+    return v;
+}
+
+static int64_t leb_s(const uint8_t **p)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+    do {
+        b = *(*p)++;
+        if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+    } while (b & 0x80);
+    if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
+    return (int64_t)v;
+}
+
+/* Applies an extended-constant binary operator to the two top values; false if op is not one. */
+static bool const_binop(uint8_t op, WasmVal *stack, int *sp)
+{
+    WasmVal *a = &stack[*sp - 2], *b = &stack[*sp - 1];
+    switch (op) {
+    case 0x6a: a->i32 += b->i32; break;
+    case 0x6b: a->i32 -= b->i32; break;
+    case 0x6c: a->i32 *= b->i32; break;
+    case 0x7c: a->i64 += b->i64; break;
+    case 0x7d: a->i64 -= b->i64; break;
+    case 0x7e: a->i64 *= b->i64; break;
+    default: return false;
+    }
+    (*sp)--;
+    return true;
+}
+
+/* Reads one operand-producing instruction at *p into *out. */
+static void const_operand(const Instance *inst, uint8_t op, const uint8_t **p, WasmVal *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (op) {
+    case 0x41: out->i32 = (uint32_t)(int32_t)leb_s(p); break;
+    case 0x42: out->i64 = (uint64_t)leb_s(p); break;
+    case 0x43: memcpy(&out->f32_bits, *p, 4); *p += 4; break;
+    case 0x44: memcpy(&out->f64_bits, *p, 8); *p += 8; break;
+    case 0xd0: (*p)++; out->ref = NULL; break;
+    case 0xd2: out->ref = &inst->funcs[leb_u(p)]->ref; break;
+    case 0x23: *out = inst->globals[leb_u(p)]->vm.value; break;
+    case 0xfd: leb_u(p); memcpy(out->v128, *p, 16); *p += 16; break; /* v128.const */
+    default: abort(); /* the validator admits nothing else */
+    }
+}
+
+static WasmVal const_eval(const Instance *inst, ConstExpr e)
+{
+    const uint8_t *p = inst->module->m->bytes + e.offset;
+    WasmVal stack[16];
+    int sp = 0;
+    for (uint8_t op = *p++; op != 0x0b; op = *p++) {
+        if (sp >= 2 && const_binop(op, stack, &sp)) continue;
+        if (sp < 16) const_operand(inst, op, &p, &stack[sp++]);
+    }
+    return stack[0];
+}
+
+/* ---- Link checks (spec 4.5.4 step 3, "match" rules of 4.5.2) ----------------------------- */
+
+static bool limits_match(uint64_t size, bool has_max, uint32_t max, Limits want)
+{
+    if (size < want.min) return false;
+    if (!want.has_max) return true;
+    return has_max && max <= want.max;
+}
+
+static bool import_matches(const wk_module_t *mod, const Import *im, const wk_extern_t *ext)
+{
+    if (ext->kind != im->kind) return false;
+    switch (im->kind) {
+    case WK_EXTERN_FUNC:
+        return ext->of.func->ref.type_id == mod->type_ids[im->of.func_type];
+    case WK_EXTERN_TABLE: {
+        const wk_table_t *t = ext->of.table;
+        return t->type.elem == im->of.table.elem &&
+               limits_match(t->vm.size, t->type.limits.has_max, t->type.limits.max,
+                            im->of.table.limits);
+    }
+    case WK_EXTERN_MEMORY: {
+        const wk_memory_t *mem = ext->of.memory;
+        return limits_match(mem->vm.pages, mem->limits.has_max, mem->limits.max,
+                            im->of.memory);
+    }
+    default: {
+        const wk_global_t *g = ext->of.global;
+        return g->type.type == im->of.global.type && g->type.mut == im->of.global.mut;
+    }
+    }
+}
+
+static wk_error_t *link_check(const wk_module_t *mod, const wk_extern_t *imports, size_t n)
+{
+    const Module *m = mod->m;
+    if (n < m->nimports) return error_new(WK_ERROR_LINK, WK_NO_OFFSET, "unknown import");
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        if (!import_matches(mod, &m->imports[i], &imports[i]))
+            return error_new(WK_ERROR_LINK, WK_NO_OFFSET, "incompatible import type");
+    }
+    return NULL;
+}
+
+/* ---- Allocation -------------------------------------------------------------------------- */
+
+static void instance_free(void *p)
+{
+    Instance *inst = p;
+    free(inst->funcs);
+    free(inst->tables);
+    free(inst->memories);
+    free(inst->globals);
+    free(inst->vm.funcs);
+    free(inst->vm.tables);
+    free(inst->vm.memories);
+    free(inst->vm.globals);
+    free(inst->data_sizes);
+    free(inst->elem_sizes);
+    if (inst->elem_items) {
+        for (uint32_t i = 0; i < inst->module->m->nelems; i++) free(inst->elem_items[i]);
+    }
+    free(inst->elem_items);
+    free(inst->exports);
+    module_unref(inst->module);
+    free(inst);
+}
+
+#define ALLOC(ptr, n) ((ptr) = calloc((n) ? (n) : 1, sizeof *(ptr)))
+
+/* Allocates the instance and its arrays; store-owned from here on. */
+static wk_error_t *instance_alloc(wk_store_t *store, wk_module_t *mod, Instance **out)
+{
+    const Module *m = mod->m;
+    Instance *inst = calloc(1, sizeof *inst);
+    if (!inst) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    module_ref(mod);
+    inst->module = mod;
+    inst->store = store;
+    uint32_t nf = module_func_count(m), nt = module_table_count(m);
+    uint32_t nm = module_memory_count(m), ng = module_global_count(m);
+    bool ok = ALLOC(inst->funcs, nf) && ALLOC(inst->tables, nt) && ALLOC(inst->memories, nm) &&
+              ALLOC(inst->globals, ng) && ALLOC(inst->vm.funcs, nf) &&
+              ALLOC(inst->vm.tables, nt) && ALLOC(inst->vm.memories, nm) &&
+              ALLOC(inst->vm.globals, ng) && ALLOC(inst->data_sizes, m->ndatas) &&
+              ALLOC(inst->elem_sizes, m->nelems) && ALLOC(inst->elem_items, m->nelems) &&
+              ALLOC(inst->exports, m->nexports);
+    if (!store_own(store, inst, instance_free) || !ok)
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    inst->vm.magic = WK_VMCTX_MAGIC;
+    inst->vm.store = &store->vm;
+    inst->vm.type_ids = mod->type_ids;
+    inst->vm.instance = inst;
+    *out = inst;
+    return NULL;
+}
+
+static void bind_imports(Instance *inst, const wk_extern_t *imports)
+{
+    const Module *m = inst->module->m;
+    uint32_t f = 0, t = 0, mem = 0, g = 0;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const wk_extern_t *e = &imports[i];
+        switch (e->kind) {
+        case WK_EXTERN_FUNC: inst->funcs[f++] = e->of.func; break;
+        case WK_EXTERN_TABLE: inst->tables[t++] = e->of.table; break;
+        case WK_EXTERN_MEMORY: inst->memories[mem++] = e->of.memory; break;
+        default: inst->globals[g++] = e->of.global; break;
+        }
+    }
+}
+
+static wk_error_t *define_funcs(Instance *inst)
+{
+    const wk_module_t *mod = inst->module;
+    const Module *m = mod->m;
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        uint32_t id = mod->type_ids[m->funcs[i].type];
+        wk_error_t *err = func_new_wasm(inst->store, inst, mod->code->funcs[i], id,
+                                        &inst->funcs[m->nimported_funcs + i]);
+        if (err) return err;
+    }
+    return NULL;
+}
+
+static wk_error_t *define_tables_memories(Instance *inst)
+{
+    const Module *m = inst->module->m;
+    wk_store_t *store = inst->store;
+    for (uint32_t i = 0; i < m->ntables; i++) {
+        wk_table_t **t = &inst->tables[m->nimported_tables + i];
+        wk_error_t *err = table_new(m->tables[i], NULL, t);
+        if (err) return err;
+        if (!store_own(store, *t, (void (*)(void *))table_delete))
+            return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    }
+    bool guard = store->engine->mode == BOUNDS_GUARD;
+    for (uint32_t i = 0; i < m->nmemories; i++) {
+        wk_memory_t **mem = &inst->memories[m->nimported_memories + i];
+        wk_error_t *err = memory_new(m->memories[i], guard, mem);
+        if (err) return err;
+        if (!store_own(store, *mem, (void (*)(void *))memory_delete))
+            return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    }
+    return NULL;
+}
+
+static wk_error_t *define_globals(Instance *inst)
+{
+    const Module *m = inst->module->m;
+    for (uint32_t i = 0; i < m->nglobals; i++) {
+        wk_global_t **g = &inst->globals[m->nimported_globals + i];
+        WasmVal v = const_eval(inst, m->globals[i].init);
+        wk_error_t *err = global_new(m->globals[i].type, v, g);
+        if (err) return err;
+        if (!store_own(inst->store, *g, (void (*)(void *))global_delete))
+            return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    }
+    return NULL;
+}
+
+/* Evaluates every element segment into its references; sets data segment sizes. */
+static wk_error_t *eval_segments(Instance *inst)
+{
+    const Module *m = inst->module->m;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const Elem *e = &m->elems[i];
+        void **items = calloc(e->count ? e->count : 1, sizeof *items);
+        if (!items) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+        for (uint32_t k = 0; k < e->count; k++)
+            items[k] = e->funcs ? (void *)&inst->funcs[e->funcs[k]]->ref
+                                : const_eval(inst, e->exprs[k]).ref;
+        inst->elem_items[i] = items;
+        inst->elem_sizes[i] = e->count;
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++) inst->data_sizes[i] = m->datas[i].size;
+    return NULL;
+}
+
+static void build_vmctx(Instance *inst)
+{
+    const Module *m = inst->module->m;
+    for (uint32_t i = 0; i < module_func_count(m); i++) inst->vm.funcs[i] = &inst->funcs[i]->ref;
+    for (uint32_t i = 0; i < module_table_count(m); i++) inst->vm.tables[i] = &inst->tables[i]->vm;
+    for (uint32_t i = 0; i < module_memory_count(m); i++)
+        inst->vm.memories[i] = &inst->memories[i]->vm;
+    for (uint32_t i = 0; i < module_global_count(m); i++)
+        inst->vm.globals[i] = &inst->globals[i]->vm;
+    if (module_memory_count(m)) {
+        inst->vm.mem0 = &inst->memories[0]->vm;
+        inst->vm.mem0_base = inst->vm.mem0->base;
+    }
+}
+
+static void build_exports(Instance *inst)
+{
+    const Module *m = inst->module->m;
+    inst->nexports = m->nexports;
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const Export *x = &m->exports[i];
+        wk_extern_t *e = &inst->exports[i];
+        e->kind = x->kind;
+        switch (x->kind) {
+        case WK_EXTERN_FUNC: e->of.func = inst->funcs[x->index]; break;
+        case WK_EXTERN_TABLE: e->of.table = inst->tables[x->index]; break;
+        case WK_EXTERN_MEMORY: e->of.memory = inst->memories[x->index]; break;
+        default: e->of.global = inst->globals[x->index]; break;
+        }
+    }
+}
+
+/* ---- Segments and start (spec 4.5.4 steps 12-16) ---------------------------------------- */
+
+static wk_trap_t *init_elems(Instance *inst)
+{
+    const Module *m = inst->module->m;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const Elem *e = &m->elems[i];
+        if (e->mode == SEG_ACTIVE) {
+            uint32_t dst = const_eval(inst, e->offset).i32;
+            VMTable *t = &inst->tables[e->table]->vm;
+            if ((uint64_t)dst + inst->elem_sizes[i] > t->size)
+                return trap_new_kind(WK_TRAP_TABLE_OOB);
+            if (e->count)
+                memcpy(t->elems + dst, inst->elem_items[i], e->count * sizeof(void *));
+        }
+        if (e->mode != SEG_PASSIVE) inst->elem_sizes[i] = 0;
+    }
+    return NULL;
+}
+
+static wk_trap_t *init_datas(Instance *inst)
+{
+    const Module *m = inst->module->m;
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const Data *d = &m->datas[i];
+        if (d->mode != SEG_ACTIVE) continue;
+        uint32_t dst = const_eval(inst, d->offset).i32;
+        VMMemory *mem = &inst->memories[d->memory]->vm;
+        if ((uint64_t)dst + d->size > mem->bytes) return trap_new_kind(WK_TRAP_MEMORY_OOB);
+        if (d->size) memcpy(mem->base + dst, m->bytes + d->bytes_offset, d->size);
+        inst->data_sizes[i] = 0;
+    }
+    return NULL;
+}
+
+/* ---- Entry points ------------------------------------------------------------------------ */
+
+static wk_error_t *instance_build(Instance *inst, const wk_extern_t *imports)
+{
+    bind_imports(inst, imports);
+    wk_error_t *err = define_funcs(inst);
+    if (!err) err = define_tables_memories(inst);
+    if (!err) err = define_globals(inst);
+    if (!err) err = eval_segments(inst);
+    if (err) return err;
+    build_vmctx(inst);
+    build_exports(inst);
+    return NULL;
+}
+
+wk_error_t *instance_new(wk_store_t *store, wk_module_t *module, const wk_extern_t *imports,
+                         size_t nimports, Instance **out, wk_trap_t **trap)
+{
+    *out = NULL;
+    *trap = NULL;
+    wk_error_t *err = link_check(module, imports, nimports);
+    Instance *inst = NULL;
+    if (!err) err = instance_alloc(store, module, &inst);
+    if (!err) err = instance_build(inst, imports);
+    if (err) return err;
+    *trap = init_elems(inst);
+    if (!*trap) *trap = init_datas(inst);
+    const Module *m = module->m;
+    if (!*trap && m->has_start) *trap = func_call(inst->funcs[m->start], NULL, 0, NULL, 0);
+    if (!*trap) *out = inst;
+    return NULL;
+}
+
+bool instance_export_get(const Instance *inst, const char *name, size_t len, wk_extern_t *out)
+{
+    const Module *m = inst->module->m;
+    for (uint32_t i = 0; i < inst->nexports; i++) {
+        const Name *n = &m->exports[i].name;
+        if (n->size == len && (len == 0 || memcmp(n->data, name, len) == 0)) {
+            *out = inst->exports[i];
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,208 @@
+/* The instruction table (op_info, sig_table, generated from opcodes.def and sigs.def) and
+ * instr_read, which decodes one instruction and its immediates (spec 5.4). */
+#include <string.h>
+
+#include "error.h"
+#include "instr.h"
+
+const Sig sig_table[SIG_SPECIAL] = {
+#define SIG(name, np, p0, p1, p2, nr, r0) [name] = {np, nr, {p0, p1, p2}, r0},
+#include "sigs.def"
+#undef SIG
+};
+
+const OpInfo op_info[OP_COUNT] = {
+#define OP(prefix, code, name, text, imm, sig) [OP_##name] = {prefix, code, text, imm, sig},
+#include "opcodes.def"
+#undef OP
+};
+
+/* Opcode lookup: index = byte for single-byte opcodes, 256 + sub-opcode for 0xFC, 512 +
+ * sub-opcode for 0xFD. Entries hold Opcode + 1; 0 means no such instruction. */
+#define LOOKUP_INDEX(prefix, code) ((prefix) == 0 ? (code) : (prefix) == 0xFC ? 256 + (code) \
+                                                                           : 512 + (code))
+static const uint16_t op_lookup[768] = {
+#define OP(prefix, code, name, text, imm, sig) [LOOKUP_INDEX(prefix, code)] = OP_##name + 1,
+#include "opcodes.def"
+#undef OP
+};
+
+static wk_error_t *malformed(size_t offset, const char *msg)
+{
+    return error_new(WK_ERROR_MALFORMED, offset, "%s", msg);
+}
+
+#define TRY(x)                      \
+    do {                            \
+        wk_error_t *err_ = (x);     \
+        if (err_) return err_;      \
+    } while (0)
+
+static bool is_valtype(uint8_t b)
+{
+    return b == WK_I32 || b == WK_I64 || b == WK_F32 || b == WK_F64 || b == WK_V128 ||
+           b == WK_FUNCREF || b == WK_EXTERNREF;
+}
+
+/* Decodes the opcode (with its prefix and sub-opcode) at r into *op. */
+static wk_error_t *read_opcode(Reader *r, Opcode *op)
+{
+    size_t start = r->pos;
+    uint8_t b;
+    TRY(reader_u8(r, &b));
+    unsigned idx = b;
+    if (b == 0xFC || b == 0xFD) {
+        uint32_t sub;
+        TRY(reader_u32(r, &sub));
+        if (sub >= 256) return malformed(start, "illegal opcode");
+        idx = (b == 0xFC ? 256 : 512) + sub;
+    }
+    if (!op_lookup[idx]) return malformed(start, "illegal opcode");
+    *op = (Opcode)(op_lookup[idx] - 1);
+    return NULL;
+}
+
+static wk_error_t *read_zero(Reader *r)
+{
+    uint8_t b;
+    TRY(reader_u8(r, &b));
+    if (b != 0) return malformed(r->pos - 1, "zero byte expected");
+    return NULL;
+}
+
+/* blocktype (spec 5.4.1): 0x40, a value type, or a non-negative s33 type index. */
+static wk_error_t *read_blocktype(Reader *r, Instr *in)
+{
+    if (r->pos >= r->end) return reader_u8(r, &(uint8_t){0});
+    uint8_t b = r->base[r->pos];
+    if (b == 0x40) {
+        r->pos++;
+        in->imm.block.kind = BLOCK_EMPTY;
+        return NULL;
+    }
+    if ((b & 0xC0) == 0x40) {
+        if (!is_valtype(b)) return malformed(r->pos, "malformed value type");
+        r->pos++;
+        in->imm.block.kind = BLOCK_VALUE;
+        in->imm.block.type = b;
+        return NULL;
+    }
+    int64_t x;
+    TRY(reader_s33(r, &x));
+    in->imm.block.kind = BLOCK_FUNC;
+    in->imm.block.index = (x < 0 || x > UINT32_MAX) ? UINT32_MAX : (uint32_t)x;
+    return NULL;
+}
+
+static wk_error_t *read_memarg(Reader *r, Instr *in)
+{
+    TRY(reader_u32(r, &in->imm.memarg.align));
+    TRY(reader_u32(r, &in->imm.memarg.offset));
+    in->imm.memarg.memory = 0;
+    return NULL;
+}
+
+/* br_table: the labels stay in the bytes; this checks their encoding and skips them. */
+static wk_error_t *read_br_table(Reader *r, Instr *in)
+{
+    uint32_t n, label;
+    TRY(reader_u32(r, &n));
+    if (n > r->end - r->pos) return malformed(r->pos, "unexpected end of section or function");
+    in->imm.br_table.count = n;
+    in->imm.br_table.targets_offset = (uint32_t)r->pos;
+    for (uint32_t i = 0; i < n; i++) TRY(reader_u32(r, &label));
+    return reader_u32(r, &in->imm.br_table.default_label);
+}
+
+static wk_error_t *read_select_t(Reader *r, Instr *in)
+{
+    uint32_t n;
+    TRY(reader_u32(r, &n));
+    if (n > r->end - r->pos) return malformed(r->pos, "unexpected end of section or function");
+    in->imm.select.count = n;
+    in->imm.select.type = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t t;
+        TRY(reader_u8(r, &t));
+        if (!is_valtype(t)) return malformed(r->pos - 1, "malformed value type");
+        if (i == 0) in->imm.select.type = t;
+    }
+    return NULL;
+}
+
+static wk_error_t *read_reftype(Reader *r, ValType *out)
+{
+    uint8_t t;
+    TRY(reader_u8(r, &t));
+    if (t != WK_FUNCREF && t != WK_EXTERNREF) return malformed(r->pos - 1,
+                                                               "malformed reference type");
+    *out = t;
+    return NULL;
+}
+
+static wk_error_t *read_raw(Reader *r, uint8_t *dst, size_t n)
+{
+    const uint8_t *p;
+    TRY(reader_bytes(r, n, &p));
+    memcpy(dst, p, n);
+    return NULL;
+}
+
+static wk_error_t *read_pair(Reader *r, Instr *in)
+{
+    TRY(reader_u32(r, &in->imm.pair.a));
+    return reader_u32(r, &in->imm.pair.b);
+}
+
+static wk_error_t *read_immediates(Reader *r, Instr *in)
+{
+    switch (op_info[in->op].imm) {
+    case IMM_NONE: return NULL;
+    case IMM_BLOCK: return read_blocktype(r, in);
+    case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE:
+    case IMM_DATA: case IMM_ELEM:
+        return reader_u32(r, &in->imm.index);
+    case IMM_BR_TABLE: return read_br_table(r, in);
+    case IMM_CALL_INDIRECT: case IMM_ELEM_TABLE: case IMM_TABLE_TABLE: return read_pair(r, in);
+    case IMM_MEMARG: return read_memarg(r, in);
+    case IMM_MEMIDX: return read_zero(r);
+    case IMM_I32: return reader_s32(r, &in->imm.i32);
+    case IMM_I64: return reader_s64(r, &in->imm.i64);
+    case IMM_F32: return reader_f32(r, &in->imm.f32_bits);
+    case IMM_F64: return reader_f64(r, &in->imm.f64_bits);
+    case IMM_V128: return read_raw(r, in->imm.v128, 16);
+    case IMM_LANE: return reader_u8(r, &in->imm.lane);
+    case IMM_MEMARG_LANE:
+        TRY(read_memarg(r, in));
+        return reader_u8(r, &in->imm.memarg.lane);
+    case IMM_SHUFFLE: return read_raw(r, in->imm.shuffle, 16);
+    case IMM_SELECT_T: return read_select_t(r, in);
+    case IMM_REFTYPE: return read_reftype(r, &in->imm.reftype);
+    case IMM_DATA_MEM:
+        TRY(reader_u32(r, &in->imm.pair.a));
+        in->imm.pair.b = 0;
+        return read_zero(r);
+    case IMM_MEM_MEM:
+        in->imm.pair.a = in->imm.pair.b = 0;
+        TRY(read_zero(r));
+        return read_zero(r);
+    }
+    return NULL;
+}
+
+wk_error_t *instr_read(Reader *r, Instr *out)
+{
+    out->offset = (uint32_t)r->pos;
+    TRY(read_opcode(r, &out->op));
+    return read_immediates(r, out);
+}
+
+uint32_t instr_br_table_target(const Module *m, const Instr *in, uint32_t i)
+{
+    Reader r = {m->bytes, in->imm.br_table.targets_offset, m->size};
+    uint32_t label = in->imm.br_table.default_label;
+    if (i >= in->imm.br_table.count) return label;
+    /* The targets were checked when the module was decoded: reading them cannot fail. */
+    for (uint32_t k = 0; k <= i; k++) wk_error_delete(reader_u32(&r, &label));
+    return label;
+}

@@ -1,0 +1,90 @@
+/* Traps: the trap kinds with the spec's messages, the per-thread stack of host->Wasm entry
+ * records that traps jump back to, the fault signal handler and the Wasm stack limit. */
+#ifndef WK_TRAP_H
+#define WK_TRAP_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "jit.h"
+#include "vmctx.h"
+#include "wasmkiln.h"
+
+/* kind, message (spec wording). The enum values are wk_trap_kind_t (wasmkiln.h); compiled code
+ * passes the same numbers to wk_rt_trap. */
+#define WK_TRAP_KINDS(X)                                                                       \
+    X(WK_TRAP_UNREACHABLE, "unreachable")                                                      \
+    X(WK_TRAP_INT_DIV_ZERO, "integer divide by zero")                                          \
+    X(WK_TRAP_INT_OVERFLOW, "integer overflow")                                                \
+    X(WK_TRAP_INVALID_CONVERSION, "invalid conversion to integer")                             \
+    X(WK_TRAP_MEMORY_OOB, "out of bounds memory access")                                       \
+    X(WK_TRAP_TABLE_OOB, "out of bounds table access")                                         \
+    X(WK_TRAP_UNDEFINED_ELEMENT, "undefined element")                                          \
+    X(WK_TRAP_UNINITIALIZED_ELEMENT, "uninitialized element")                                  \
+    X(WK_TRAP_INDIRECT_CALL_TYPE, "indirect call type mismatch")                               \
+    X(WK_TRAP_STACK_EXHAUSTED, "call stack exhausted")                                         \
+    X(WK_TRAP_HOST, "host trap")
+
+struct wk_trap {
+    wk_trap_kind_t kind;
+    char *message;
+    void *data;
+    void (*finalizer)(void *);
+};
+
+/* The spec message of a trap kind ("unknown trap" for an unknown number). */
+const char *trap_kind_message(uint32_t kind);
+
+/* A new owned trap of a runtime kind with its spec message. */
+wk_trap_t *trap_new_kind(uint32_t kind);
+
+/* A new owned WK_TRAP_HOST trap with a message (copied) and a payload (owned). */
+wk_trap_t *trap_new_payload(const char *message, void *data, void (*finalizer)(void *));
+/* Frees a trap, running the payload's finalizer. Accepts NULL. */
+void trap_delete(wk_trap_t *trap);
+
+/* A new owned WK_TRAP_HOST trap with a printf-style message. */
+wk_trap_t *trap_new_host(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One host->Wasm entry, on the entering thread's stack. Lives from trap_call's start to end. */
+typedef struct TrapEntry {
+    sigjmp_buf buf;
+    struct TrapEntry *prev;
+    VMStore *store;
+    uint8_t *saved_limit;   /* store->stack_limit before this entry */
+    uint32_t kind;          /* trap kind when jumped to */
+    wk_trap_t *host_trap;   /* a host function's trap, when kind is WK_TRAP_HOST */
+    bool saved_in_wasm;
+} TrapEntry;
+
+/* Runs tramp(code, vmctx, vals) as a host->Wasm entry of `store`: sets the stack limit on the
+ * thread's outermost entry, makes sure the fault handler is installed, and catches every trap
+ * raised below it. Returns NULL or the owned trap. */
+wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vmctx,
+                     WasmVal *vals);
+
+/* Raises a trap in the innermost entry of this thread (never returns). A host trap's
+ * ownership passes to the entry. Must only be called below trap_call. */
+_Noreturn void trap_raise(uint32_t kind, wk_trap_t *host_trap);
+
+/* True when this thread is inside trap_call. */
+bool trap_in_entry(void);
+
+/* Marks the thread as running host code (false) or Wasm code (true) below the innermost entry,
+ * so that faults in host code are not taken for Wasm traps. Returns the previous state. */
+bool trap_set_in_wasm(bool in_wasm);
+
+/* Installs the fault handler if it is not (or no longer) the installed one. Idempotent;
+ * called when a store is created and on every outermost entry. */
+void trap_ensure_handler(void);
+
+/* Fault address ranges (memory reservations) that count as Wasm out-of-bounds accesses when a
+ * thread is inside Wasm. Thread-safe; the handler reads them without locking. */
+void trap_register_range(const void *base, uint64_t size);
+void trap_unregister_range(const void *base);
+
+/* Maximum native stack Wasm may use per outermost entry. */
+#define WK_MAX_WASM_STACK ((uintptr_t)1 << 20)
+
+#endif
