@@ -106,6 +106,28 @@ class WasmkilnC(Engine):
         return rc, parse_fields(out).get('error') or err.strip() or out.strip()
 
 
+class WasmkilnSimd(WasmkilnC):
+    """wasmkiln on the -msimd128 build of the kernels (runs once SIMD lowering exists)."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.name, self.label = 'wasmkiln-simd', 'wasmkiln simd128'
+
+    def argv(self, kernel, n, warm):
+        return [self.exe, self.ctx.artifact(kernel, 'simd.wasm'), str(n), str(warm)]
+
+    def probe(self):
+        rc, reason = super().probe()
+        if rc != 0:
+            return rc, reason
+        saxpy = [k for k in self.ctx.kernels if k.name == 'saxpy']
+        if not saxpy:
+            return 3, 'needs the saxpy kernel to probe SIMD support'
+        rc, out, err, _ = execute(self.argv(saxpy[0], 1, 1), timeout=120)
+        return (0, '') if rc == 0 else (3, 'cannot run -msimd128 modules yet: %s'
+                                        % (parse_fields(out).get('error') or err.strip()))
+
+
 class WasmkilnPy(Engine):
     def __init__(self, ctx):
         super().__init__(ctx, 'wasmkiln-py', 'wasmkiln (Python)')
@@ -153,6 +175,17 @@ class V8(Engine):
         return (0, '') if self.node else (3, 'node not found on PATH')
 
 
+class V8Simd(V8):
+    """V8 on the -msimd128 build of the kernels; run beside wasmkiln simd128 only."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.name, self.label = 'v8-simd', 'V8 simd128'
+
+    def argv(self, kernel, n, warm):
+        return self.command(self.FLAGS, self.ctx.artifact(kernel, 'simd.wasm'), n, warm)
+
+
 class WasmInterp(Engine):
     """wabt's interpreter: cannot pass arguments, so it runs run_fixed() of a module built with
     the reduced n; timed from outside (process start to exit)."""
@@ -178,9 +211,9 @@ class WasmInterp(Engine):
         return (0, '') if self.exe else (3, 'wasm-interp not found on PATH')
 
 
-ORDER = ['native', 'wasmkiln', 'wasmkiln-py', 'v8', 'wasm-interp']
+ORDER = ['native', 'wasmkiln', 'wasmkiln-py', 'v8', 'wasm-interp', 'wasmkiln-simd', 'v8-simd']
 FACTORIES = {'wasmkiln': WasmkilnC, 'wasmkiln-py': WasmkilnPy, 'v8': V8,
-             'wasm-interp': WasmInterp}
+             'wasm-interp': WasmInterp, 'wasmkiln-simd': WasmkilnSimd, 'v8-simd': V8Simd}
 
 
 def discover(ctx, only):
@@ -199,6 +232,9 @@ def discover(ctx, only):
         else:
             engine.reason, engine.broken = reason, rc != 3
             missing.append(engine)
+    names = [e.name for e in available]
+    if 'v8-simd' in names and not only and 'wasmkiln-simd' not in names:
+        available = [e for e in available if e.name != 'v8-simd']  # a column only beside ours
     if any(e.small for e in available):
         available.append(NativeSmall(ctx))
     return available, missing

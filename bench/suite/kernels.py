@@ -84,6 +84,7 @@ class Context:
     def create(cls, build_dir, size):
         ctx = cls()
         ctx.root, ctx.bench, ctx.size = ROOT, BENCH, size
+        ctx.kernels = []
         ctx.build = os.path.abspath(build_dir or os.environ.get('WK_BUILD_DIR')
                                     or os.path.join(ROOT, 'build'))
         ctx.art = os.path.join(ctx.build, 'bench', 'artifacts')
@@ -152,6 +153,8 @@ def jobs_for(ctx, kernel):
     driver = os.path.join(BENCH, 'drivers', 'native.c')
     wasm = [ctx.clang] + WASM_FLAGS
     yield (ctx.artifact(kernel, 'wasm'), [src, header], wasm + ['-Wl,--export=run', src])
+    yield (ctx.artifact(kernel, 'simd.wasm'), [src, header],
+           wasm + ['-msimd128', '-Wl,--export=run', src])
     yield (ctx.artifact(kernel, 'native'), [src, header, driver],
            [ctx.clang] + NATIVE_FLAGS + [src, driver])
     n = kernel.small_n(ctx.size)

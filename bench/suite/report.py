@@ -63,7 +63,6 @@ def md_table(table):
 
 
 def header_lines(ctx, results, missing, reps):
-    interp = [k for k in results.kernels]
     lines = ['wasmkiln benchmark suite, %s size, median of %d, engines alternated per repetition'
              % (results.size, reps),
              'date: %s' % datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
@@ -72,7 +71,10 @@ def header_lines(ctx, results, missing, reps):
     lines += ['  %-20s NOT RUN: %s' % (e.label, e.reason) for e in missing]
     if any(e.small for e in columns(results)):
         lines.append('* wasm-interp runs at a reduced n (%s), compared with native at that n.'
-                     % ', '.join('%s %d' % (k.name, k.small_n(results.size)) for k in interp))
+                     % ', '.join('%s %d' % (k.name, k.small_n(results.size)) for k in results.kernels))
+    if any(e.name.endswith('-simd') for e in columns(results)):
+        lines.append('"simd128" columns run the -msimd128 build of the kernels; the other Wasm '
+                     'columns run the scalar build.')
     lines.append('cells: median seconds of run(n) (compile excluded, after one warm-up call) '
                  'and ratio to native (lower is better)')
     return lines
