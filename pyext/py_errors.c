@@ -21,7 +21,7 @@ static PyObject *new_exc(PyObject *mod, const char *name, PyObject *bases, const
     return exc;
 }
 
-int errors_init(PyObject *mod, WkState *st)
+int py_errors_init(PyObject *mod, WkState *st)
 {
     st->error = new_exc(mod, "Error", NULL, "Base class of every wasmkiln error.");
     if (!st->error) return -1;
@@ -66,7 +66,7 @@ done:
     return NULL;
 }
 
-PyObject *errors_raise(WkState *st, wk_error_t *err)
+PyObject *py_errors_raise(WkState *st, wk_error_t *err)
 {
     wk_error_kind_t kind = wk_error_kind(err);
     size_t offset = wk_error_offset(err);
@@ -114,7 +114,7 @@ static const char *trap_kind_name(wk_trap_kind_t kind)
     }
 }
 
-PyObject *errors_raise_trap(WkState *st, wk_trap_t *trap)
+PyObject *py_errors_raise_trap(WkState *st, wk_trap_t *trap)
 {
     Stash *stash = wk_trap_data(trap);
     if (stash && stash->tag == STASH_TAG) {
@@ -141,7 +141,7 @@ static void stash_free(void *data)
     PyMem_RawFree(stash);
 }
 
-wk_trap_t *errors_stash_trap(void)
+wk_trap_t *py_errors_stash_trap(void)
 {
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
@@ -159,7 +159,7 @@ wk_trap_t *errors_stash_trap(void)
     return wk_trap_new("Python exception in a host function", stash, stash_free);
 }
 
-PyObject *errors_link(WkState *st, const char *fmt, ...)
+PyObject *py_errors_link(WkState *st, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

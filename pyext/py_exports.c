@@ -2,17 +2,17 @@
  * export by name) and the conversions between wk_extern_t and Python wrappers. */
 #include "py_internal.h"
 
-PyObject *extern_to_py(WkState *st, PyObject *store, const wk_extern_t *ext, PyObject *name)
+PyObject *py_extern_to_py(WkState *st, PyObject *store, const wk_extern_t *ext, PyObject *name)
 {
     switch (ext->kind) {
-    case WK_EXTERN_FUNC: return func_wrap(st, store, ext->of.func, name);
-    case WK_EXTERN_MEMORY: return memory_wrap(st, store, ext->of.memory);
-    case WK_EXTERN_GLOBAL: return global_wrap(st, store, ext->of.global);
-    default: return table_wrap(st, store, ext->of.table);
+    case WK_EXTERN_FUNC: return py_func_wrap(st, store, ext->of.func, name);
+    case WK_EXTERN_MEMORY: return py_memory_wrap(st, store, ext->of.memory);
+    case WK_EXTERN_GLOBAL: return py_global_wrap(st, store, ext->of.global);
+    default: return py_table_wrap(st, store, ext->of.table);
     }
 }
 
-int extern_from_py(WkState *st, PyObject *obj, wk_extern_t *out, PyObject **store)
+int py_extern_from_py(WkState *st, PyObject *obj, wk_extern_t *out, PyObject **store)
 {
     PyTypeObject *t = Py_TYPE(obj);
     if (t == st->func_type) {
@@ -33,7 +33,7 @@ int extern_from_py(WkState *st, PyObject *obj, wk_extern_t *out, PyObject **stor
     return 1;
 }
 
-PyObject *exports_new(WkState *st, PyObject *store, wk_instance_t *inst)
+PyObject *py_exports_new(WkState *st, PyObject *store, wk_instance_t *inst)
 {
     size_t n = wk_instance_export_count(inst);
     ExportsObject *self = PyObject_GC_New(ExportsObject, st->exports_type);
@@ -48,7 +48,7 @@ PyObject *exports_new(WkState *st, PyObject *store, wk_instance_t *inst)
         if (!name) goto fail;
         PyTuple_SET_ITEM(self->names, (Py_ssize_t)i, name);
         wk_extern_t ext = wk_instance_export(inst, i);
-        PyObject *obj = extern_to_py(st, store, &ext, name);
+        PyObject *obj = py_extern_to_py(st, store, &ext, name);
         if (!obj || PyDict_SetItem(self->dict, name, obj) < 0) {
             Py_XDECREF(obj);
             goto fail;
@@ -170,8 +170,8 @@ static PyType_Spec exports_spec = {
     .slots = exports_slots,
 };
 
-int exports_init(PyObject *mod, WkState *st)
+int py_exports_init(PyObject *mod, WkState *st)
 {
-    st->exports_type = wk_add_type(mod, &exports_spec, NULL);
+    st->exports_type = py_add_type(mod, &exports_spec, NULL);
     return st->exports_type ? 0 : -1;
 }

@@ -24,7 +24,7 @@ static int func_args(FuncObject *f, PyObject *const *args, wk_val_t *vals)
             }
         }
         ValueSite site = {f->name, "parameter", (Py_ssize_t)i};
-        if (value_from_py(f->st, (StoreObject *)f->store, a, kind, &site, &vals[i]) < 0)
+        if (py_value_from_py(f->st, (StoreObject *)f->store, a, kind, &site, &vals[i]) < 0)
             return -1;
     }
     return 0;
@@ -34,10 +34,10 @@ static int func_args(FuncObject *f, PyObject *const *args, wk_val_t *vals)
 static PyObject *func_results(FuncObject *f, const wk_val_t *vals)
 {
     if (f->nresults == 0) Py_RETURN_NONE;
-    if (f->nresults == 1) return value_to_py(f->st, f->store, &vals[0]);
+    if (f->nresults == 1) return py_value_to_py(f->st, f->store, &vals[0]);
     PyObject *t = PyTuple_New((Py_ssize_t)f->nresults);
     for (size_t i = 0; t && i < f->nresults; i++) {
-        PyObject *x = value_to_py(f->st, f->store, &vals[i]);
+        PyObject *x = py_value_to_py(f->st, f->store, &vals[i]);
         if (!x) Py_CLEAR(t);
         else PyTuple_SET_ITEM(t, (Py_ssize_t)i, x);
     }
@@ -59,11 +59,11 @@ static wk_trap_t *func_run(FuncObject *f, const wk_val_t *args, wk_val_t *result
 {
     StoreObject *store = (StoreObject *)f->store;
     wk_trap_t *trap;
-    store_enter(store);
+    py_store_enter(store);
     Py_BEGIN_ALLOW_THREADS
     trap = wk_func_call(f->func, args, f->nparams, results, f->nresults);
     Py_END_ALLOW_THREADS
-    store_leave(store);
+    py_store_leave(store);
     return trap;
 }
 
@@ -84,13 +84,13 @@ static PyObject *func_vectorcall(PyObject *op, PyObject *const *args, size_t nar
     if (func_args(f, args, vals) == 0) {
         wk_val_t *results = vals + f->nparams;
         wk_trap_t *trap = func_run(f, vals, results);
-        r = trap ? errors_raise_trap(f->st, trap) : func_results(f, results);
+        r = trap ? py_errors_raise_trap(f->st, trap) : func_results(f, results);
     }
     if (vals != inline_vals) PyMem_Free(vals);
     return r;
 }
 
-PyObject *func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *name)
+PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *name)
 {
     wk_functype_t type = wk_func_type(func);
     FuncObject *self = PyObject_GC_New(FuncObject, st->func_type);
@@ -144,7 +144,7 @@ static PyObject *func_get_type(PyObject *op, void *closure)
     (void)closure;
     FuncObject *f = (FuncObject *)op;
     wk_functype_t t = {f->nparams, f->params, f->nresults, f->results};
-    return types_func(f->st, &t);
+    return py_types_func(f->st, &t);
 }
 
 static PyObject *func_get_name(PyObject *op, void *closure)
@@ -158,7 +158,7 @@ static PyObject *kinds_str(size_t n, const wk_valkind_t *kinds)
 {
     PyObject *parts = PyList_New(0);
     for (size_t i = 0; parts && i < n; i++) {
-        PyObject *s = PyUnicode_FromString(valkind_name(kinds[i]));
+        PyObject *s = PyUnicode_FromString(py_valkind_name(kinds[i]));
         if (!s || PyList_Append(parts, s) < 0) Py_CLEAR(parts);
         Py_XDECREF(s);
     }
@@ -219,8 +219,8 @@ static PyType_Spec func_spec = {
     .slots = func_slots,
 };
 
-int func_init(PyObject *mod, WkState *st)
+int py_func_init(PyObject *mod, WkState *st)
 {
-    st->func_type = wk_add_type(mod, &func_spec, NULL);
+    st->func_type = py_add_type(mod, &func_spec, NULL);
     return st->func_type ? 0 : -1;
 }

@@ -1,7 +1,7 @@
 /* The Global type: an exported (or host-made) global with .value get/set, .mutable, .type. */
 #include "py_internal.h"
 
-PyObject *global_wrap(WkState *st, PyObject *store, wk_global_t *global)
+PyObject *py_global_wrap(WkState *st, PyObject *store, wk_global_t *global)
 {
     GlobalObject *self = PyObject_GC_New(GlobalObject, st->global_type);
     if (!self) return NULL;
@@ -15,7 +15,7 @@ PyObject *global_wrap(WkState *st, PyObject *store, wk_global_t *global)
 static PyObject *global_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"value", "mutable", NULL};
-    WkState *st = wk_state_of_type(type);
+    WkState *st = py_state_of_type(type);
     PyObject *value;
     int mutable_ = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|p:Global", kwlist, st->value_type, &value,
@@ -23,11 +23,11 @@ static PyObject *global_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     wk_val_t init = ((ValueObject *)value)->val;
     wk_globaltype_t gt = {init.kind, mutable_ != 0};
-    PyObject *store = store_new(st);
+    PyObject *store = py_store_new(st);
     if (!store) return NULL;
     wk_global_t *g;
     wk_error_t *err = wk_global_new(((StoreObject *)store)->store, &gt, init, &g);
-    PyObject *r = err ? errors_raise(st, err) : global_wrap(st, store, g);
+    PyObject *r = err ? py_errors_raise(st, err) : py_global_wrap(st, store, g);
     Py_DECREF(store);
     return r;
 }
@@ -59,14 +59,14 @@ static PyObject *global_get_value(PyObject *op, void *closure)
     (void)closure;
     GlobalObject *g = (GlobalObject *)op;
     wk_val_t v = wk_global_get(g->global);
-    return value_to_py(wk_state_of(op), g->store, &v);
+    return py_value_to_py(py_state_of(op), g->store, &v);
 }
 
 static int global_set_value(PyObject *op, PyObject *value, void *closure)
 {
     (void)closure;
     GlobalObject *g = (GlobalObject *)op;
-    WkState *st = wk_state_of(op);
+    WkState *st = py_state_of(op);
     wk_globaltype_t t = wk_global_type(g->global);
     if (!value) {
         PyErr_SetString(PyExc_AttributeError, "cannot delete a global's value");
@@ -77,11 +77,11 @@ static int global_set_value(PyObject *op, PyObject *value, void *closure)
         return -1;
     }
     wk_val_t v;
-    if (value_from_py(st, (StoreObject *)g->store, value, t.kind, NULL, &v) < 0) return -1;
-    store_enter((StoreObject *)g->store);
+    if (py_value_from_py(st, (StoreObject *)g->store, value, t.kind, NULL, &v) < 0) return -1;
+    py_store_enter((StoreObject *)g->store);
     wk_error_t *err = wk_global_set(g->global, v);
-    store_leave((StoreObject *)g->store);
-    return err ? (errors_raise(st, err), -1) : 0;
+    py_store_leave((StoreObject *)g->store);
+    return err ? (py_errors_raise(st, err), -1) : 0;
 }
 
 static PyObject *global_get_mutable(PyObject *op, void *closure)
@@ -95,7 +95,7 @@ static PyObject *global_get_type(PyObject *op, void *closure)
     (void)closure;
     wk_externtype_t t = {.kind = WK_EXTERN_GLOBAL};
     t.of.global = wk_global_type(((GlobalObject *)op)->global);
-    return types_extern(wk_state_of(op), &t);
+    return py_types_extern(py_state_of(op), &t);
 }
 
 static PyObject *global_repr(PyObject *op)
@@ -104,7 +104,7 @@ static PyObject *global_repr(PyObject *op)
     PyObject *v = global_get_value(op, NULL);
     if (!v) return NULL;
     PyObject *r = PyUnicode_FromFormat("<wasmkiln.Global %s%s = %R>", t.mutable_ ? "mut " : "",
-                                       valkind_name(t.kind), v);
+                                       py_valkind_name(t.kind), v);
     Py_DECREF(v);
     return r;
 }
@@ -137,8 +137,8 @@ static PyType_Spec global_spec = {
     .slots = global_slots,
 };
 
-int global_init(PyObject *mod, WkState *st)
+int py_global_init(PyObject *mod, WkState *st)
 {
-    st->global_type = wk_add_type(mod, &global_spec, NULL);
+    st->global_type = py_add_type(mod, &global_spec, NULL);
     return st->global_type ? 0 : -1;
 }

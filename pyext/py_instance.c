@@ -28,13 +28,13 @@ static void resolved_free(Resolved *r)
 /* imports[module][name] as a new reference; LinkError("unknown import") when missing. */
 static PyObject *lookup(WkState *st, PyObject *imports, PyObject *mod, PyObject *name)
 {
-    if (imports == Py_None) return errors_link(st, "unknown import %R.%R", mod, name);
+    if (imports == Py_None) return py_errors_link(st, "unknown import %R.%R", mod, name);
     PyObject *ns = PyObject_GetItem(imports, mod);
     PyObject *val = ns ? PyObject_GetItem(ns, name) : NULL;
     Py_XDECREF(ns);
     if (!val && PyErr_ExceptionMatches(PyExc_LookupError)) {
         PyErr_Clear();
-        return errors_link(st, "unknown import %R.%R", mod, name);
+        return py_errors_link(st, "unknown import %R.%R", mod, name);
     }
     return val;
 }
@@ -54,16 +54,16 @@ static int resolve_one(WkState *st, const wk_module_t *m, PyObject *imports, Res
     if (!val) goto done;
     r->objs[i] = val;
     PyObject *store = NULL;
-    bool ok = extern_from_py(st, val, &r->externs[i], &store)
+    bool ok = py_extern_from_py(st, val, &r->externs[i], &store)
                   ? r->externs[i].kind == type.kind
                   : type.kind == WK_EXTERN_FUNC && PyCallable_Check(val);
     if (!ok) {
-        errors_link(st, "incompatible import type for %R.%R: expected %s, got %s", mod, name,
+        py_errors_link(st, "incompatible import type for %R.%R: expected %s, got %s", mod, name,
                     extern_kind_name(type.kind), Py_TYPE(val)->tp_name);
         goto done;
     }
     if (store && r->store && store != r->store) {
-        errors_link(st, "import %R.%R comes from another store than the other imports", mod,
+        py_errors_link(st, "import %R.%R comes from another store than the other imports", mod,
                     name);
         goto done;
     }
@@ -86,7 +86,7 @@ static int make_host_funcs(const wk_module_t *m, Resolved *r, StoreObject *store
         PyObject *name = PyUnicode_FromFormat("%.*s.%.*s", (int)mn.size, mn.data, (int)nn.size,
                                               nn.data);
         if (!name) return -1;
-        wk_func_t *f = store_host_func(store, &type.of.func, r->objs[i], name);
+        wk_func_t *f = py_store_host_func(store, &type.of.func, r->objs[i], name);
         Py_DECREF(name);
         if (!f) return -1;
         r->externs[i] = (wk_extern_t){.kind = WK_EXTERN_FUNC, .of.func = f};
@@ -116,7 +116,7 @@ static PyObject *first_memory(ExportsObject *ex)
 {
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(ex->names); i++) {
         PyObject *obj = PyDict_GetItem(ex->dict, PyTuple_GET_ITEM(ex->names, i));
-        if (obj && PyObject_TypeCheck(obj, wk_state_of((PyObject *)ex)->memory_type))
+        if (obj && PyObject_TypeCheck(obj, py_state_of((PyObject *)ex)->memory_type))
             return Py_NewRef(obj);
     }
     Py_RETURN_NONE;
@@ -128,21 +128,21 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     wk_instance_t *inst = NULL;
     wk_trap_t *trap = NULL;
     wk_error_t *err;
-    store_enter(store);
+    py_store_enter(store);
     Py_BEGIN_ALLOW_THREADS
     err = wk_instance_new(store->store, ((ModuleObject *)module)->module, r->externs, r->n,
                           &inst, &trap);
     Py_END_ALLOW_THREADS
-    store_leave(store);
-    if (err) return errors_raise(st, err);
-    if (trap) return errors_raise_trap(st, trap);
+    py_store_leave(store);
+    if (err) return py_errors_raise(st, err);
+    if (trap) return py_errors_raise_trap(st, trap);
     InstanceObject *self = PyObject_GC_New(InstanceObject, st->instance_type);
     if (!self) return NULL;
     self->store = Py_NewRef(store);
     self->module = Py_NewRef(module);
     self->instance = inst;
     self->memory = NULL;
-    self->exports = exports_new(st, (PyObject *)store, inst);
+    self->exports = py_exports_new(st, (PyObject *)store, inst);
     PyObject_GC_Track(self);
     if (!self->exports || !(self->memory = first_memory((ExportsObject *)self->exports))) {
         Py_DECREF(self);
@@ -154,18 +154,18 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
 static PyObject *instance_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"module", "imports", NULL};
-    WkState *st = wk_state_of_type(type);
+    WkState *st = py_state_of_type(type);
     PyObject *arg, *imports = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Instance", kwlist, &arg, &imports))
         return NULL;
     PyObject *module = Py_IS_TYPE(arg, st->module_type) ? Py_NewRef(arg)
-                                                         : wasm_module_compile(st, arg);
+                                                         : py_wasm_module_compile(st, arg);
     if (!module) return NULL;
     Resolved r = {0};
     PyObject *store = NULL, *self = NULL;
     const wk_module_t *m = ((ModuleObject *)module)->module;
     if (resolve(st, m, imports, &r) < 0) goto done;
-    store = r.store ? Py_NewRef(r.store) : store_new(st);
+    store = r.store ? Py_NewRef(r.store) : py_store_new(st);
     if (!store || make_host_funcs(m, &r, (StoreObject *)store) < 0) goto done;
     self = instantiate(st, module, (StoreObject *)store, &r);
 done:
@@ -246,8 +246,8 @@ static PyType_Spec instance_spec = {
     .slots = instance_slots,
 };
 
-int instance_init(PyObject *mod, WkState *st)
+int py_instance_init(PyObject *mod, WkState *st)
 {
-    st->instance_type = wk_add_type(mod, &instance_spec, NULL);
+    st->instance_type = py_add_type(mod, &instance_spec, NULL);
     return st->instance_type ? 0 : -1;
 }

@@ -106,24 +106,24 @@ typedef struct {
 } ValueObject;
 
 /* py_module.c */
-WkState *wk_state_of_type(PyTypeObject *type);
-WkState *wk_state_of(PyObject *obj);
+WkState *py_state_of_type(PyTypeObject *type);
+WkState *py_state_of(PyObject *obj);
 
 /* py_errors.c */
-int errors_init(PyObject *mod, WkState *st);
+int py_errors_init(PyObject *mod, WkState *st);
 /* Raises the exception for err (consumed) and returns NULL. */
-PyObject *errors_raise(WkState *st, own wk_error_t *err);
+PyObject *py_errors_raise(WkState *st, own wk_error_t *err);
 /* Raises the exception for trap (consumed): the stashed Python exception of a host function,
  * or wasmkiln.Trap. Returns NULL. */
-PyObject *errors_raise_trap(WkState *st, own wk_trap_t *trap);
+PyObject *py_errors_raise_trap(WkState *st, own wk_trap_t *trap);
 /* Turns the current Python exception into a host trap that carries it (for host callbacks). */
-own wk_trap_t *errors_stash_trap(void);
+own wk_trap_t *py_errors_stash_trap(void);
 /* Raises wasmkiln.LinkError with a printf-style message; returns NULL. */
-PyObject *errors_link(WkState *st, const char *fmt, ...);
+PyObject *py_errors_link(WkState *st, const char *fmt, ...);
 
 /* py_value.c */
-int value_init(PyObject *mod, WkState *st);
-const char *valkind_name(wk_valkind_t kind);
+int py_value_init(PyObject *mod, WkState *st);
+const char *py_valkind_name(wk_valkind_t kind);
 /* Where a converted value goes, for error messages: "sum() parameter 1", "f() result 0",
  * "Value.i32()" (what set, role NULL) or "value" (what NULL). */
 typedef struct {
@@ -134,74 +134,74 @@ typedef struct {
 
 /* Converts obj to a value of kind, or raises TypeError/OverflowError and returns -1. Funcrefs
  * must come from store; externrefs are kept alive by store (store may be NULL for numbers). */
-int value_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkind_t kind,
+int py_value_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkind_t kind,
                   const ValueSite *site, wk_val_t *out);
 /* New reference to the Python object for v (int, float, Function, None, ...). */
-PyObject *value_to_py(WkState *st, PyObject *store, const wk_val_t *v);
+PyObject *py_value_to_py(WkState *st, PyObject *store, const wk_val_t *v);
 
 /* py_store.c */
-int store_init(PyObject *mod, WkState *st);
+int py_store_init(PyObject *mod, WkState *st);
 /* New StoreObject with a fresh wk_store_t, or NULL with MemoryError. */
-PyObject *store_new(WkState *st);
+PyObject *py_store_new(WkState *st);
 /* Makes the calling thread the store's user (waiting, GIL released, while another thread
- * uses it); re-entrant on one thread. Pair with store_leave. Needs the GIL. */
-void store_enter(StoreObject *s);
-void store_leave(StoreObject *s);
+ * uses it); re-entrant on one thread. Pair with py_store_leave. Needs the GIL. */
+void py_store_enter(StoreObject *s);
+void py_store_leave(StoreObject *s);
 /* A host function in store calling `callable` with the given type; name (a str) is used in
  * messages. NULL with an exception. */
-wk_func_t *store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
+wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
                            PyObject *name);
 /* Keeps obj alive as long as the store (externref values); -1 on error. */
-int store_keep(StoreObject *s, PyObject *obj);
+int py_store_keep(StoreObject *s, PyObject *obj);
 
 /* py_types.c */
-int types_init(PyObject *mod, WkState *st);
+int py_types_init(PyObject *mod, WkState *st);
 /* New reference describing an extern type (FunctionType, MemoryType, ...). */
-PyObject *types_extern(WkState *st, const wk_externtype_t *type);
-PyObject *types_func(WkState *st, const wk_functype_t *type);
+PyObject *py_types_extern(WkState *st, const wk_externtype_t *type);
+PyObject *py_types_func(WkState *st, const wk_functype_t *type);
 /* A new struct sequence of type filled from n stolen references; NULL if any is NULL. */
-PyObject *types_make(PyTypeObject *type, int n, PyObject **items);
+PyObject *py_types_make(PyTypeObject *type, int n, PyObject **items);
 
 /* py_wasm_module.c */
-int wasm_module_init(PyObject *mod, WkState *st);
+int py_wasm_module_init(PyObject *mod, WkState *st);
 /* Compiles a bytes-like object into a new ModuleObject; NULL with CompileError etc. */
-PyObject *wasm_module_compile(WkState *st, PyObject *bytes);
+PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes);
 /* validate(bytes) -> bool, never raising for bad input (module function and staticmethod). */
-PyObject *wasm_module_validate(PyObject *unused, PyObject *bytes);
+PyObject *py_wasm_module_validate(PyObject *unused, PyObject *bytes);
 
 /* py_instance.c */
-int instance_init(PyObject *mod, WkState *st);
+int py_instance_init(PyObject *mod, WkState *st);
 
 /* py_exports.c */
-int exports_init(PyObject *mod, WkState *st);
+int py_exports_init(PyObject *mod, WkState *st);
 /* New Exports object listing every export of inst (objects created in store). */
-PyObject *exports_new(WkState *st, PyObject *store, wk_instance_t *inst);
+PyObject *py_exports_new(WkState *st, PyObject *store, wk_instance_t *inst);
 
 /* New wrapper of an extern of store (Function, Memory, Global or Table). */
-PyObject *extern_to_py(WkState *st, PyObject *store, const wk_extern_t *ext, PyObject *name);
+PyObject *py_extern_to_py(WkState *st, PyObject *store, const wk_extern_t *ext, PyObject *name);
 /* If obj wraps an extern, fills *out, sets *store (borrowed) and returns 1; else 0. */
-int extern_from_py(WkState *st, PyObject *obj, wk_extern_t *out, PyObject **store);
+int py_extern_from_py(WkState *st, PyObject *obj, wk_extern_t *out, PyObject **store);
 
 /* py_func.c */
-int func_init(PyObject *mod, WkState *st);
-PyObject *func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *name);
+int py_func_init(PyObject *mod, WkState *st);
+PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *name);
 
 /* py_memory.c */
-int memory_init(PyObject *mod, WkState *st);
-PyObject *memory_wrap(WkState *st, PyObject *store, wk_memory_t *mem);
+int py_memory_init(PyObject *mod, WkState *st);
+PyObject *py_memory_wrap(WkState *st, PyObject *store, wk_memory_t *mem);
 
 /* py_view.c */
-int view_init(PyObject *mod, WkState *st);
+int py_view_init(PyObject *mod, WkState *st);
 /* New typed view of the given element type index (0..9, see py_view.c) at byte offset. */
-PyObject *view_new(WkState *st, PyObject *memory, int type_index, PyObject *offset);
+PyObject *py_view_new(WkState *st, PyObject *memory, int type_index, PyObject *offset);
 
 /* py_global.c / py_table.c */
-int global_init(PyObject *mod, WkState *st);
-PyObject *global_wrap(WkState *st, PyObject *store, wk_global_t *global);
-int table_init(PyObject *mod, WkState *st);
-PyObject *table_wrap(WkState *st, PyObject *store, wk_table_t *table);
+int py_global_init(PyObject *mod, WkState *st);
+PyObject *py_global_wrap(WkState *st, PyObject *store, wk_global_t *global);
+int py_table_init(PyObject *mod, WkState *st);
+PyObject *py_table_wrap(WkState *st, PyObject *store, wk_table_t *table);
 
 /* Adds a heap type made from spec (with base, may be NULL) to the module; NULL on error. */
-PyTypeObject *wk_add_type(PyObject *mod, PyType_Spec *spec, PyObject *base);
+PyTypeObject *py_add_type(PyObject *mod, PyType_Spec *spec, PyObject *base);
 
 #endif

@@ -2,7 +2,7 @@
  * never moves, so buffers stay valid across grow), typed views, grow and sizes. */
 #include "py_internal.h"
 
-PyObject *memory_wrap(WkState *st, PyObject *store, wk_memory_t *mem)
+PyObject *py_memory_wrap(WkState *st, PyObject *store, wk_memory_t *mem)
 {
     MemoryObject *self = PyObject_GC_New(MemoryObject, st->memory_type);
     if (!self) return NULL;
@@ -24,12 +24,12 @@ static PyObject *memory_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         limits.max = (uint32_t)PyLong_AsUnsignedLong(max);
         if (PyErr_Occurred()) return NULL;
     }
-    WkState *st = wk_state_of_type(type);
-    PyObject *store = store_new(st);
+    WkState *st = py_state_of_type(type);
+    PyObject *store = py_store_new(st);
     if (!store) return NULL;
     wk_memory_t *mem;
     wk_error_t *err = wk_memory_new(((StoreObject *)store)->store, &limits, &mem);
-    PyObject *r = err ? errors_raise(st, err) : memory_wrap(st, store, mem);
+    PyObject *r = err ? py_errors_raise(st, err) : py_memory_wrap(st, store, mem);
     Py_DECREF(store);
     return r;
 }
@@ -72,12 +72,12 @@ static PyObject *memory_grow(PyObject *op, PyObject *arg)
     uint32_t prev = 0;
     bool ok = false;
     if (delta <= UINT32_MAX) {
-        store_enter((StoreObject *)self->store);
+        py_store_enter((StoreObject *)self->store);
         ok = wk_memory_grow(self->memory, (uint32_t)delta, &prev);
-        store_leave((StoreObject *)self->store);
+        py_store_leave((StoreObject *)self->store);
     }
     if (!ok) {
-        PyErr_Format(wk_state_of(op)->error, "cannot grow memory of %u pages by %lu pages",
+        PyErr_Format(py_state_of(op)->error, "cannot grow memory of %u pages by %lu pages",
                      wk_memory_size(self->memory), delta);
         return NULL;
     }
@@ -107,7 +107,7 @@ static PyObject *memory_get_type(PyObject *op, void *closure)
     (void)closure;
     wk_externtype_t t = {.kind = WK_EXTERN_MEMORY};
     t.of.memory = wk_memory_type(((MemoryObject *)op)->memory);
-    return types_extern(wk_state_of(op), &t);
+    return py_types_extern(py_state_of(op), &t);
 }
 
 static PyObject *memory_repr(PyObject *op)
@@ -123,7 +123,7 @@ static PyObject *memory_repr(PyObject *op)
         static char *kwlist[] = {"offset", NULL};                                              \
         PyObject *offset = NULL;                                                               \
         if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:" #fn, kwlist, &offset)) return NULL; \
-        return view_new(wk_state_of(op), op, index, offset);                                   \
+        return py_view_new(py_state_of(op), op, index, offset);                                   \
     }
 VIEW_METHOD(uint8_view, 0)
 VIEW_METHOD(int8_view, 1)
@@ -190,8 +190,8 @@ static PyType_Spec memory_spec = {
     .slots = memory_slots,
 };
 
-int memory_init(PyObject *mod, WkState *st)
+int py_memory_init(PyObject *mod, WkState *st)
 {
-    st->memory_type = wk_add_type(mod, &memory_spec, NULL);
+    st->memory_type = py_add_type(mod, &memory_spec, NULL);
     return st->memory_type ? 0 : -1;
 }

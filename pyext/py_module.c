@@ -4,19 +4,19 @@
 
 static struct PyModuleDef wk_moduledef;
 
-WkState *wk_state_of_type(PyTypeObject *type)
+WkState *py_state_of_type(PyTypeObject *type)
 {
     PyObject *mod = PyType_GetModuleByDef(type, &wk_moduledef);
     assert(mod);
     return PyModule_GetState(mod);
 }
 
-WkState *wk_state_of(PyObject *obj)
+WkState *py_state_of(PyObject *obj)
 {
-    return wk_state_of_type(Py_TYPE(obj));
+    return py_state_of_type(Py_TYPE(obj));
 }
 
-PyTypeObject *wk_add_type(PyObject *mod, PyType_Spec *spec, PyObject *base)
+PyTypeObject *py_add_type(PyObject *mod, PyType_Spec *spec, PyObject *base)
 {
     PyObject *type = PyType_FromModuleAndSpec(mod, spec, base);
     if (!type) return NULL;
@@ -32,7 +32,7 @@ PyDoc_STRVAR(validate_doc, "validate(bytes, /)\n--\n\n"
                            "module, else False.\nNever raises for bad input.");
 
 static PyMethodDef wk_methods[] = {
-    {"validate", wasm_module_validate, METH_O, validate_doc},
+    {"validate", py_wasm_module_validate, METH_O, validate_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -44,10 +44,10 @@ static int wk_exec(PyObject *mod)
         PyErr_NoMemory();
         return -1;
     }
-    if (errors_init(mod, st) < 0 || value_init(mod, st) < 0 || types_init(mod, st) < 0 ||
-        store_init(mod, st) < 0 || wasm_module_init(mod, st) < 0 || func_init(mod, st) < 0 ||
-        memory_init(mod, st) < 0 || view_init(mod, st) < 0 || global_init(mod, st) < 0 ||
-        table_init(mod, st) < 0 || exports_init(mod, st) < 0 || instance_init(mod, st) < 0)
+    if (py_errors_init(mod, st) < 0 || py_value_init(mod, st) < 0 || py_types_init(mod, st) < 0 ||
+        py_store_init(mod, st) < 0 || py_wasm_module_init(mod, st) < 0 || py_func_init(mod, st) < 0 ||
+        py_memory_init(mod, st) < 0 || py_view_init(mod, st) < 0 || py_global_init(mod, st) < 0 ||
+        py_table_init(mod, st) < 0 || py_exports_init(mod, st) < 0 || py_instance_init(mod, st) < 0)
         return -1;
     return 0;
 }

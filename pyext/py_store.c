@@ -14,7 +14,7 @@ struct HostEnv {
     wk_valkind_t results[];
 };
 
-PyObject *store_new(WkState *st)
+PyObject *py_store_new(WkState *st)
 {
     StoreObject *s = PyObject_GC_New(StoreObject, st->store_type);
     if (!s) return NULL;
@@ -42,7 +42,7 @@ static void wait_a_little(long *ns)
     if (*ns < 1000000) *ns *= 2;
 }
 
-void store_enter(StoreObject *s)
+void py_store_enter(StoreObject *s)
 {
     unsigned long me = PyThread_get_thread_ident();
     long pause = 1000;
@@ -52,13 +52,13 @@ void store_enter(StoreObject *s)
     s->depth++;
 }
 
-void store_leave(StoreObject *s)
+void py_store_leave(StoreObject *s)
 {
     assert(s->owner == PyThread_get_thread_ident() && s->depth > 0);
     if (--s->depth == 0) s->owner = 0;
 }
 
-int store_keep(StoreObject *s, PyObject *obj)
+int py_store_keep(StoreObject *s, PyObject *obj)
 {
     return PyList_Append(s->externs, obj);
 }
@@ -86,7 +86,7 @@ static int host_results(WkState *st, HostEnv *env, PyObject *r, wk_val_t *result
         return -1;
     }
     if (env->nresults == 1)
-        return value_from_py(st, env->store, r, env->results[0], &site, &results[0]);
+        return py_value_from_py(st, env->store, r, env->results[0], &site, &results[0]);
     PyObject *seq = PySequence_Fast(r, "a host function with several results must return "
                                        "a sequence");
     if (!seq) return -1;
@@ -98,7 +98,7 @@ static int host_results(WkState *st, HostEnv *env, PyObject *r, wk_val_t *result
     }
     for (size_t i = 0; rc == 0 && i < env->nresults; i++) {
         site.index = (Py_ssize_t)i;
-        rc = value_from_py(st, env->store, PySequence_Fast_GET_ITEM(seq, i), env->results[i],
+        rc = py_value_from_py(st, env->store, PySequence_Fast_GET_ITEM(seq, i), env->results[i],
                            &site, &results[i]);
     }
     Py_DECREF(seq);
@@ -112,7 +112,7 @@ static int host_invoke(HostEnv *env, const wk_val_t *args, size_t nargs, wk_val_
         PyErr_SetString(PyExc_RuntimeError, "host function used after its store was cleared");
         return -1;
     }
-    WkState *st = wk_state_of((PyObject *)env->store);
+    WkState *st = py_state_of((PyObject *)env->store);
     PyObject *inline_stack[FUNC_INLINE_VALS];
     PyObject **stack = inline_stack;
     if (nargs > FUNC_INLINE_VALS && !(stack = PyMem_Malloc(nargs * sizeof *stack))) {
@@ -122,7 +122,7 @@ static int host_invoke(HostEnv *env, const wk_val_t *args, size_t nargs, wk_val_
     size_t made = 0;
     PyObject *r = NULL;
     for (; made < nargs; made++)
-        if (!(stack[made] = value_to_py(st, (PyObject *)env->store, &args[made]))) goto done;
+        if (!(stack[made] = py_value_to_py(st, (PyObject *)env->store, &args[made]))) goto done;
     r = PyObject_Vectorcall(env->callable, stack, nargs, NULL);
 done:
     for (size_t i = 0; i < made; i++)
@@ -143,7 +143,7 @@ static wk_trap_t *host_call(void *data, const wk_caller_t *caller, const wk_val_
     HostEnv *env = data;
     PyGILState_STATE g = PyGILState_Ensure();
     wk_trap_t *trap = NULL;
-    if (host_invoke(env, args, env->nparams, results) < 0) trap = errors_stash_trap();
+    if (host_invoke(env, args, env->nparams, results) < 0) trap = py_errors_stash_trap();
     PyGILState_Release(g);
     return trap;
 }
@@ -165,7 +165,7 @@ static int store_add_env(StoreObject *s, HostEnv *env)
     return 0;
 }
 
-wk_func_t *store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
+wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
                            PyObject *name)
 {
     HostEnv *env = PyMem_RawMalloc(sizeof *env + type->nresults);
@@ -242,8 +242,8 @@ static PyType_Spec store_spec = {
     .slots = store_slots,
 };
 
-int store_init(PyObject *mod, WkState *st)
+int py_store_init(PyObject *mod, WkState *st)
 {
-    st->store_type = wk_add_type(mod, &store_spec, NULL);
+    st->store_type = py_add_type(mod, &store_spec, NULL);
     return st->store_type ? 0 : -1;
 }

@@ -3,7 +3,7 @@
 
 #include "py_internal.h"
 
-PyObject *table_wrap(WkState *st, PyObject *store, wk_table_t *table)
+PyObject *py_table_wrap(WkState *st, PyObject *store, wk_table_t *table)
 {
     TableObject *self = PyObject_GC_New(TableObject, st->table_type);
     if (!self) return NULL;
@@ -17,7 +17,7 @@ PyObject *table_wrap(WkState *st, PyObject *store, wk_table_t *table)
 static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"minimum", "maximum", "element", NULL};
-    WkState *st = wk_state_of_type(type);
+    WkState *st = py_state_of_type(type);
     unsigned int min;
     PyObject *max = Py_None;
     const char *elem = "funcref";
@@ -31,13 +31,13 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         tt.limits.max = (uint32_t)PyLong_AsUnsignedLong(max);
         if (PyErr_Occurred()) return NULL;
     }
-    PyObject *store = store_new(st);
+    PyObject *store = py_store_new(st);
     if (!store) return NULL;
     wk_val_t init = {.kind = tt.elem};
     init.of.externref = NULL;
     wk_table_t *t;
     wk_error_t *err = wk_table_new(((StoreObject *)store)->store, &tt, init, &t);
-    PyObject *r = err ? errors_raise(st, err) : table_wrap(st, store, t);
+    PyObject *r = err ? py_errors_raise(st, err) : py_table_wrap(st, store, t);
     Py_DECREF(store);
     return r;
 }
@@ -94,14 +94,14 @@ static PyObject *table_subscript(PyObject *op, PyObject *key)
         PyErr_SetString(PyExc_IndexError, "table index out of range");
         return NULL;
     }
-    return value_to_py(wk_state_of(op), t->store, &v);
+    return py_value_to_py(py_state_of(op), t->store, &v);
 }
 
 /* Converts value to an element of the table's type; -1 with an exception. */
 static int table_elem(TableObject *t, PyObject *value, wk_val_t *out)
 {
     wk_tabletype_t tt = wk_table_type(t->table);
-    return value_from_py(wk_state_of((PyObject *)t), (StoreObject *)t->store, value, tt.elem,
+    return py_value_from_py(py_state_of((PyObject *)t), (StoreObject *)t->store, value, tt.elem,
                          NULL, out);
 }
 
@@ -115,9 +115,9 @@ static int table_ass_subscript(PyObject *op, PyObject *key, PyObject *value)
         return -1;
     }
     if (table_index(op, key, &i) < 0 || table_elem(t, value, &v) < 0) return -1;
-    store_enter((StoreObject *)t->store);
+    py_store_enter((StoreObject *)t->store);
     bool ok = wk_table_set(t->table, i, v);
-    store_leave((StoreObject *)t->store);
+    py_store_leave((StoreObject *)t->store);
     if (!ok) PyErr_SetString(PyExc_IndexError, "table index out of range");
     return ok ? 0 : -1;
 }
@@ -133,11 +133,11 @@ static PyObject *table_grow(PyObject *op, PyObject *args, PyObject *kwds)
         table_elem(t, init, &v) < 0)
         return NULL;
     uint32_t prev = 0;
-    store_enter((StoreObject *)t->store);
+    py_store_enter((StoreObject *)t->store);
     bool ok = wk_table_grow(t->table, delta, v, &prev);
-    store_leave((StoreObject *)t->store);
+    py_store_leave((StoreObject *)t->store);
     if (!ok)
-        return PyErr_Format(wk_state_of(op)->error, "cannot grow table of %zd elements by %u",
+        return PyErr_Format(py_state_of(op)->error, "cannot grow table of %zd elements by %u",
                             table_len(op), delta);
     return PyLong_FromUnsignedLong(prev);
 }
@@ -147,13 +147,13 @@ static PyObject *table_get_type(PyObject *op, void *closure)
     (void)closure;
     wk_externtype_t t = {.kind = WK_EXTERN_TABLE};
     t.of.table = wk_table_type(((TableObject *)op)->table);
-    return types_extern(wk_state_of(op), &t);
+    return py_types_extern(py_state_of(op), &t);
 }
 
 static PyObject *table_repr(PyObject *op)
 {
     wk_tabletype_t tt = wk_table_type(((TableObject *)op)->table);
-    return PyUnicode_FromFormat("<wasmkiln.Table %s[%zd]>", valkind_name(tt.elem),
+    return PyUnicode_FromFormat("<wasmkiln.Table %s[%zd]>", py_valkind_name(tt.elem),
                                 table_len(op));
 }
 
@@ -193,8 +193,8 @@ static PyType_Spec table_spec = {
     .slots = table_slots,
 };
 
-int table_init(PyObject *mod, WkState *st)
+int py_table_init(PyObject *mod, WkState *st)
 {
-    st->table_type = wk_add_type(mod, &table_spec, NULL);
+    st->table_type = py_add_type(mod, &table_spec, NULL);
     return st->table_type ? 0 : -1;
 }

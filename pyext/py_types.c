@@ -57,7 +57,7 @@ static PyTypeObject *add_structseq(PyObject *mod, PyStructSequence_Desc *desc)
     return type;
 }
 
-int types_init(PyObject *mod, WkState *st)
+int py_types_init(PyObject *mod, WkState *st)
 {
     st->functype_type = add_structseq(mod, &functype_desc);
     st->memorytype_type = add_structseq(mod, &memorytype_desc);
@@ -71,7 +71,7 @@ int types_init(PyObject *mod, WkState *st)
                : -1;
 }
 
-PyObject *types_make(PyTypeObject *type, int n, PyObject **items)
+PyObject *py_types_make(PyTypeObject *type, int n, PyObject **items)
 {
     PyObject *r = PyStructSequence_New(type);
     for (int i = 0; i < n; i++) {
@@ -90,7 +90,7 @@ static PyObject *kinds_tuple(size_t n, const wk_valkind_t *kinds)
 {
     PyObject *t = PyTuple_New((Py_ssize_t)n);
     for (size_t i = 0; t && i < n; i++) {
-        PyObject *s = PyUnicode_InternFromString(valkind_name(kinds[i]));
+        PyObject *s = PyUnicode_InternFromString(py_valkind_name(kinds[i]));
         if (!s) Py_CLEAR(t);
         else PyTuple_SET_ITEM(t, (Py_ssize_t)i, s);
     }
@@ -102,32 +102,32 @@ static PyObject *maximum(const wk_limits_t *l)
     return l->has_max ? PyLong_FromUnsignedLong(l->max) : Py_NewRef(Py_None);
 }
 
-PyObject *types_func(WkState *st, const wk_functype_t *type)
+PyObject *py_types_func(WkState *st, const wk_functype_t *type)
 {
     PyObject *items[] = {kinds_tuple(type->nparams, type->params),
                          kinds_tuple(type->nresults, type->results)};
-    return types_make(st->functype_type, 2, items);
+    return py_types_make(st->functype_type, 2, items);
 }
 
-PyObject *types_extern(WkState *st, const wk_externtype_t *type)
+PyObject *py_types_extern(WkState *st, const wk_externtype_t *type)
 {
     switch (type->kind) {
-    case WK_EXTERN_FUNC: return types_func(st, &type->of.func);
+    case WK_EXTERN_FUNC: return py_types_func(st, &type->of.func);
     case WK_EXTERN_MEMORY: {
         PyObject *items[] = {PyLong_FromUnsignedLong(type->of.memory.min),
                              maximum(&type->of.memory)};
-        return types_make(st->memorytype_type, 2, items);
+        return py_types_make(st->memorytype_type, 2, items);
     }
     case WK_EXTERN_TABLE: {
         const wk_tabletype_t *t = &type->of.table;
-        PyObject *items[] = {PyUnicode_FromString(valkind_name(t->elem)),
+        PyObject *items[] = {PyUnicode_FromString(py_valkind_name(t->elem)),
                              PyLong_FromUnsignedLong(t->limits.min), maximum(&t->limits)};
-        return types_make(st->tabletype_type, 3, items);
+        return py_types_make(st->tabletype_type, 3, items);
     }
     default: {
-        PyObject *items[] = {PyUnicode_FromString(valkind_name(type->of.global.kind)),
+        PyObject *items[] = {PyUnicode_FromString(py_valkind_name(type->of.global.kind)),
                              PyBool_FromLong(type->of.global.mutable_)};
-        return types_make(st->globaltype_type, 2, items);
+        return py_types_make(st->globaltype_type, 2, items);
     }
     }
 }

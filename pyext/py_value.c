@@ -8,7 +8,7 @@
 
 #include "py_internal.h"
 
-const char *valkind_name(wk_valkind_t kind)
+const char *py_valkind_name(wk_valkind_t kind)
 {
     switch (kind) {
     case WK_I32: return "i32";
@@ -47,7 +47,7 @@ static int bad_type(const ValueSite *site, PyObject *obj, wk_valkind_t kind)
 {
     PyObject *where = site_str(site);
     if (!where) return -1;
-    PyErr_Format(PyExc_TypeError, "%U expects %s (%s), got %s", where, valkind_name(kind),
+    PyErr_Format(PyExc_TypeError, "%U expects %s (%s), got %s", where, py_valkind_name(kind),
                  kind_expects(kind), Py_TYPE(obj)->tp_name);
     Py_DECREF(where);
     return -1;
@@ -58,7 +58,7 @@ static int out_of_range(const ValueSite *site, PyObject *obj, wk_valkind_t kind)
     PyObject *where = site_str(site);
     if (!where) return -1;
     PyErr_Format(PyExc_OverflowError, "%U: %R is out of range for %s", where, obj,
-                 valkind_name(kind));
+                 py_valkind_name(kind));
     Py_DECREF(where);
     return -1;
 }
@@ -167,7 +167,7 @@ static int ref_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkin
         return 0;
     }
     if (kind == WK_EXTERNREF) {
-        if (!store || store_keep(store, obj) < 0) return store ? -1 : bad_type(site, obj, kind);
+        if (!store || py_store_keep(store, obj) < 0) return store ? -1 : bad_type(site, obj, kind);
         out->of.externref = obj;
         return 0;
     }
@@ -183,7 +183,7 @@ static int ref_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkin
     return 0;
 }
 
-int value_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkind_t kind,
+int py_value_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkind_t kind,
                   const ValueSite *site, wk_val_t *out)
 {
     if (Py_IS_TYPE(obj, st->value_type)) {
@@ -197,7 +197,7 @@ int value_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkind_t k
     return number_from_py(obj, kind, site, out);
 }
 
-PyObject *value_to_py(WkState *st, PyObject *store, const wk_val_t *v)
+PyObject *py_value_to_py(WkState *st, PyObject *store, const wk_val_t *v)
 {
     switch (v->kind) {
     case WK_I32: return PyLong_FromLong(v->of.i32);
@@ -207,7 +207,7 @@ PyObject *value_to_py(WkState *st, PyObject *store, const wk_val_t *v)
     case WK_V128: return _PyLong_FromByteArray(v->of.v128, 16, 1, 0);
     case WK_FUNCREF:
         if (!v->of.funcref) Py_RETURN_NONE;
-        return func_wrap(st, store, v->of.funcref, NULL);
+        return py_func_wrap(st, store, v->of.funcref, NULL);
     default:
         if (!v->of.externref) Py_RETURN_NONE;
         return Py_NewRef((PyObject *)v->of.externref);
@@ -219,7 +219,7 @@ PyObject *value_to_py(WkState *st, PyObject *store, const wk_val_t *v)
 static PyObject *value_make(PyTypeObject *type, wk_valkind_t kind, PyObject *arg,
                             const char *ctor)
 {
-    WkState *st = wk_state_of_type(type);
+    WkState *st = py_state_of_type(type);
     PyObject *what = PyUnicode_FromString(ctor);
     if (!what) return NULL;
     ValueSite site = {what, NULL, 0};
@@ -293,7 +293,7 @@ static PyObject *value_repr(PyObject *op)
         return r;
     }
     default: {
-        PyObject *n = value_to_py(wk_state_of(op), NULL, v);
+        PyObject *n = py_value_to_py(py_state_of(op), NULL, v);
         if (!n) return NULL;
         PyObject *hex = PyNumber_ToBase(n, 16);
         Py_DECREF(n);
@@ -308,13 +308,13 @@ static PyObject *value_repr(PyObject *op)
 static PyObject *value_get_value(PyObject *op, void *closure)
 {
     (void)closure;
-    return value_to_py(wk_state_of(op), NULL, &((ValueObject *)op)->val);
+    return py_value_to_py(py_state_of(op), NULL, &((ValueObject *)op)->val);
 }
 
 static PyObject *value_get_type(PyObject *op, void *closure)
 {
     (void)closure;
-    return PyUnicode_FromString(valkind_name(((ValueObject *)op)->val.kind));
+    return PyUnicode_FromString(py_valkind_name(((ValueObject *)op)->val.kind));
 }
 
 /* Number of meaningful bytes of a value of this kind (for equality and hashing). */
@@ -379,8 +379,8 @@ static PyType_Spec value_spec = {
     .slots = value_slots,
 };
 
-int value_init(PyObject *mod, WkState *st)
+int py_value_init(PyObject *mod, WkState *st)
 {
-    st->value_type = wk_add_type(mod, &value_spec, NULL);
+    st->value_type = py_add_type(mod, &value_spec, NULL);
     return st->value_type ? 0 : -1;
 }

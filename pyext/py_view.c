@@ -55,7 +55,7 @@ static Py_ssize_t view_len(PyObject *op)
                             : 0;
 }
 
-PyObject *view_new(WkState *st, PyObject *memory, int type_index, PyObject *offset)
+PyObject *py_view_new(WkState *st, PyObject *memory, int type_index, PyObject *offset)
 {
     Py_ssize_t off = 0;
     if (offset) {
@@ -393,7 +393,7 @@ static PyType_Slot view_slots[] = {
     {0, NULL},
 };
 
-int view_init(PyObject *mod, WkState *st)
+int py_view_init(PyObject *mod, WkState *st)
 {
     for (int i = 0; i < 10; i++) {
         PyType_Spec spec = {
@@ -403,7 +403,7 @@ int view_init(PyObject *mod, WkState *st)
                      Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_SEQUENCE,
             .slots = view_slots,
         };
-        if (!(st->view_types[i] = wk_add_type(mod, &spec, NULL))) return -1;
+        if (!(st->view_types[i] = py_add_type(mod, &spec, NULL))) return -1;
     }
     return 0;
 }

@@ -2,7 +2,7 @@
  * and export declarations. */
 #include "py_internal.h"
 
-PyObject *wasm_module_compile(WkState *st, PyObject *bytes)
+PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes)
 {
     Py_buffer buf;
     if (PyObject_GetBuffer(bytes, &buf, PyBUF_SIMPLE) < 0) {
@@ -16,7 +16,7 @@ PyObject *wasm_module_compile(WkState *st, PyObject *bytes)
     err = wk_module_new(st->engine, buf.buf, (size_t)buf.len, &module);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&buf);
-    if (err) return errors_raise(st, err);
+    if (err) return py_errors_raise(st, err);
     ModuleObject *self = PyObject_New(ModuleObject, st->module_type);
     if (!self) {
         wk_module_delete(module);
@@ -31,7 +31,7 @@ static PyObject *module_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {"bytes", NULL};
     PyObject *bytes;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:Module", kwlist, &bytes)) return NULL;
-    return wasm_module_compile(wk_state_of_type(type), bytes);
+    return py_wasm_module_compile(py_state_of_type(type), bytes);
 }
 
 static void module_dealloc(PyObject *op)
@@ -51,9 +51,9 @@ static PyObject *import_at(WkState *st, const wk_module_t *m, size_t i)
     PyObject *items[] = {
         PyUnicode_DecodeUTF8(mod.data, (Py_ssize_t)mod.size, "surrogateescape"),
         PyUnicode_DecodeUTF8(name.data, (Py_ssize_t)name.size, "surrogateescape"),
-        types_extern(st, &type),
+        py_types_extern(st, &type),
     };
-    return types_make(st->importtype_type, 3, items);
+    return py_types_make(st->importtype_type, 3, items);
 }
 
 /* One ExportType of the module. */
@@ -64,15 +64,15 @@ static PyObject *export_at(WkState *st, const wk_module_t *m, size_t i)
     wk_module_export(m, i, &name, &type);
     PyObject *items[] = {
         PyUnicode_DecodeUTF8(name.data, (Py_ssize_t)name.size, "surrogateescape"),
-        types_extern(st, &type),
+        py_types_extern(st, &type),
     };
-    return types_make(st->exporttype_type, 2, items);
+    return py_types_make(st->exporttype_type, 2, items);
 }
 
 static PyObject *list_of(PyObject *op, size_t n,
                          PyObject *(*item)(WkState *, const wk_module_t *, size_t))
 {
-    WkState *st = wk_state_of(op);
+    WkState *st = py_state_of(op);
     const wk_module_t *m = ((ModuleObject *)op)->module;
     PyObject *list = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; list && i < n; i++) {
@@ -95,7 +95,7 @@ static PyObject *module_get_exports(PyObject *op, void *closure)
     return list_of(op, wk_module_export_count(((ModuleObject *)op)->module), export_at);
 }
 
-PyObject *wasm_module_validate(PyObject *cls, PyObject *arg)
+PyObject *py_wasm_module_validate(PyObject *cls, PyObject *arg)
 {
     (void)cls;
     Py_buffer buf;
@@ -115,7 +115,7 @@ PyObject *wasm_module_validate(PyObject *cls, PyObject *arg)
 
 static PyObject *module_instantiate(PyObject *op, PyObject *args, PyObject *kwds)
 {
-    WkState *st = wk_state_of(op);
+    WkState *st = py_state_of(op);
     PyObject *imports = Py_None;
     static char *kwlist[] = {"imports", NULL};
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:instantiate", kwlist, &imports))
@@ -131,7 +131,7 @@ static PyObject *module_repr(PyObject *op)
 }
 
 static PyMethodDef module_methods[] = {
-    {"validate", wasm_module_validate, METH_O | METH_STATIC,
+    {"validate", py_wasm_module_validate, METH_O | METH_STATIC,
      "validate(bytes, /)\n--\n\nTrue when bytes is a valid module, else False (never raises)."},
     {"instantiate", (PyCFunction)(void (*)(void))module_instantiate,
      METH_VARARGS | METH_KEYWORDS,
@@ -168,8 +168,8 @@ static PyType_Spec module_spec = {
     .slots = module_slots,
 };
 
-int wasm_module_init(PyObject *mod, WkState *st)
+int py_wasm_module_init(PyObject *mod, WkState *st)
 {
-    st->module_type = wk_add_type(mod, &module_spec, NULL);
+    st->module_type = py_add_type(mod, &module_spec, NULL);
     return st->module_type ? 0 : -1;
 }
