@@ -1,88 +1,64 @@
-/* Type descriptions as named tuples: FunctionType, MemoryType, TableType, GlobalType,
+/* Type descriptions as namedtuple classes: FunctionType, MemoryType, TableType, GlobalType,
  * ImportType and ExportType (what Module.imports/exports and .type properties return). */
 #include "py_internal.h"
 
-static PyStructSequence_Field functype_fields[] = {
-    {"params", "tuple of parameter types ('i32', 'i64', 'f32', 'f64', 'v128', 'funcref', "
-               "'externref')"},
-    {"results", "tuple of result types"},
-    {NULL, NULL},
-};
-static PyStructSequence_Field memorytype_fields[] = {
-    {"minimum", "initial size in 64 KiB pages"},
-    {"maximum", "maximum size in pages, or None"},
-    {NULL, NULL},
-};
-static PyStructSequence_Field tabletype_fields[] = {
-    {"element", "'funcref' or 'externref'"},
-    {"minimum", "initial number of elements"},
-    {"maximum", "maximum number of elements, or None"},
-    {NULL, NULL},
-};
-static PyStructSequence_Field globaltype_fields[] = {
-    {"type", "value type of the global"},
-    {"mutable", "True when the global can be set"},
-    {NULL, NULL},
-};
-static PyStructSequence_Field importtype_fields[] = {
-    {"module", "module name of the import"},
-    {"name", "field name of the import"},
-    {"type", "FunctionType, MemoryType, TableType or GlobalType"},
-    {NULL, NULL},
-};
-static PyStructSequence_Field exporttype_fields[] = {
-    {"name", "export name"},
-    {"type", "FunctionType, MemoryType, TableType or GlobalType"},
-    {NULL, NULL},
+/* name, field names, docstring of each type, in WkState order from functype_type on. */
+static const char *const TYPES[][3] = {
+    {"FunctionType", "params results",
+     "Type of a function: params and results are tuples of value types ('i32', 'i64', "
+     "'f32', 'f64', 'v128', 'funcref', 'externref')."},
+    {"MemoryType", "minimum maximum", "Type of a memory: limits in 64 KiB pages (maximum may "
+                                      "be None)."},
+    {"TableType", "element minimum maximum",
+     "Type of a table: element type ('funcref' or 'externref') and limits."},
+    {"GlobalType", "type mutable", "Type of a global: value type and mutability."},
+    {"ImportType", "module name type", "An import of a module: module, name and extern type."},
+    {"ExportType", "name type", "An export of a module: name and extern type."},
 };
 
-#define DESC(var, name, doc, fields)                                                           \
-    static PyStructSequence_Desc var = {"wasmkiln." name, doc, fields,                         \
-                                        sizeof fields / sizeof fields[0] - 1}
-DESC(functype_desc, "FunctionType", "Type of a function: params and results.", functype_fields);
-DESC(memorytype_desc, "MemoryType", "Type of a memory: limits in pages.", memorytype_fields);
-DESC(tabletype_desc, "TableType", "Type of a table: element type and limits.",
-     tabletype_fields);
-DESC(globaltype_desc, "GlobalType", "Type of a global: value type and mutability.",
-     globaltype_fields);
-DESC(importtype_desc, "ImportType", "An import of a module: module, name and type.",
-     importtype_fields);
-DESC(exporttype_desc, "ExportType", "An export of a module: name and type.", exporttype_fields);
-
-static PyTypeObject *add_structseq(PyObject *mod, PyStructSequence_Desc *desc)
+/* A namedtuple class of the wasmkiln module, added to mod. */
+static PyObject *make_namedtuple(PyObject *mod, PyObject *factory, const char *const *t)
 {
-    PyTypeObject *type = PyStructSequence_NewType(desc);
-    if (!type) return NULL;
-    if (PyModule_AddType(mod, type) < 0) Py_CLEAR(type);
-    return type;
+    PyObject *cls = PyObject_CallFunction(factory, "ss", t[0], t[1]);
+    PyObject *doc = cls ? PyUnicode_FromString(t[2]) : NULL;
+    PyObject *modname = doc ? PyUnicode_FromString("wasmkiln") : NULL;
+    if (!modname || PyObject_SetAttrString(cls, "__doc__", doc) < 0 ||
+        PyObject_SetAttrString(cls, "__module__", modname) < 0 ||
+        PyModule_AddObjectRef(mod, t[0], cls) < 0)
+        Py_CLEAR(cls);
+    Py_XDECREF(doc);
+    Py_XDECREF(modname);
+    return cls;
 }
 
 int py_types_init(PyObject *mod, WkState *st)
 {
-    st->functype_type = add_structseq(mod, &functype_desc);
-    st->memorytype_type = add_structseq(mod, &memorytype_desc);
-    st->tabletype_type = add_structseq(mod, &tabletype_desc);
-    st->globaltype_type = add_structseq(mod, &globaltype_desc);
-    st->importtype_type = add_structseq(mod, &importtype_desc);
-    st->exporttype_type = add_structseq(mod, &exporttype_desc);
-    return st->functype_type && st->memorytype_type && st->tabletype_type &&
-                   st->globaltype_type && st->importtype_type && st->exporttype_type
-               ? 0
-               : -1;
+    PyObject *collections = PyImport_ImportModule("collections");
+    PyObject *factory = collections ? PyObject_GetAttrString(collections, "namedtuple") : NULL;
+    Py_XDECREF(collections);
+    if (!factory) return -1;
+    PyObject **slots = (PyObject **)&st->functype_type;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof TYPES / sizeof TYPES[0]; i++)
+        if (!(slots[i] = make_namedtuple(mod, factory, TYPES[i]))) rc = -1;
+    Py_DECREF(factory);
+    return rc;
 }
 
 PyObject *py_types_make(PyTypeObject *type, int n, PyObject **items)
 {
-    PyObject *r = PyStructSequence_New(type);
+    PyObject *args = PyTuple_New(n);
     for (int i = 0; i < n; i++) {
-        if (!r || !items[i]) {
-            Py_XDECREF(r);
+        if (!args || !items[i]) {
+            Py_CLEAR(args);
             for (int j = i; j < n; j++)
                 Py_XDECREF(items[j]);
             return NULL;
         }
-        PyStructSequence_SetItem(r, i, items[i]);
+        PyTuple_SET_ITEM(args, i, items[i]);
     }
+    PyObject *r = PyObject_Call((PyObject *)type, args, NULL);
+    Py_DECREF(args);
     return r;
 }
 
