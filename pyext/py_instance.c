@@ -83,8 +83,12 @@ static int make_host_funcs(const wk_module_t *m, Resolved *r, StoreObject *store
         wk_name_t mn, nn;
         wk_externtype_t type;
         wk_module_import(m, i, &mn, &nn, &type);
-        PyObject *name = PyUnicode_FromFormat("%.*s.%.*s", (int)mn.size, mn.data, (int)nn.size,
-                                              nn.data);
+        PyObject *mod = PyUnicode_DecodeUTF8(mn.data, (Py_ssize_t)mn.size, "surrogateescape");
+        PyObject *field = mod ? PyUnicode_DecodeUTF8(nn.data, (Py_ssize_t)nn.size, "replace")
+                              : NULL;
+        PyObject *name = field ? PyUnicode_FromFormat("%U.%U", mod, field) : NULL;
+        Py_XDECREF(mod);
+        Py_XDECREF(field);
         if (!name) return -1;
         wk_func_t *f = py_store_host_func(store, &type.of.func, r->objs[i], name);
         Py_DECREF(name);

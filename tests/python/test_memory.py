@@ -206,7 +206,7 @@ def test_host_memory_constructor():
 
 def test_memory_read_write_1mib_fast(instance):
     import time
-    mem = instance("othermem").memory
+    mem = instance("my_program").memory
     mem.grow(16)
     data = bytes(range(256)) * 4096
     start = time.perf_counter()
