@@ -4,6 +4,9 @@
 
 #include "py_internal.h"
 
+/* Weak until the runtime defines it: without it, every call releases the GIL. */
+#pragma weak wk_func_bounded
+
 /* Converts the arguments into vals; the common case (an exact int for an i32/i64 parameter
  * within range) is handled inline. -1 with TypeError/OverflowError. */
 static int func_args(FuncObject *f, PyObject *const *args, wk_val_t *vals)
@@ -104,6 +107,7 @@ PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *
     self->params = PyMem_Malloc(type.nparams + type.nresults + 1);
     self->results = self->params ? self->params + type.nparams : NULL;
     self->vectorcall = func_vectorcall;
+    self->release_gil = !(wk_func_bounded && wk_func_bounded(func));
     PyObject_GC_Track(self);
     if (!self->name || !self->params) {
         Py_DECREF(self);

@@ -79,6 +79,7 @@ typedef struct {
     PyObject *name; /* str, used in error messages */
     size_t nparams, nresults;
     wk_valkind_t *params, *results; /* one allocation, nparams + nresults kinds */
+    bool release_gil;               /* false for bounded functions (wk_func_bounded) */
     vectorcallfunc vectorcall;
 } FuncObject;
 
