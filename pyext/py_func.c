@@ -201,10 +201,13 @@ static PyGetSetDef func_getset[] = {
 };
 
 static PyType_Slot func_slots[] = {
-    {Py_tp_doc, "A WebAssembly function. Call it with one Python value per parameter: an int "
-                "for i32/i64 (signed or unsigned range), a float or an int for f32/f64, or a "
-                "Value. Returns None, one value, or a tuple for several results; i32/i64 "
-                "results are signed. Raises Trap when the code traps."},
+    {Py_tp_doc, "A WebAssembly function (from instance.exports or a table).\n\n"
+                "Call it with one positional value per parameter: an int for i32/i64\n"
+                "(signed or unsigned range), a float or an int for f32/f64, an int for\n"
+                "v128, a Function or None for funcref, any object for externref, or a Value.\n"
+                "Returns None, one value, or a tuple for several results; i32/i64 results\n"
+                "are signed ints. Raises TypeError/OverflowError for bad arguments and Trap\n"
+                "when the code traps. The GIL is released while it runs."},
     {Py_tp_call, PyVectorcall_Call},
     {Py_tp_traverse, func_traverse},
     {Py_tp_clear, func_clear},

@@ -228,12 +228,21 @@ static PyMemberDef instance_members[] = {
 
 static PyType_Slot instance_slots[] = {
     {Py_tp_doc,
-     "Instance(module, imports=None)\n--\n\nInstantiates a WebAssembly module: module is a "
-     "Module or any bytes-like object (compiled first). imports maps module names to mappings "
-     "of field names to values: a Python callable for an imported function (its types come "
-     "from the module's import declaration; exceptions it raises reach the caller of the "
-     "export unchanged), or a Function, Memory, Global or Table (e.g. another instance's "
-     "exports). Raises CompileError, LinkError, or Trap when the start function traps."},
+     "Instance(module, imports=None)\n--\n\n"
+     "Instantiates a WebAssembly module.\n\n"
+     "module is a Module or any bytes-like object holding a binary module (compiled\n"
+     "first). imports maps module names to mappings of field names to values:\n"
+     "  - a Python callable for an imported function: its types come from the module's\n"
+     "    import declaration; an exception it raises reaches the caller unchanged;\n"
+     "  - a Function, Memory, Global or Table, e.g. another instance's exports\n"
+     "    (an Exports object is itself such a mapping).\n\n"
+     "instance.exports.name(...) calls an exported function; instance.memory is the\n"
+     "first exported memory (or None).\n\n"
+     "Raises CompileError for bad bytes, LinkError when imports do not match, and Trap\n"
+     "when the start function traps.\n\n"
+     "Example:\n"
+     "    instance = Instance(open('simple.wasm', 'rb').read())\n"
+     "    instance.exports.sum(5, 37)  # 42"},
     {Py_tp_new, instance_new},
     {Py_tp_traverse, instance_traverse},
     {Py_tp_clear, instance_clear},

@@ -168,10 +168,13 @@ static PyGetSetDef memory_getset[] = {
 };
 
 static PyType_Slot memory_slots[] = {
-    {Py_tp_doc, "Memory(minimum, maximum=None)\n--\n\nA WebAssembly linear memory. "
-                "instance.memory is the module's exported one; Memory(...) makes one to "
-                "import. Supports the buffer protocol: memoryview(memory), "
-                "numpy.frombuffer(memory, ...) see the live memory, zero-copy and writable."},
+    {Py_tp_doc, "Memory(minimum, maximum=None)\n--\n\n"
+                "A WebAssembly linear memory (sizes in 64 KiB pages).\n\n"
+                "instance.memory is the module's exported memory; Memory(...) makes one to\n"
+                "import. Typed views: uint8_view(offset=0) ... float64_view(offset=0).\n"
+                "Supports the buffer protocol: memoryview(memory), bytearray(memory),\n"
+                "numpy.frombuffer(memory, dtype) see the live memory, zero-copy and\n"
+                "writable; the base never moves, so they stay valid across grow()."},
     {Py_tp_new, memory_new},
     {Py_tp_traverse, memory_traverse},
     {Py_tp_clear, memory_clear},

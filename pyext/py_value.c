@@ -362,8 +362,11 @@ static PyGetSetDef value_getset[] = {
 };
 
 static PyType_Slot value_slots[] = {
-    {Py_tp_doc, "A WebAssembly value of an explicit type, made by Value.i32(7), Value.i64(7), "
-                "Value.f32(7.42) or Value.f64(7.42).\nIts repr is I32(7), F32(7.42), ..."},
+    {Py_tp_doc, "A WebAssembly value of an explicit type.\n\n"
+                "Made by Value.i32(7), Value.i64(7), Value.f32(7.42), Value.f64(7.42) or\n"
+                "Value.v128(x) (range-checked); accepted wherever a value is. Its repr is\n"
+                "I32(7), I64(7), F32(7.42), F64(7.42); F32 shows the shortest decimal that\n"
+                "round-trips through float32. .value is the Python number, .type the type."},
     {Py_tp_repr, value_repr},
     {Py_tp_methods, value_methods},
     {Py_tp_getset, value_getset},

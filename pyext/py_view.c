@@ -373,11 +373,13 @@ static PyGetSetDef view_getset[] = {
 };
 
 static PyType_Slot view_slots[] = {
-    {Py_tp_doc, "A live typed view over a memory, from a byte offset, like JavaScript's typed "
-                "arrays: len() counts whole elements up to the end of memory now; view[i] "
-                "(negative from the end) and view[a:b:c] (a list) read, view[i] = x and "
-                "view[a:b] = sequence-or-buffer write; little-endian; IndexError out of range, "
-                "OverflowError when a value does not fit. Supports the buffer protocol."},
+    {Py_tp_doc, "A live typed view over a memory from a byte offset, like JavaScript's\n"
+                "typed arrays (made by Memory.uint8_view(offset) and friends).\n\n"
+                "len(view) counts whole elements up to the end of memory now; view[i]\n"
+                "(negative from the end) and view[a:b:step] (a list) read; view[i] = x and\n"
+                "view[a:b] = sequence_or_buffer write. Elements are little-endian. IndexError\n"
+                "when out of range, OverflowError when a value does not fit. Supports the\n"
+                "buffer protocol (typed, zero-copy)."},
     {Py_sq_length, view_len},
     {Py_sq_item, view_item},
     {Py_mp_length, view_len},

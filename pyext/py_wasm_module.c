@@ -149,10 +149,14 @@ static PyGetSetDef module_getset[] = {
 };
 
 static PyType_Slot module_slots[] = {
-    {Py_tp_doc, "Module(bytes)\n--\n\nA compiled WebAssembly module. bytes is any bytes-like "
-                "object holding a binary module; it is decoded, validated and compiled to "
-                "machine code once, then instantiated any number of times.\nRaises "
-                "CompileError (DecodeError or ValidationError) with .message and .offset."},
+    {Py_tp_doc, "Module(bytes)\n--\n\n"
+                "A compiled WebAssembly module.\n\n"
+                "bytes is any bytes-like object holding a binary module; it is decoded,\n"
+                "validated and compiled to machine code once (the GIL is released meanwhile),\n"
+                "then instantiated any number of times with Instance(module, imports) or\n"
+                "module.instantiate(imports).\n\n"
+                "Raises CompileError (DecodeError or ValidationError) with .message and\n"
+                ".offset."},
     {Py_tp_new, module_new},
     {Py_tp_dealloc, module_dealloc},
     {Py_tp_repr, module_repr},
