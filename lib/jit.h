@@ -47,4 +47,8 @@ wk_error_t *jit_trampoline(Jit *jit, uint32_t type_id, const FuncType *type, Tra
  * WasmVal array, calls wk_rt_host_call(vmctx, vals) and returns the results from the array. */
 wk_error_t *jit_host_adapter(Jit *jit, uint32_t type_id, const FuncType *type, void **out);
 
+/* JIT-free entry point (tests, debugging): lowers every defined function of a validated module
+ * into one LLVM module, verifies it and returns its textual IR in *out (malloc'd). */
+wk_error_t *jit_module_ir(const Module *m, BoundsMode mode, char **out);
+
 #endif

@@ -182,23 +182,33 @@ static int signal_slot(int sig)
     return -1;
 }
 
-/* Passes a fault we do not own to whatever handler was installed before ours. */
+/* Frame of the handler currently running a previous handler (NULL: none). A handler that
+ * siglongjmps away leaves it set, so only a frame below it counts as re-entry. */
+static _Thread_local uint8_t *tls_chain_frame;
+
+/* Passes a fault we do not own to whatever handler was installed before ours. When that
+ * handler re-raises into us (CPython's faulthandler restores its previous handler, which may
+ * be ours, and raises again), the default action is taken instead of looping. */
 static void chain_signal(int sig, siginfo_t *si, void *uc)
 {
     int slot = signal_slot(sig);
     struct sigaction *prev = &prev_actions[slot < 0 ? 0 : slot];
-    if (prev->sa_flags & SA_SIGINFO) {
-        prev->sa_sigaction(sig, si, uc);
-        return;
-    }
-    if (prev->sa_handler == SIG_DFL || prev->sa_handler == SIG_IGN) {
-        /* Re-executing the faulting instruction with the default action kills the process,
-         * as it would have without us. */
+    bool dfl = prev->sa_handler == SIG_DFL || prev->sa_handler == SIG_IGN;
+    uint8_t *frame = __builtin_frame_address(0);
+    bool reentered = tls_chain_frame && frame < tls_chain_frame;
+    if (reentered || (!(prev->sa_flags & SA_SIGINFO) && dfl)) {
+        /* Re-executing the faulting instruction with the default action ends the process,
+         * as it would have without us; a sent signal is delivered again. */
         signal(sig, SIG_DFL);
-        if (si->si_code <= 0) raise(sig); /* sent, not a fault: deliver it again */
+        if (si->si_code <= 0) raise(sig);
         return;
     }
-    prev->sa_handler(sig);
+    tls_chain_frame = frame;
+    if (prev->sa_flags & SA_SIGINFO)
+        prev->sa_sigaction(sig, si, uc);
+    else
+        prev->sa_handler(sig);
+    tls_chain_frame = NULL;
 }
 
 /* Decides whether a fault on this thread is a Wasm trap, and of which kind (0: not ours). */

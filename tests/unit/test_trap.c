@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -158,6 +160,52 @@ static void test_trap_fault_in_memory_while_host_code_not_a_trap(void **state)
     sigaction(SIGSEGV, &old, NULL);
 }
 
+/* A handler in the manner of CPython's faulthandler: report, restore the previous handler,
+ * raise again. */
+static struct sigaction fh_prev;
+static int fh_pipe[2];
+
+static void fh_handler(int sig)
+{
+    (void)!write(fh_pipe[1], "F", 1);
+    sigaction(sig, &fh_prev, NULL);
+    raise(sig);
+}
+
+/* In a child: ours, then a faulthandler-like one on top, then ours re-installed on top of it
+ * (as on the next entry). A fault outside Wasm must reach it and then end the process with
+ * SIGSEGV, not loop between the two handlers. */
+static void fault_child(void)
+{
+    alarm(10);
+    trap_ensure_handler();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fh_handler;
+    sa.sa_flags = SA_NODEFER;
+    sigaction(SIGSEGV, &sa, &fh_prev);
+    trap_ensure_handler();
+    uint8_t *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    *(volatile uint8_t *)page = 1;
+    _exit(0);
+}
+
+static void test_trap_faulthandler_on_both_sides_process_dies_once(void **state)
+{
+    (void)state;
+    assert_int_equal(pipe(fh_pipe), 0);
+    pid_t pid = fork();
+    if (pid == 0) fault_child();
+    close(fh_pipe[1]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGSEGV);
+    char buf[8];
+    assert_int_equal(read(fh_pipe[0], buf, sizeof buf), 1);
+    close(fh_pipe[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_trap_deep_recursion_stack_exhausted_then_again),
         cmocka_unit_test(test_trap_fault_outside_wasm_reaches_previous_handler),
         cmocka_unit_test(test_trap_fault_in_memory_while_host_code_not_a_trap),
+        cmocka_unit_test(test_trap_faulthandler_on_both_sides_process_dies_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,1 @@
+"""The benchmark suite behind bench/run: kernels (build, measure), engines, extras, report."""

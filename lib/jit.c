@@ -1,0 +1,545 @@
+/* The JIT: one ORC LLJIT per Jit, runtime helpers bound as absolute symbols, parallel
+ * compilation of a module's functions (partitions of functions, one LLVMContext and
+ * TargetMachine per worker thread, objects emitted to memory then linked by ORC), and the
+ * per-signature host<->Wasm trampolines. LLVM errors become wk_error_t. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "jit.h"
+#include "lower.h"
+
+typedef struct Thunk {
+    uint32_t type_id;
+    void *tramp, *adapter;
+} Thunk;
+
+struct Jit {
+    LLVMOrcLLJITRef lljit;
+    BoundsMode mode;
+    char *triple, *cpu, *features;
+    LLVMTargetRef target;
+    atomic_uint next_id;
+    pthread_mutex_t lock; /* guards thunks and ORC additions of thunk objects */
+    Thunk *thunks;
+    uint32_t nthunks, thunk_cap;
+};
+
+static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
+
+static void llvm_init(void)
+{
+    LLVMInitializeNativeTarget();
+    LLVMInitializeNativeAsmPrinter();
+    LLVMInitializeNativeAsmParser();
+}
+
+/* Consumes err; returns an owned WK_ERROR_RESOURCE error naming `what`. */
+static wk_error_t *llvm_error(LLVMErrorRef err, const char *what)
+{
+    char *msg = LLVMGetErrorMessage(err);
+    wk_error_t *e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "LLVM %s: %s", what, msg);
+    LLVMDisposeErrorMessage(msg);
+    return e;
+}
+
+static LLVMTargetMachineRef make_tm(const Jit *jit)
+{
+    return LLVMCreateTargetMachine(jit->target, jit->triple, jit->cpu, jit->features,
+                                   LLVMCodeGenLevelDefault, LLVMRelocPIC, LLVMCodeModelSmall);
+}
+
+/* ---- symbols ---- */
+
+static int process_symbol_filter(void *ctx, LLVMOrcSymbolStringPoolEntryRef sym)
+{
+    (void)ctx;
+    static const char *allowed[] = {
+        "memcpy", "memmove", "memset", "floor", "floorf", "ceil", "ceilf", "trunc", "truncf",
+        "rint", "rintf", "nearbyint", "nearbyintf", "roundeven", "roundevenf", "sqrt", "sqrtf",
+        "fmin", "fminf", "fmax", "fmaxf", "fmod", "fmodf",
+    };
+    const char *name = LLVMOrcSymbolStringPoolEntryStr(sym);
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+        if (strcmp(name, allowed[i]) == 0) return 1;
+    return 0;
+}
+
+#define WK_RT_ADDR(name, ret, params) {#name, (uint64_t)(uintptr_t)&name},
+
+static wk_error_t *define_helpers(Jit *jit)
+{
+    static const struct {
+        const char *name;
+        uint64_t addr;
+    } helpers[] = {WK_RT_HELPERS(WK_RT_ADDR)};
+    enum { N = sizeof helpers / sizeof helpers[0] };
+    LLVMOrcCSymbolMapPair pairs[N];
+    for (size_t i = 0; i < N; i++) {
+        pairs[i].Name = LLVMOrcLLJITMangleAndIntern(jit->lljit, helpers[i].name);
+        pairs[i].Sym.Address = helpers[i].addr;
+        pairs[i].Sym.Flags.GenericFlags =
+            LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
+        pairs[i].Sym.Flags.TargetFlags = 0;
+    }
+    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
+    LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(pairs, N);
+    LLVMErrorRef err = LLVMOrcJITDylibDefine(jd, mu);
+    if (err) {
+        LLVMOrcDisposeMaterializationUnit(mu);
+        return llvm_error(err, "defining runtime helpers");
+    }
+    LLVMOrcDefinitionGeneratorRef gen;
+    err = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
+        &gen, LLVMOrcLLJITGetGlobalPrefix(jit->lljit), process_symbol_filter, NULL);
+    if (err) return llvm_error(err, "process symbols");
+    LLVMOrcJITDylibAddGenerator(jd, gen);
+    return NULL;
+}
+
+static wk_error_t *init_target(Jit *jit)
+{
+    jit->triple = LLVMGetDefaultTargetTriple();
+    jit->cpu = LLVMGetHostCPUName();
+    jit->features = LLVMGetHostCPUFeatures();
+    char *msg = NULL;
+    if (LLVMGetTargetFromTriple(jit->triple, &jit->target, &msg)) {
+        wk_error_t *e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "LLVM target: %s", msg);
+        LLVMDisposeMessage(msg);
+        return e;
+    }
+    return NULL;
+}
+
+wk_error_t *jit_new(BoundsMode mode, Jit **out)
+{
+    pthread_once(&llvm_once, llvm_init);
+    Jit *jit = calloc(1, sizeof *jit);
+    if (!jit) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    jit->mode = mode;
+    pthread_mutex_init(&jit->lock, NULL);
+    wk_error_t *e = init_target(jit);
+    if (e) goto fail;
+    LLVMErrorRef err = LLVMOrcCreateLLJIT(&jit->lljit, LLVMOrcCreateLLJITBuilder());
+    if (err) {
+        e = llvm_error(err, "creating LLJIT");
+        goto fail;
+    }
+    e = define_helpers(jit);
+    if (e) goto fail;
+    *out = jit;
+    return NULL;
+fail:
+    jit_delete(jit);
+    return e;
+}
+
+void jit_delete(Jit *jit)
+{
+    if (!jit) return;
+    if (jit->lljit) {
+        LLVMErrorRef err = LLVMOrcDisposeLLJIT(jit->lljit);
+        if (err) LLVMConsumeError(err);
+    }
+    LLVMDisposeMessage(jit->triple);
+    LLVMDisposeMessage(jit->cpu);
+    LLVMDisposeMessage(jit->features);
+    pthread_mutex_destroy(&jit->lock);
+    free(jit->thunks);
+    free(jit);
+}
+
+/* ---- compiling one LLVM module to an object ---- */
+
+static void prepare_module(const Jit *jit, LLVMModuleRef mod, LLVMTargetMachineRef tm)
+{
+    LLVMSetTarget(mod, jit->triple);
+    LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
+    LLVMSetModuleDataLayout(mod, dl);
+    LLVMDisposeTargetData(dl);
+}
+
+static wk_error_t *verify(LLVMModuleRef mod)
+{
+    if (!getenv("WK_JIT_VERIFY")) return NULL;
+    char *msg = NULL;
+    if (!LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+        LLVMDisposeMessage(msg);
+        return NULL;
+    }
+    wk_error_t *e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "invalid IR: %s", msg);
+    if (getenv("WK_JIT_DUMP")) LLVMDumpModule(mod);
+    LLVMDisposeMessage(msg);
+    return e;
+}
+
+/* Optimises `mod` at O2 and emits an object into *obj. */
+static wk_error_t *emit_object(LLVMModuleRef mod, LLVMTargetMachineRef tm,
+                               LLVMMemoryBufferRef *obj)
+{
+    wk_error_t *e = verify(mod);
+    if (e) return e;
+    LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef err = LLVMRunPasses(mod, "default<O2>", tm, opts);
+    LLVMDisposePassBuilderOptions(opts);
+    if (err) return llvm_error(err, "optimising");
+    char *msg = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, obj)) {
+        e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "LLVM codegen: %s", msg);
+        LLVMDisposeMessage(msg);
+        return e;
+    }
+    return NULL;
+}
+
+/* ---- parallel compilation of a module ---- */
+
+typedef struct Part {
+    uint32_t lo, hi; /* defined-function indices */
+    LLVMMemoryBufferRef obj;
+    wk_error_t *err;
+} Part;
+
+typedef struct Work {
+    const Jit *jit;
+    const Module *m;
+    uint32_t module_id;
+    Part *parts;
+    uint32_t nparts;
+    atomic_uint next;
+} Work;
+
+static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
+{
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMContextSetDiscardValueNames(ctx, 1);
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
+    prepare_module(w->jit, mod, tm);
+    p->err = lower_functions(w->m, w->jit->mode, w->module_id, ctx, mod, p->lo, p->hi);
+    if (!p->err) p->err = emit_object(mod, tm, &p->obj);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+}
+
+static void *worker(void *arg)
+{
+    Work *w = arg;
+    LLVMTargetMachineRef tm = make_tm(w->jit);
+    for (;;) {
+        uint32_t k = atomic_fetch_add(&w->next, 1);
+        if (k >= w->nparts) break;
+        compile_part(w, &w->parts[k], tm);
+    }
+    LLVMDisposeTargetMachine(tm);
+    return NULL;
+}
+
+/* Splits the defined functions into contiguous parts of similar body size. */
+static uint32_t partition(const Module *m, uint32_t want, Part *parts)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < m->nfuncs; i++) total += m->funcs[i].body_size + 16;
+    uint32_t n = 0, lo = 0;
+    uint64_t acc = 0;
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        acc += m->funcs[i].body_size + 16;
+        if (acc * want >= total * (n + 1) || i + 1 == m->nfuncs) {
+            parts[n++] = (Part){.lo = lo, .hi = i + 1};
+            lo = i + 1;
+        }
+    }
+    return n;
+}
+
+static uint32_t parts_wanted(const Module *m, uint32_t ncpu)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < m->nfuncs; i++) total += m->funcs[i].body_size;
+    if (ncpu <= 1 || total < 16 * 1024 || m->nfuncs < 8) return 1;
+    uint32_t want = 2 * ncpu;
+    return want < m->nfuncs ? want : m->nfuncs;
+}
+
+static void run_workers(Work *w, uint32_t nthreads)
+{
+    if (nthreads <= 1) {
+        worker(w);
+        return;
+    }
+    pthread_t tids[nthreads];
+    uint32_t started = 0;
+    for (uint32_t i = 0; i < nthreads; i++)
+        if (pthread_create(&tids[started], NULL, worker, w) == 0) started++;
+    if (started == 0) worker(w);
+    for (uint32_t i = 0; i < started; i++) pthread_join(tids[i], NULL);
+}
+
+static uint32_t cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (uint32_t)n;
+}
+
+/* Adds every part's object under rt (ownership passes even on failure). */
+static wk_error_t *add_objects(Jit *jit, LLVMOrcResourceTrackerRef rt, Part *parts, uint32_t n)
+{
+    wk_error_t *e = NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!parts[i].obj) continue;
+        LLVMErrorRef err = LLVMOrcLLJITAddObjectFileWithRT(jit->lljit, rt, parts[i].obj);
+        parts[i].obj = NULL;
+        if (err && !e) e = llvm_error(err, "adding object");
+        else if (err) LLVMConsumeError(err);
+    }
+    return e;
+}
+
+static wk_error_t *lookup_funcs(Jit *jit, const Module *m, uint32_t id, void **funcs)
+{
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        char name[48];
+        lower_func_name(name, sizeof name, id, m->nimported_funcs + i);
+        LLVMOrcExecutorAddress addr = 0;
+        LLVMErrorRef err = LLVMOrcLLJITLookup(jit->lljit, &addr, name);
+        if (err) return llvm_error(err, "linking");
+        funcs[i] = (void *)(uintptr_t)addr;
+    }
+    return NULL;
+}
+
+static wk_error_t *compile_parts(Jit *jit, const Module *m, uint32_t id, Part *parts,
+                                 uint32_t nparts)
+{
+    Work w = {.jit = jit, .m = m, .module_id = id, .parts = parts, .nparts = nparts};
+    uint32_t ncpu = cpu_count();
+    run_workers(&w, nparts < ncpu ? nparts : ncpu);
+    wk_error_t *e = NULL;
+    for (uint32_t i = 0; i < nparts; i++) {
+        if (parts[i].err && !e) e = parts[i].err;
+        else if (parts[i].err) wk_error_delete(parts[i].err);
+    }
+    return e;
+}
+
+static void free_objects(Part *parts, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (parts[i].obj) LLVMDisposeMemoryBuffer(parts[i].obj);
+}
+
+wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out)
+{
+    uint32_t id = atomic_fetch_add(&jit->next_id, 1);
+    uint32_t want = parts_wanted(m, cpu_count());
+    Part *parts = calloc(want ? want : 1, sizeof *parts);
+    CompiledCode *code = calloc(1, sizeof *code);
+    void **funcs = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *funcs);
+    if (!parts || !code || !funcs) abort();
+    uint32_t nparts = m->nfuncs ? partition(m, want, parts) : 0;
+    wk_error_t *e = compile_parts(jit, m, id, parts, nparts);
+    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
+    LLVMOrcResourceTrackerRef rt = LLVMOrcJITDylibCreateResourceTracker(jd);
+    if (!e) e = add_objects(jit, rt, parts, nparts);
+    if (!e) e = lookup_funcs(jit, m, id, funcs);
+    free_objects(parts, nparts);
+    free(parts);
+    code->nfuncs = m->nfuncs;
+    code->funcs = funcs;
+    code->priv = rt;
+    if (e) {
+        jit_code_free(jit, code);
+        return e;
+    }
+    *out = code;
+    return NULL;
+}
+
+void jit_code_free(Jit *jit, CompiledCode *code)
+{
+    if (!code) return;
+    LLVMOrcResourceTrackerRef rt = code->priv;
+    if (rt) {
+        LLVMErrorRef err = LLVMOrcResourceTrackerRemove(rt);
+        if (err) LLVMConsumeError(err);
+        LLVMOrcReleaseResourceTracker(rt);
+        LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(jit->lljit);
+        LLVMOrcSymbolStringPoolClearDeadEntries(LLVMOrcExecutionSessionGetSymbolStringPool(es));
+    }
+    free(code->funcs);
+    free(code);
+}
+
+/* ---- trampolines and host adapters ---- */
+
+static LLVMValueRef slot_ptr(LLVMBuilderRef b, LLVMContextRef ctx, LLVMValueRef vals, uint32_t i)
+{
+    LLVMValueRef off = LLVMConstInt(LLVMInt64TypeInContext(ctx), (uint64_t)i * sizeof(WasmVal), 0);
+    return LLVMBuildGEP2(b, LLVMInt8TypeInContext(ctx), vals, &off, 1, "");
+}
+
+/* Stores the results of call `r` (Wasm type ft) into vals[0..nresults). */
+static void store_results(LLVMBuilderRef b, LLVMContextRef ctx, const FuncType *ft,
+                          LLVMValueRef r, LLVMValueRef vals)
+{
+    for (uint32_t i = 0; i < ft->nresults; i++) {
+        LLVMValueRef v = ft->nresults == 1 ? r : LLVMBuildExtractValue(b, r, i, "");
+        LLVMBuildStore(b, v, slot_ptr(b, ctx, vals, i));
+    }
+}
+
+/* void tramp(ptr code, ptr vmctx, ptr vals). */
+static void build_trampoline(LLVMModuleRef mod, LLVMContextRef ctx, const char *name,
+                             const FuncType *ft)
+{
+    LLVMTypeRef ptr = LLVMPointerTypeInContext(ctx, 0);
+    LLVMTypeRef params[3] = {ptr, ptr, ptr};
+    LLVMTypeRef ty = LLVMFunctionType(LLVMVoidTypeInContext(ctx), params, 3, 0);
+    LLVMValueRef fn = LLVMAddFunction(mod, name, ty);
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
+    LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, fn, "entry"));
+    LLVMValueRef vals = LLVMGetParam(fn, 2);
+    LLVMValueRef args[ft->nparams + 1];
+    args[0] = LLVMGetParam(fn, 1);
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        args[i + 1] = LLVMBuildLoad2(b, lower_val_type(ctx, ft->types[i]),
+                                     slot_ptr(b, ctx, vals, i), "");
+    LLVMTypeRef fty = lower_func_type(ctx, ft);
+    LLVMValueRef r = LLVMBuildCall2(b, fty, LLVMGetParam(fn, 0), args, ft->nparams + 1, "");
+    store_results(b, ctx, ft, r, vals);
+    LLVMBuildRetVoid(b);
+    LLVMDisposeBuilder(b);
+}
+
+/* ret adapter(ptr host_ctx, params...): params to a WasmVal array, wk_rt_host_call, results
+ * back from the array. */
+static void build_adapter(LLVMModuleRef mod, LLVMContextRef ctx, const char *name,
+                          const FuncType *ft)
+{
+    LLVMTypeRef ptr = LLVMPointerTypeInContext(ctx, 0);
+    LLVMValueRef fn = LLVMAddFunction(mod, name, lower_func_type(ctx, ft));
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
+    LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, fn, "entry"));
+    uint32_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+    LLVMTypeRef slot = LLVMArrayType(LLVMInt8TypeInContext(ctx), sizeof(WasmVal));
+    LLVMValueRef vals = LLVMBuildArrayAlloca(
+        b, slot, LLVMConstInt(LLVMInt32TypeInContext(ctx), n ? n : 1, 0), "");
+    LLVMSetAlignment(vals, 16);
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        LLVMBuildStore(b, LLVMGetParam(fn, i + 1), slot_ptr(b, ctx, vals, i));
+    LLVMTypeRef hp[2] = {ptr, ptr};
+    LLVMTypeRef hty = LLVMFunctionType(LLVMVoidTypeInContext(ctx), hp, 2, 0);
+    LLVMValueRef host = LLVMAddFunction(mod, "wk_rt_host_call", hty);
+    LLVMValueRef args[2] = {LLVMGetParam(fn, 0), vals};
+    LLVMBuildCall2(b, hty, host, args, 2, "");
+    LLVMValueRef res[ft->nresults + 1];
+    for (uint32_t i = 0; i < ft->nresults; i++)
+        res[i] = LLVMBuildLoad2(b, lower_val_type(ctx, ft->types[ft->nparams + i]),
+                                slot_ptr(b, ctx, vals, i), "");
+    if (ft->nresults == 0) LLVMBuildRetVoid(b);
+    else if (ft->nresults == 1) LLVMBuildRet(b, res[0]);
+    else LLVMBuildAggregateRet(b, res, ft->nresults);
+    LLVMDisposeBuilder(b);
+}
+
+/* Compiles the thunk `name` built by `build` and returns its address. Caller holds jit->lock. */
+static wk_error_t *compile_thunk(Jit *jit, const char *name, const FuncType *ft,
+                                 void (*build)(LLVMModuleRef, LLVMContextRef, const char *,
+                                               const FuncType *),
+                                 void **out)
+{
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(name, ctx);
+    LLVMTargetMachineRef tm = make_tm(jit);
+    prepare_module(jit, mod, tm);
+    build(mod, ctx, name, ft);
+    LLVMMemoryBufferRef obj = NULL;
+    wk_error_t *e = emit_object(mod, tm, &obj);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    LLVMDisposeTargetMachine(tm);
+    if (e) return e;
+    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
+    LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(jit->lljit, jd, obj);
+    if (err) return llvm_error(err, "adding thunk");
+    LLVMOrcExecutorAddress addr = 0;
+    err = LLVMOrcLLJITLookup(jit->lljit, &addr, name);
+    if (err) return llvm_error(err, "linking thunk");
+    *out = (void *)(uintptr_t)addr;
+    return NULL;
+}
+
+static Thunk *thunk_slot(Jit *jit, uint32_t type_id)
+{
+    for (uint32_t i = 0; i < jit->nthunks; i++)
+        if (jit->thunks[i].type_id == type_id) return &jit->thunks[i];
+    if (jit->nthunks == jit->thunk_cap) {
+        jit->thunk_cap = jit->thunk_cap ? 2 * jit->thunk_cap : 16;
+        jit->thunks = realloc(jit->thunks, jit->thunk_cap * sizeof *jit->thunks);
+        if (!jit->thunks) abort();
+    }
+    Thunk *t = &jit->thunks[jit->nthunks++];
+    *t = (Thunk){.type_id = type_id};
+    return t;
+}
+
+static wk_error_t *get_thunk(Jit *jit, uint32_t type_id, const FuncType *type, bool adapter,
+                             void **out)
+{
+    pthread_mutex_lock(&jit->lock);
+    Thunk *t = thunk_slot(jit, type_id);
+    void **slot = adapter ? &t->adapter : &t->tramp;
+    wk_error_t *e = NULL;
+    if (!*slot) {
+        char name[48];
+        snprintf(name, sizeof name, adapter ? "wk_host_t%u" : "wk_tramp_t%u", type_id);
+        e = compile_thunk(jit, name, type, adapter ? build_adapter : build_trampoline, slot);
+    }
+    if (!e) *out = *slot;
+    pthread_mutex_unlock(&jit->lock);
+    return e;
+}
+
+wk_error_t *jit_trampoline(Jit *jit, uint32_t type_id, const FuncType *type, Trampoline *out)
+{
+    void *p = NULL;
+    wk_error_t *e = get_thunk(jit, type_id, type, false, &p);
+    if (!e) *out = (Trampoline)p;
+    return e;
+}
+
+wk_error_t *jit_host_adapter(Jit *jit, uint32_t type_id, const FuncType *type, void **out)
+{
+    return get_thunk(jit, type_id, type, true, out);
+}
+
+wk_error_t *jit_module_ir(const Module *m, BoundsMode mode, char **out)
+{
+    pthread_once(&llvm_once, llvm_init);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
+    wk_error_t *e = lower_functions(m, mode, 0, ctx, mod, 0, m->nfuncs);
+    char *msg = NULL;
+    if (!e && LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
+        e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "invalid IR: %s", msg);
+    LLVMDisposeMessage(msg);
+    if (!e) {
+        char *ir = LLVMPrintModuleToString(mod);
+        *out = strdup(ir);
+        LLVMDisposeMessage(ir);
+    }
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    return e;
+}

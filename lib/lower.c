@@ -1,0 +1,442 @@
+/* Lowering driver: one Wasm function body -> one LLVM function. Owns the value stack, the
+ * function prologue (locals, stack-limit check), trap blocks, helper and intrinsic
+ * declarations, and the opcode switch that hands each instruction to its family file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower.h"
+
+LLVMTypeRef lower_val_type(LLVMContextRef ctx, ValType t)
+{
+    switch (t) {
+    case WK_I32: return LLVMInt32TypeInContext(ctx);
+    case WK_I64: return LLVMInt64TypeInContext(ctx);
+    case WK_F32: return LLVMFloatTypeInContext(ctx);
+    case WK_F64: return LLVMDoubleTypeInContext(ctx);
+    case WK_V128: return LLVMVectorType(LLVMInt64TypeInContext(ctx), 2);
+    default: return LLVMPointerTypeInContext(ctx, 0);
+    }
+}
+
+LLVMTypeRef lower_result_type(LLVMContextRef ctx, const FuncType *ft)
+{
+    if (ft->nresults == 0) return LLVMVoidTypeInContext(ctx);
+    if (ft->nresults == 1) return lower_val_type(ctx, ft->types[ft->nparams]);
+    LLVMTypeRef fields[ft->nresults];
+    for (uint32_t i = 0; i < ft->nresults; i++)
+        fields[i] = lower_val_type(ctx, ft->types[ft->nparams + i]);
+    return LLVMStructTypeInContext(ctx, fields, ft->nresults, 0);
+}
+
+LLVMTypeRef lower_func_type(LLVMContextRef ctx, const FuncType *ft)
+{
+    LLVMTypeRef params[ft->nparams + 1];
+    params[0] = LLVMPointerTypeInContext(ctx, 0);
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        params[i + 1] = lower_val_type(ctx, ft->types[i]);
+    return LLVMFunctionType(lower_result_type(ctx, ft), params, ft->nparams + 1, 0);
+}
+
+void lower_func_name(char *buf, size_t size, uint32_t module_id, uint32_t index)
+{
+    snprintf(buf, size, "wk_m%u_f%u", module_id, index);
+}
+
+/* ---- value stack ---- */
+
+void lower_push(Lower *L, LLVMValueRef v)
+{
+    if (L->sp == L->stack_cap) {
+        L->stack_cap = L->stack_cap ? 2 * L->stack_cap : 64;
+        L->stack = realloc(L->stack, L->stack_cap * sizeof *L->stack);
+        if (!L->stack) abort();
+    }
+    L->stack[L->sp++] = v;
+}
+
+LLVMValueRef lower_pop(Lower *L)
+{
+    return L->stack[--L->sp];
+}
+
+LLVMValueRef lower_peek(Lower *L, uint32_t depth)
+{
+    return L->stack[L->sp - 1 - depth];
+}
+
+void lower_pop_n(Lower *L, uint32_t n, LLVMValueRef *out)
+{
+    L->sp -= n;
+    if (n) memcpy(out, L->stack + L->sp, n * sizeof *out);
+}
+
+LLVMValueRef lower_i32(Lower *L, uint64_t v)
+{
+    return LLVMConstInt(L->t.i32, v, 0);
+}
+
+LLVMValueRef lower_i64(Lower *L, uint64_t v)
+{
+    return LLVMConstInt(L->t.i64, v, 0);
+}
+
+LLVMValueRef lower_bool_to_i32(Lower *L, LLVMValueRef b)
+{
+    return LLVMBuildZExt(L->b, b, L->t.i32, "");
+}
+
+/* ---- helpers, intrinsics, fields ---- */
+
+/* Runtime helper signatures: return then params; v=void i=i32 p=ptr. */
+static const struct {
+    const char *name, *sig;
+} helper_sigs[] = {
+    {"wk_rt_trap", "vpi"},          {"wk_rt_memory_grow", "ipii"},
+    {"wk_rt_memory_init", "vpiiiii"}, {"wk_rt_data_drop", "vpi"},
+    {"wk_rt_memory_copy", "vpiiiii"}, {"wk_rt_memory_fill", "vpiiii"},
+    {"wk_rt_table_get", "ppii"},    {"wk_rt_table_set", "vpiip"},
+    {"wk_rt_table_grow", "ipipi"},  {"wk_rt_table_fill", "vpiipi"},
+    {"wk_rt_table_copy", "vpiiiii"}, {"wk_rt_table_init", "vpiiiii"},
+    {"wk_rt_elem_drop", "vpi"},     {"wk_rt_host_call", "vpp"},
+};
+
+static LLVMTypeRef sig_letter_type(const LowerTypes *t, char c)
+{
+    return c == 'v' ? t->void_ : c == 'i' ? t->i32 : t->ptr;
+}
+
+static void add_fn_attr(LLVMContextRef ctx, LLVMValueRef fn, const char *name)
+{
+    unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(ctx, kind, 0));
+}
+
+LLVMValueRef lower_helper(Lower *L, const char *name, LLVMTypeRef *fn_type)
+{
+    const char *sig = NULL;
+    for (size_t i = 0; i < sizeof helper_sigs / sizeof helper_sigs[0]; i++)
+        if (strcmp(helper_sigs[i].name, name) == 0) sig = helper_sigs[i].sig;
+    size_t n = strlen(sig) - 1;
+    LLVMTypeRef params[8];
+    for (size_t i = 0; i < n; i++) params[i] = sig_letter_type(&L->t, sig[i + 1]);
+    *fn_type = LLVMFunctionType(sig_letter_type(&L->t, sig[0]), params, (unsigned)n, 0);
+    LLVMValueRef fn = LLVMGetNamedFunction(L->mod, name);
+    if (fn) return fn;
+    fn = LLVMAddFunction(L->mod, name, *fn_type);
+    add_fn_attr(L->ctx, fn, "nounwind");
+    if (strcmp(name, "wk_rt_trap") == 0) {
+        add_fn_attr(L->ctx, fn, "noreturn");
+        add_fn_attr(L->ctx, fn, "cold");
+    }
+    return fn;
+}
+
+LLVMValueRef lower_call_helper(Lower *L, const char *name, LLVMValueRef *args, unsigned n)
+{
+    LLVMTypeRef fty;
+    LLVMValueRef fn = lower_helper(L, name, &fty);
+    return LLVMBuildCall2(L->b, fty, fn, args, n, "");
+}
+
+LLVMValueRef lower_intrinsic(Lower *L, const char *name, LLVMTypeRef *types, unsigned ntypes,
+                             LLVMValueRef *args, unsigned nargs)
+{
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(L->mod, id, types, ntypes);
+    LLVMTypeRef fty = LLVMIntrinsicGetType(L->ctx, id, types, ntypes);
+    LLVMValueRef call = LLVMBuildCall2(L->b, fty, fn, args, nargs, "");
+    if (strncmp(name, "llvm.experimental.constrained.", 30) == 0)
+        LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, L->strictfp);
+    return call;
+}
+
+LLVMValueRef lower_load_field(Lower *L, LLVMTypeRef ty, LLVMValueRef base, uint64_t off)
+{
+    LLVMValueRef idx = lower_i64(L, off);
+    LLVMValueRef p = off ? LLVMBuildGEP2(L->b, L->t.i8, base, &idx, 1, "") : base;
+    return LLVMBuildLoad2(L->b, ty, p, "");
+}
+
+LLVMValueRef lower_entry_load(Lower *L, LLVMTypeRef ty, LLVMValueRef base, uint64_t off)
+{
+    LLVMBasicBlockRef cur = LLVMGetInsertBlock(L->b);
+    LLVMPositionBuilderBefore(L->b, LLVMGetBasicBlockTerminator(L->alloca_bb));
+    LLVMValueRef v = lower_load_field(L, ty, base, off);
+    LLVMPositionBuilderAtEnd(L->b, cur);
+    return v;
+}
+
+/* Calls helper `name` with (vmctx, imm..., popped operands...). */
+LLVMValueRef lower_bulk(Lower *L, const char *name, const uint32_t *imms, unsigned nimm,
+                         unsigned nops)
+{
+    LLVMValueRef args[8];
+    args[0] = L->vmctx;
+    for (unsigned i = 0; i < nimm; i++) args[1 + i] = lower_i32(L, imms[i]);
+    lower_pop_n(L, nops, args + 1 + nimm);
+    return lower_call_helper(L, name, args, 1 + nimm + nops);
+}
+
+/* ---- traps ---- */
+
+static LLVMValueRef branch_weights(Lower *L, uint32_t taken, uint32_t not_taken)
+{
+    LLVMMetadataRef ops[3] = {
+        LLVMMDStringInContext2(L->ctx, "branch_weights", 14),
+        LLVMValueAsMetadata(lower_i32(L, taken)),
+        LLVMValueAsMetadata(lower_i32(L, not_taken)),
+    };
+    return LLVMMetadataAsValue(L->ctx, LLVMMDNodeInContext2(L->ctx, ops, 3));
+}
+
+static LLVMBasicBlockRef trap_block(Lower *L, uint32_t kind)
+{
+    if (L->trap_bb[kind]) return L->trap_bb[kind];
+    LLVMBasicBlockRef cur = LLVMGetInsertBlock(L->b);
+    LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "trap");
+    LLVMPositionBuilderAtEnd(L->b, bb);
+    LLVMValueRef args[2] = {L->vmctx, lower_i32(L, kind)};
+    lower_call_helper(L, "wk_rt_trap", args, 2);
+    LLVMBuildUnreachable(L->b);
+    LLVMPositionBuilderAtEnd(L->b, cur);
+    return L->trap_bb[kind] = bb;
+}
+
+void lower_trap_if(Lower *L, LLVMValueRef cond, uint32_t kind)
+{
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "");
+    LLVMValueRef br = LLVMBuildCondBr(L->b, cond, trap_block(L, kind), ok);
+    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(L->ctx, "prof", 4), branch_weights(L, 1, 1 << 20));
+    LLVMPositionBuilderAtEnd(L->b, ok);
+}
+
+void lower_trap(Lower *L, uint32_t kind)
+{
+    LLVMBuildBr(L->b, trap_block(L, kind));
+}
+
+/* ---- globals folded from constant initialisers ---- */
+
+LLVMValueRef lower_const_expr_value(Lower *L, uint32_t global_index, bool *folded)
+{
+    *folded = false;
+    const Module *m = L->m;
+    if (global_index < m->nimported_globals) return NULL;
+    const Global *g = &m->globals[global_index - m->nimported_globals];
+    if (g->type.mut) return NULL;
+    Reader r = {m->bytes, g->init.offset, (size_t)g->init.offset + g->init.size};
+    Instr in, end;
+    wk_error_t *e = instr_read(&r, &in);
+    if (!e) e = instr_read(&r, &end);
+    if (e) {
+        wk_error_delete(e);
+        return NULL;
+    }
+    if (end.op != OP_End) return NULL;
+    LLVMValueRef v = NULL;
+    switch (in.op) {
+    case OP_I32Const: v = lower_i32(L, (uint32_t)in.imm.i32); break;
+    case OP_I64Const: v = lower_i64(L, (uint64_t)in.imm.i64); break;
+    case OP_F32Const: v = LLVMConstBitCast(lower_i32(L, in.imm.f32_bits), L->t.f32); break;
+    case OP_F64Const: v = LLVMConstBitCast(lower_i64(L, in.imm.f64_bits), L->t.f64); break;
+    case OP_RefNull: v = LLVMConstPointerNull(L->t.ptr); break;
+    default: return NULL;
+    }
+    *folded = true;
+    return v;
+}
+
+/* ---- function driver ---- */
+
+static void init_types(Lower *L)
+{
+    LLVMContextRef c = L->ctx;
+    L->t = (LowerTypes){
+        .void_ = LLVMVoidTypeInContext(c), .i1 = LLVMInt1TypeInContext(c),
+        .i8 = LLVMInt8TypeInContext(c),    .i16 = LLVMInt16TypeInContext(c),
+        .i32 = LLVMInt32TypeInContext(c),  .i64 = LLVMInt64TypeInContext(c),
+        .f32 = LLVMFloatTypeInContext(c),  .f64 = LLVMDoubleTypeInContext(c),
+        .ptr = LLVMPointerTypeInContext(c, 0),
+        .v128 = LLVMVectorType(LLVMInt64TypeInContext(c), 2),
+    };
+    unsigned k = LLVMGetEnumAttributeKindForName("strictfp", 8);
+    L->strictfp = LLVMCreateEnumAttribute(c, k, 0);
+}
+
+/* Declares (or finds) defined function `index` of the index space. */
+static LLVMValueRef func_decl(Lower *L, uint32_t index)
+{
+    char name[48];
+    lower_func_name(name, sizeof name, L->module_id, index);
+    LLVMValueRef fn = LLVMGetNamedFunction(L->mod, name);
+    if (fn) return fn;
+    fn = LLVMAddFunction(L->mod, name, lower_func_type(L->ctx, module_func_type(L->m, index)));
+    add_fn_attr(L->ctx, fn, "nounwind");
+    return fn;
+}
+
+LLVMValueRef lower_defined_func(Lower *L, uint32_t index)
+{
+    return func_decl(L, index);
+}
+
+static void set_func_attrs(Lower *L)
+{
+    LLVMValueRef fn = L->fn;
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, L->strictfp);
+    LLVMAttributeRef probe = LLVMCreateStringAttribute(L->ctx, "probe-stack", 11, "inline-asm", 10);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, probe);
+    LLVMSetVisibility(fn, LLVMProtectedVisibility);
+}
+
+static LLVMValueRef zero_of(Lower *L, ValType t)
+{
+    LLVMTypeRef ty = lower_val_type(L->ctx, t);
+    return LLVMConstNull(ty);
+}
+
+/* Entry block: one alloca per local, params stored, other locals zeroed. */
+static void setup_locals(Lower *L, const Func *f)
+{
+    const FuncType *ft = L->type;
+    L->nlocals = ft->nparams + f->nlocals;
+    L->locals = calloc(L->nlocals ? L->nlocals : 1, sizeof *L->locals);
+    L->local_types = calloc(L->nlocals ? L->nlocals : 1, sizeof *L->local_types);
+    if (!L->locals || !L->local_types) abort();
+    for (uint32_t i = 0; i < L->nlocals; i++) {
+        ValType t = i < ft->nparams ? ft->types[i] : f->locals[i - ft->nparams];
+        L->local_types[i] = t;
+        L->locals[i] = LLVMBuildAlloca(L->b, lower_val_type(L->ctx, t), "");
+        LLVMValueRef init = i < ft->nparams ? LLVMGetParam(L->fn, i + 1) : zero_of(L, t);
+        LLVMBuildStore(L->b, init, L->locals[i]);
+    }
+}
+
+/* sp < vmctx->store->stack_limit -> trap "call stack exhausted". */
+static void stack_check(Lower *L)
+{
+    LLVMValueRef store = lower_load_field(L, L->t.ptr, L->vmctx, offsetof(VMContext, store));
+    LLVMValueRef limit = lower_load_field(L, L->t.ptr, store, offsetof(VMStore, stack_limit));
+    LLVMValueRef sp = lower_intrinsic(L, "llvm.stacksave", &L->t.ptr, 1, NULL, 0);
+    LLVMValueRef spi = LLVMBuildPtrToInt(L->b, sp, L->t.i64, "");
+    LLVMValueRef li = LLVMBuildPtrToInt(L->b, limit, L->t.i64, "");
+    lower_trap_if(L, LLVMBuildICmp(L->b, LLVMIntULT, spi, li, ""), WK_TRAP_STACK_EXHAUSTED);
+}
+
+static bool is_memory_op(Opcode op)
+{
+    return op >= OP_I32Load && op <= OP_MemoryFill;
+}
+
+static bool dispatch(Lower *L, const Instr *in)
+{
+    switch (in->op) {
+    case OP_Unreachable: case OP_Nop: case OP_Block: case OP_Loop: case OP_If: case OP_Else:
+    case OP_End: case OP_Br: case OP_BrIf: case OP_BrTable: case OP_Return: case OP_Drop:
+    case OP_Select: case OP_SelectT:
+        return lower_control(L, in);
+    case OP_Call: case OP_CallIndirect:
+        return lower_call(L, in);
+    case OP_RefNull: case OP_RefIsNull: case OP_RefFunc: case OP_TableGet: case OP_TableSet:
+    case OP_TableInit: case OP_ElemDrop: case OP_TableCopy: case OP_TableGrow: case OP_TableSize:
+    case OP_TableFill:
+        return lower_table(L, in);
+    case OP_LocalGet: case OP_LocalSet: case OP_LocalTee: case OP_GlobalGet: case OP_GlobalSet:
+        return lower_variable(L, in);
+    default:
+        if (is_memory_op(in->op)) return lower_memory(L, in);
+        return lower_numeric(L, in);
+    }
+}
+
+/* While dead, only block structure matters: count nested blocks, act on our else/end. */
+static bool skip_dead(Lower *L, const Instr *in)
+{
+    switch (in->op) {
+    case OP_Block: case OP_Loop: case OP_If:
+        L->dead_depth++;
+        return true;
+    case OP_End:
+        if (L->dead_depth == 0) return false;
+        L->dead_depth--;
+        return true;
+    case OP_Else:
+        return L->dead_depth != 0;
+    default:
+        return true;
+    }
+}
+
+static void reset_function_state(Lower *L)
+{
+    free(L->locals);
+    free(L->local_types);
+    free(L->mem_bases);
+    free(L->global_ptrs);
+    for (uint32_t i = 0; i < L->nctl; i++) {
+        free(L->ctl[i].phis);
+        free(L->ctl[i].loop_phis);
+        free(L->ctl[i].if_params);
+    }
+    L->locals = L->mem_bases = L->global_ptrs = NULL;
+    L->local_types = NULL;
+    L->nctl = L->sp = 0;
+    L->dead = false;
+    L->dead_depth = 0;
+    memset(L->trap_bb, 0, sizeof L->trap_bb);
+}
+
+static wk_error_t *lower_body(Lower *L, const Func *f)
+{
+    const Module *m = L->m;
+    Reader r = {m->bytes, f->body_offset, (size_t)f->body_offset + f->body_size};
+    lower_control_begin_func(L);
+    while (L->nctl > 0) {
+        Instr in;
+        wk_error_t *e = instr_read(&r, &in);
+        if (e) return e;
+        if (L->dead && skip_dead(L, &in)) continue;
+        if (!dispatch(L, &in)) return L->err;
+    }
+    return NULL;
+}
+
+static wk_error_t *lower_one(Lower *L, uint32_t defined)
+{
+    const Module *m = L->m;
+    const Func *f = &m->funcs[defined];
+    L->func_index = m->nimported_funcs + defined;
+    L->type = &m->types[f->type];
+    L->fn = func_decl(L, L->func_index);
+    set_func_attrs(L);
+    L->vmctx = LLVMGetParam(L->fn, 0);
+    L->mem_bases = calloc(module_memory_count(m) + 1, sizeof *L->mem_bases);
+    L->global_ptrs = calloc(module_global_count(m) + 1, sizeof *L->global_ptrs);
+    if (!L->mem_bases || !L->global_ptrs) abort();
+    L->alloca_bb = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "entry");
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "body");
+    LLVMPositionBuilderAtEnd(L->b, L->alloca_bb);
+    setup_locals(L, f);
+    LLVMBuildBr(L->b, body);
+    LLVMPositionBuilderAtEnd(L->b, body);
+    stack_check(L);
+    wk_error_t *e = lower_body(L, f);
+    reset_function_state(L);
+    return e;
+}
+
+wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint32_t module_id,
+                            LLVMContextRef ctx, LLVMModuleRef mod, uint32_t lo, uint32_t hi)
+{
+    Lower L = {.m = m, .mode = mode, .module_id = module_id, .ctx = ctx, .mod = mod};
+    L.b = LLVMCreateBuilderInContext(ctx);
+    init_types(&L);
+    wk_error_t *e = NULL;
+    for (uint32_t i = lo; i < hi && !e; i++) e = lower_one(&L, i);
+    reset_function_state(&L);
+    free(L.stack);
+    free(L.ctl);
+    LLVMDisposeBuilder(L.b);
+    return e;
+}
