@@ -42,10 +42,12 @@ static wk_error_t *unexpected_end(const Decoder *d)
  * byte, so a count above the bytes left is "unexpected end", never a huge allocation. */
 static wk_error_t *read_vec(Decoder *d, uint32_t *count, size_t elem_size, void **out)
 {
-    TRY(reader_u32(&d->r, count));
-    if (*count > d->r.end - d->r.pos) return unexpected_end(d);
-    *out = calloc(*count ? *count : 1, elem_size);
+    uint32_t n;
+    TRY(reader_u32(&d->r, &n));
+    if (n > d->r.end - d->r.pos) return unexpected_end(d);
+    *out = calloc(n ? n : 1, elem_size);
     if (!*out) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    *count = n; /* only now: module_free frees `count` entries */
     return NULL;
 }
 
@@ -241,6 +243,7 @@ static wk_error_t *sec_import(Decoder *d)
     TRY(read_vec(d, &m->nimports, sizeof *m->imports, (void **)&m->imports));
     for (uint32_t i = 0; i < m->nimports; i++) {
         Import *im = &m->imports[i];
+        im->offset = (uint32_t)d->r.pos;
         TRY(reader_name(&d->r, &im->module));
         TRY(reader_name(&d->r, &im->name));
         TRY(read_import_desc(d, im));
@@ -290,6 +293,7 @@ static wk_error_t *sec_export(Decoder *d)
     TRY(read_vec(d, &m->nexports, sizeof *m->exports, (void **)&m->exports));
     for (uint32_t i = 0; i < m->nexports; i++) {
         Export *ex = &m->exports[i];
+        ex->offset = (uint32_t)d->r.pos;
         TRY(reader_name(&d->r, &ex->name));
         TRY(reader_u8(&d->r, &ex->kind));
         if (ex->kind > WK_EXTERN_GLOBAL) return malformed(d->r.pos - 1, "malformed export kind");
@@ -504,9 +508,11 @@ static void read_name_section(Decoder *d, Reader *r)
 
 static wk_error_t *sec_custom(Decoder *d, size_t end)
 {
-    Reader r = {d->r.base, d->r.pos, end};
+    /* A size field may claim a few bytes past the input (see reader_len). */
+    Reader r = {d->r.base, d->r.pos, end < d->r.end ? end : d->r.end};
     Name name;
     TRY(reader_name(&r, &name));
+    if (end > d->r.end) return malformed(d->r.end, "unexpected end of section or function");
     if (name.size == 4 && memcmp(name.data, "name", 4) == 0) read_name_section(d, &r);
     d->r.pos = end;
     return NULL;
@@ -554,6 +560,7 @@ static wk_error_t *read_sections(Decoder *d)
             if (section_rank(id) <= last)
                 return malformed(at, "unexpected content after last section");
             last = section_rank(id);
+            d->m->section_offsets[id] = (uint32_t)at;
         }
         TRY(read_section_body(d, id, end));
         if (d->r.pos != end) return malformed(at, "section size mismatch");

@@ -50,6 +50,7 @@ typedef struct ConstExpr {
 } ConstExpr;
 
 typedef struct Import {
+    uint32_t offset; /* of the entry, for error messages */
     Name module, name;
     uint8_t kind; /* WK_EXTERN_* */
     union {
@@ -61,6 +62,7 @@ typedef struct Import {
 } Import;
 
 typedef struct Export {
+    uint32_t offset; /* of the entry, for error messages */
     Name name;
     uint8_t kind; /* WK_EXTERN_* */
     uint32_t index; /* in the kind's index space (imports first) */
@@ -150,6 +152,9 @@ typedef struct Module {
     Data *datas;
 
     NameMap names;
+
+    /* Offset of each section's id byte (0 when absent), for error messages. */
+    uint32_t section_offsets[SEC_DATACOUNT + 1];
 } Module;
 
 /* Frees everything a Module owns, and the Module itself. Accepts NULL. */

@@ -309,7 +309,7 @@ static wk_trap_t *entry_pop(TrapEntry *e)
     tls_in_wasm = e->saved_in_wasm;
     e->store->stack_limit = e->saved_limit;
     if (!e->kind) return NULL;
-    if (e->kind == WK_TRAP_HOST && e->host_trap) return e->host_trap;
+    if (e->host_trap) return e->host_trap;
     return trap_new_kind(e->kind);
 }
 
