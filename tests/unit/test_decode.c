@@ -333,6 +333,23 @@ static void test_malformed_name_section_ignored(void **state)
     module_free(m);
 }
 
+static void test_name_section_local_names_kept(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {HEADER, TYPE_VOID, FUNC_ONE, CODE_EMPTY,
+                                0x00, 0x17, 0x04, 'n', 'a', 'm', 'e',
+                                0x01, 0x06, 0x01, 0x00, 0x03, 'f', 'o', 'o',
+                                0x02, 0x08, 0x01, 0x00, 0x01, 0x05, 0x03, 'x', 'y', 'z'};
+    Module *m = DECODE_OK(b);
+    Name f = module_func_name(m, 0), l = module_local_name(m, 0, 5);
+    assert_memory_equal(f.data, "foo", 3);
+    assert_int_equal(l.size, 3);
+    assert_memory_equal(l.data, "xyz", 3);
+    assert_int_equal(module_local_name(m, 0, 4).size, 0);
+    assert_int_equal(module_func_name(m, 1).size, 0);
+    module_free(m);
+}
+
 static void test_custom_section_name_must_be_utf8(void **state)
 {
     (void)state;
@@ -379,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_data_count_rules_enforced),
         cmocka_unit_test(test_name_section_function_names_kept),
         cmocka_unit_test(test_malformed_name_section_ignored),
+        cmocka_unit_test(test_name_section_local_names_kept),
         cmocka_unit_test(test_custom_section_name_must_be_utf8),
         cmocka_unit_test(test_limits_flags_checked),
         cmocka_unit_test(test_const_expr_illegal_opcode_rejected),
