@@ -7,9 +7,11 @@
 #include "decode.h"
 #include "instr.h"
 
-/* Implementation limits: more locals or deeper nesting than this is rejected. */
+/* Implementation limits (as in V8): more than this is rejected, so that no instruction costs
+ * the validator more than a bounded amount of work per byte. */
 #define MAX_LOCALS 50000
 #define MAX_NESTING 10000
+#define MAX_FUNC_ARITY 1000 /* parameters, and results, of a function type */
 
 typedef struct Decoder {
     Reader r;
@@ -170,10 +172,15 @@ static wk_error_t *read_const_expr(Decoder *d, ConstExpr *out)
 /* ---- Sections ------------------------------------------------------------------------ */
 
 /* Reads `count` value types into (*types)[at...], growing the array to at + count. */
-static wk_error_t *read_valtypes(Decoder *d, ValType **types, uint32_t at, uint32_t *count)
+static wk_error_t *read_valtypes(Decoder *d, ValType **types, uint32_t at, uint32_t *count,
+                                 const char *what)
 {
+    size_t start = d->r.pos;
     TRY(reader_u32(&d->r, count));
     if (*count > d->r.end - d->r.pos) return unexpected_end(d);
+    if (*count > MAX_FUNC_ARITY)
+        return error_new(WK_ERROR_RESOURCE, start, "too many %s (limit %d)", what,
+                         MAX_FUNC_ARITY);
     ValType *p = realloc(*types, (size_t)at + *count + 1);
     if (!p) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *types = p;
@@ -187,8 +194,8 @@ static wk_error_t *read_functype(Decoder *d, FuncType *ft)
     TRY(reader_u8(&d->r, &form));
     if (form & 0x80) return malformed(d->r.pos - 1, "integer representation too long");
     if (form != 0x60) return malformed(d->r.pos - 1, "malformed functype");
-    TRY(read_valtypes(d, &ft->types, 0, &ft->nparams));
-    return read_valtypes(d, &ft->types, ft->nparams, &ft->nresults);
+    TRY(read_valtypes(d, &ft->types, 0, &ft->nparams, "parameters"));
+    return read_valtypes(d, &ft->types, ft->nparams, &ft->nresults, "results");
 }
 
 static wk_error_t *sec_type(Decoder *d)

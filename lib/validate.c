@@ -385,7 +385,7 @@ static wk_error_t *op_br_table(Validator *v, const Instr *in)
     uint32_t arity, n;
     TRY(pop_expect(v, WK_I32));
     TRY(label(v, in->imm.br_table.default_label, &c));
-    const ValType *dts = label_types(c, &arity);
+    const ValType *dts = label_types(c, &arity), *checked = NULL;
     Reader r = {v->m->bytes, in->imm.br_table.targets_offset, v->m->size};
     for (uint32_t i = 0; i < in->imm.br_table.count; i++) {
         uint32_t depth;
@@ -393,7 +393,10 @@ static wk_error_t *op_br_table(Validator *v, const Instr *in)
         TRY(label(v, depth, &c));
         const ValType *ts = label_types(c, &n);
         if (n != arity) MISMATCH(v);
+        /* Checking the same type list again cannot fail: keep hostile tables linear. */
+        if (ts == checked) continue;
         TRY(check_label_operands(v, ts, n));
+        checked = ts;
     }
     TRY(pop_list(v, dts, arity));
     set_unreachable(v);
