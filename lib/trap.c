@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "trap.h"
 
@@ -232,6 +233,10 @@ static void fault_handler(int sig, siginfo_t *si, void *uc)
 {
     uint32_t kind = classify_fault(sig, si);
     if (kind) trap_raise(kind, NULL);
+    /* A handler installed over ours (CPython's faulthandler) saw a Wasm fault first, put us
+     * back and re-raised it: returning lets the faulting instruction run again, and fault
+     * again, into us. */
+    if (si->si_code == SI_TKILL && tls_top && tls_in_wasm) return;
     chain_signal(sig, si, uc);
 }
 
@@ -256,6 +261,21 @@ void trap_ensure_handler(void)
         sigaction(fault_signals[i], &sa, &prev_actions[i]);
     }
     pthread_mutex_unlock(&handler_lock);
+}
+
+/* Re-checks the handler at most every 10 ms (per process): the check costs two system calls,
+ * an entry should cost tens of nanoseconds. A handler installed on top of ours in between
+ * still passes Wasm faults on to us (see fault_handler for a re-raised SIGSEGV). */
+static void recheck_handler(void)
+{
+    static _Atomic(uint64_t) last_check;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    uint64_t last = atomic_load_explicit(&last_check, memory_order_relaxed);
+    if (last && now - last < 10000000u) return;
+    atomic_store_explicit(&last_check, now, memory_order_relaxed);
+    trap_ensure_handler();
 }
 
 /* Gives this thread an alternate signal stack (once) unless it already has one, so that a
@@ -288,7 +308,7 @@ static void entry_push(TrapEntry *e, VMStore *store)
 {
     bool outermost = tls_top == NULL;
     if (outermost) {
-        trap_ensure_handler();
+        recheck_handler();
         ensure_altstack();
     }
     e->prev = tls_top;
