@@ -487,11 +487,19 @@ static wk_error_t *op_ref(Validator *v, const Instr *in)
     }
 }
 
+/* The table a table instruction acts on (table.copy: the destination). */
+static uint32_t table_operand(const Instr *in)
+{
+    switch (in->op) {
+    case OP_TableInit: return in->imm.pair.b;
+    case OP_TableCopy: return in->imm.pair.a;
+    default: return in->imm.index;
+    }
+}
+
 static wk_error_t *op_table(Validator *v, const Instr *in)
 {
-    uint32_t x = in->op == OP_TableInit ? in->imm.pair.b : in->op == OP_TableCopy
-                                                              ? in->imm.pair.a
-                                                              : in->imm.index;
+    uint32_t x = table_operand(in);
     if (in->op != OP_ElemDrop) TRY(check_table(v, x));
     ValType t = in->op != OP_ElemDrop ? module_table_type(v->m, x).elem : 0;
     switch (in->op) {
