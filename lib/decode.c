@@ -647,6 +647,9 @@ static wk_error_t *decode(Decoder *d)
 
 wk_error_t *decode_module(const uint8_t *bytes, size_t size, Module **out)
 {
+    /* Module offsets are 32-bit. */
+    if (size > UINT32_MAX)
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "module too large (limit 4 GiB)");
     Module *m = calloc(1, sizeof *m);
     if (m) m->bytes = malloc(size ? size : 1);
     if (!m || !m->bytes) {
