@@ -134,8 +134,9 @@ static struct {
 static _Atomic(uint32_t) ranges_used; /* high-water mark */
 static pthread_mutex_t ranges_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void trap_register_range(const void *base, uint64_t size)
+bool trap_register_range(const void *base, uint64_t size)
 {
+    bool ok = false;
     pthread_mutex_lock(&ranges_lock);
     uint32_t n = atomic_load(&ranges_used);
     uint32_t i = 0;
@@ -144,8 +145,10 @@ void trap_register_range(const void *base, uint64_t size)
         atomic_store(&ranges[i].size, size);
         atomic_store(&ranges[i].base, (uintptr_t)base);
         if (i == n) atomic_store(&ranges_used, n + 1);
+        ok = true;
     }
     pthread_mutex_unlock(&ranges_lock);
+    return ok;
 }
 
 void trap_unregister_range(const void *base)
