@@ -108,6 +108,11 @@ void wk_engine_delete(wk_engine_t *engine)
     engine_delete(engine);
 }
 
+bool wk_engine_software_bounds(const wk_engine_t *engine)
+{
+    return engine->mode == BOUNDS_SOFTWARE;
+}
+
 wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size)
 {
     Module *m;
@@ -353,6 +358,8 @@ wk_error_t *wk_table_new(wk_store_t *store, const wk_tabletype_t *type, wk_val_t
     assert(store && type && out);
     if (init.kind != type->elem)
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "table initial value has the wrong type");
+    if (type->limits.has_max && type->limits.max < type->limits.min)
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "invalid table limits");
     TableType tt = {type->elem, {type->limits.min, type->limits.max, type->limits.has_max}};
     wk_table_t *t;
     wk_error_t *err = table_new(tt, ref_of(&init), &t);

@@ -106,10 +106,19 @@ typedef struct Data {
     uint32_t size;
 } Data;
 
+typedef struct LocalName {
+    uint32_t index; /* local index (params first) */
+    Name name;
+} LocalName;
+
 /* Names from the `name` custom section (spec 7.4); absent entries are zero-sized. */
 typedef struct NameMap {
     uint32_t nfuncs;     /* entries in func_names, indexed by function index (imports first) */
     Name *func_names;
+    /* Local names of function i: nlocal_names[i] entries at local_names[i] (NULL arrays when
+     * the section has no local names). */
+    uint32_t *nlocal_names;
+    LocalName **local_names;
 } NameMap;
 
 typedef struct Module {
@@ -159,6 +168,12 @@ typedef struct Module {
 
 /* Frees everything a Module owns, and the Module itself. Accepts NULL. */
 void module_free(Module *m);
+/* Frees what a NameMap owns (not the map itself). */
+void name_map_free(NameMap *nm);
+
+/* Names from the name section; zero-sized when absent. */
+Name module_func_name(const Module *m, uint32_t func);
+Name module_local_name(const Module *m, uint32_t func, uint32_t local);
 
 /* Index-space helpers (imports come first). */
 uint32_t module_func_count(const Module *m);   /* imported + defined */

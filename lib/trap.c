@@ -73,11 +73,15 @@ wk_trap_t *trap_new_host(const char *fmt, ...)
 
 /* ---- Per-thread state -------------------------------------------------------------------- */
 
-static _Thread_local TrapEntry *tls_top;
-static _Thread_local volatile bool tls_in_wasm;
-static _Thread_local uint8_t *tls_stack_lo;   /* lowest usable address of this thread's stack */
-static _Thread_local bool tls_altstack_done;
-static _Thread_local uint8_t *tls_limit;      /* Wasm stack limit of the outermost entry */
+/* Initial-exec TLS: the signal handler reads these, and a dlopen'ed library's default TLS
+ * model may allocate on a thread's first access, which a handler must never do. */
+#define TLS static _Thread_local __attribute__((tls_model("initial-exec")))
+
+TLS TrapEntry *tls_top;
+TLS volatile bool tls_in_wasm;
+TLS uint8_t *tls_stack_lo;  /* lowest usable address of this thread's stack */
+TLS bool tls_altstack_done;
+TLS uint8_t *tls_limit;   /* Wasm stack limit of the outermost entry */
 
 bool trap_in_entry(void)
 {
@@ -134,8 +138,9 @@ static struct {
 static _Atomic(uint32_t) ranges_used; /* high-water mark */
 static pthread_mutex_t ranges_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void trap_register_range(const void *base, uint64_t size)
+bool trap_register_range(const void *base, uint64_t size)
 {
+    bool ok = false;
     pthread_mutex_lock(&ranges_lock);
     uint32_t n = atomic_load(&ranges_used);
     uint32_t i = 0;
@@ -144,8 +149,10 @@ void trap_register_range(const void *base, uint64_t size)
         atomic_store(&ranges[i].size, size);
         atomic_store(&ranges[i].base, (uintptr_t)base);
         if (i == n) atomic_store(&ranges_used, n + 1);
+        ok = true;
     }
     pthread_mutex_unlock(&ranges_lock);
+    return ok;
 }
 
 void trap_unregister_range(const void *base)
@@ -185,7 +192,7 @@ static int signal_slot(int sig)
 
 /* Frame of the handler currently running a previous handler (NULL: none). A handler that
  * siglongjmps away leaves it set, so only a frame below it counts as re-entry. */
-static _Thread_local uint8_t *tls_chain_frame;
+TLS uint8_t *tls_chain_frame;
 
 /* Passes a fault we do not own to whatever handler was installed before ours. When that
  * handler re-raises into us (CPython's faulthandler restores its previous handler, which may

@@ -83,7 +83,7 @@ void trap_ensure_handler(void);
 
 /* Fault address ranges (memory reservations) that count as Wasm out-of-bounds accesses when a
  * thread is inside Wasm. Thread-safe; the handler reads them without locking. */
-void trap_register_range(const void *base, uint64_t size);
+bool trap_register_range(const void *base, uint64_t size); /* false: table full */
 void trap_unregister_range(const void *base);
 
 /* Maximum native stack Wasm may use per outermost entry. */

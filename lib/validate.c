@@ -366,13 +366,14 @@ static wk_error_t *op_br(Validator *v, const Instr *in)
 /* Pops values of types ts and pushes back what was popped (for br_table's labels). */
 static wk_error_t *check_label_operands(Validator *v, const ValType *ts, uint32_t n)
 {
-    ValType popped[64];
-    ValType *buf = n <= 64 ? popped : malloc(n);
+    ValType popped[1024]; /* arities are at most 1000 (decode.c), so this never allocates */
+    ValType *buf = n <= sizeof popped ? popped : malloc(n);
     if (!buf) return oom();
     wk_error_t *err = NULL;
     for (uint32_t i = n; i-- > 0 && !err;) {
         err = pop_any(v, &buf[i]);
-        if (!err && buf[i] != ts[i] && buf[i] != T_UNKNOWN) err = invalid_at(v->at, "type mismatch");
+        if (!err && buf[i] != ts[i] && buf[i] != T_UNKNOWN)
+            err = invalid_at(v->at, "type mismatch");
     }
     if (!err) err = push_list(v, buf, n);
     if (buf != popped) free(buf);
@@ -385,7 +386,7 @@ static wk_error_t *op_br_table(Validator *v, const Instr *in)
     uint32_t arity, n;
     TRY(pop_expect(v, WK_I32));
     TRY(label(v, in->imm.br_table.default_label, &c));
-    const ValType *dts = label_types(c, &arity);
+    const ValType *dts = label_types(c, &arity), *checked = NULL;
     Reader r = {v->m->bytes, in->imm.br_table.targets_offset, v->m->size};
     for (uint32_t i = 0; i < in->imm.br_table.count; i++) {
         uint32_t depth;
@@ -393,7 +394,10 @@ static wk_error_t *op_br_table(Validator *v, const Instr *in)
         TRY(label(v, depth, &c));
         const ValType *ts = label_types(c, &n);
         if (n != arity) MISMATCH(v);
+        /* Checking the same type list again cannot fail: keep hostile tables linear. */
+        if (ts == checked) continue;
         TRY(check_label_operands(v, ts, n));
+        checked = ts;
     }
     TRY(pop_list(v, dts, arity));
     set_unreachable(v);
@@ -484,11 +488,19 @@ static wk_error_t *op_ref(Validator *v, const Instr *in)
     }
 }
 
+/* The table a table instruction acts on (table.copy: the destination). */
+static uint32_t table_operand(const Instr *in)
+{
+    switch (in->op) {
+    case OP_TableInit: return in->imm.pair.b;
+    case OP_TableCopy: return in->imm.pair.a;
+    default: return in->imm.index;
+    }
+}
+
 static wk_error_t *op_table(Validator *v, const Instr *in)
 {
-    uint32_t x = in->op == OP_TableInit ? in->imm.pair.b : in->op == OP_TableCopy
-                                                              ? in->imm.pair.a
-                                                              : in->imm.index;
+    uint32_t x = table_operand(in);
     if (in->op != OP_ElemDrop) TRY(check_table(v, x));
     ValType t = in->op != OP_ElemDrop ? module_table_type(v->m, x).elem : 0;
     switch (in->op) {

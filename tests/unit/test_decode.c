@@ -113,6 +113,37 @@ static void test_hostile_count_unexpected_end(void **state)
     DECODE_FAILS(locals, "unexpected end");
 }
 
+/* Writes a module whose one type has n (128..16383) i32 params; returns its size. */
+static size_t module_with_params(uint32_t n, uint8_t *b)
+{
+    static const uint8_t header[] = {HEADER};
+    uint32_t size = n + 5;
+    memcpy(b, header, 8);
+    b[8] = 0x01;
+    b[9] = (uint8_t)(0x80 | (size & 0x7F)), b[10] = (uint8_t)(size >> 7);
+    b[11] = 0x01, b[12] = 0x60;
+    b[13] = (uint8_t)(0x80 | (n & 0x7F)), b[14] = (uint8_t)(n >> 7);
+    memset(b + 15, 0x7F, n);
+    b[15 + n] = 0x00;
+    return 16 + n;
+}
+
+static void test_function_arity_limited(void **state)
+{
+    (void)state;
+    uint8_t b[1100];
+    Module *m = NULL;
+    assert_null(decode_module(b, module_with_params(1000, b), &m));
+    assert_int_equal(m->types[0].nparams, 1000);
+    module_free(m);
+    wk_error_t *err = decode_module(b, module_with_params(1001, b), &m);
+    assert_non_null(err);
+    assert_int_equal(wk_error_kind(err), WK_ERROR_RESOURCE);
+    assert_string_equal(wk_error_message(err), "too many parameters (limit 1000)");
+    assert_int_equal(wk_error_offset(err), 13);
+    wk_error_delete(err);
+}
+
 static void test_too_many_locals_rejected(void **state)
 {
     (void)state;
@@ -333,6 +364,23 @@ static void test_malformed_name_section_ignored(void **state)
     module_free(m);
 }
 
+static void test_name_section_local_names_kept(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {HEADER, TYPE_VOID, FUNC_ONE, CODE_EMPTY,
+                                0x00, 0x17, 0x04, 'n', 'a', 'm', 'e',
+                                0x01, 0x06, 0x01, 0x00, 0x03, 'f', 'o', 'o',
+                                0x02, 0x08, 0x01, 0x00, 0x01, 0x05, 0x03, 'x', 'y', 'z'};
+    Module *m = DECODE_OK(b);
+    Name f = module_func_name(m, 0), l = module_local_name(m, 0, 5);
+    assert_memory_equal(f.data, "foo", 3);
+    assert_int_equal(l.size, 3);
+    assert_memory_equal(l.data, "xyz", 3);
+    assert_int_equal(module_local_name(m, 0, 4).size, 0);
+    assert_int_equal(module_func_name(m, 1).size, 0);
+    module_free(m);
+}
+
 static void test_custom_section_name_must_be_utf8(void **state)
 {
     (void)state;
@@ -365,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_sections_out_of_order_rejected),
         cmocka_unit_test(test_section_id_and_size_checked),
         cmocka_unit_test(test_hostile_count_unexpected_end),
+        cmocka_unit_test(test_function_arity_limited),
         cmocka_unit_test(test_too_many_locals_rejected),
         cmocka_unit_test(test_locals_expanded),
         cmocka_unit_test(test_function_and_code_counts_agree),
@@ -379,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_data_count_rules_enforced),
         cmocka_unit_test(test_name_section_function_names_kept),
         cmocka_unit_test(test_malformed_name_section_ignored),
+        cmocka_unit_test(test_name_section_local_names_kept),
         cmocka_unit_test(test_custom_section_name_must_be_utf8),
         cmocka_unit_test(test_limits_flags_checked),
         cmocka_unit_test(test_const_expr_illegal_opcode_rejected),

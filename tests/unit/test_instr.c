@@ -109,6 +109,9 @@ static void test_br_table_targets_read_back(void **state)
     assert_int_equal(instr_br_table_target(&m, &in, 1), 129);
     assert_int_equal(instr_br_table_target(&m, &in, 2), 2);
     assert_int_equal(instr_br_table_target(&m, &in, 3), 5);
+    uint32_t all[4];
+    instr_br_table_targets(&m, &in, all);
+    assert_memory_equal(all, ((uint32_t[]){0, 129, 2, 5}), sizeof all);
 }
 
 static void test_br_table_hostile_count_unexpected_end(void **state)
