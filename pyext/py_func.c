@@ -17,12 +17,13 @@ static int func_args(FuncObject *f, PyObject *const *args, wk_val_t *vals)
         if (PyLong_CheckExact(a) && (kind == WK_I32 || kind == WK_I64)) {
             int overflow;
             long long v = PyLong_AsLongLongAndOverflow(a, &overflow);
+            vals[i].kind = kind;
             if (!overflow && kind == WK_I64) {
-                vals[i] = wk_val_i64(v);
+                vals[i].of.i64 = v;
                 continue;
             }
             if (!overflow && v >= INT32_MIN && v <= (long long)UINT32_MAX) {
-                vals[i] = wk_val_i32((int32_t)(uint32_t)v);
+                vals[i].of.i32 = (int32_t)(uint32_t)v;
                 continue;
             }
         }
