@@ -167,6 +167,10 @@ typedef struct wk_module wk_module_t;
 /* An engine owns the compiler (LLVM, worker threads). Thread-safe. */
 WK_API own wk_engine_t *wk_engine_new(void);
 WK_API void wk_engine_delete(own wk_engine_t *engine);
+/* True when this engine checks memory accesses in software because the 8 GiB address-space
+ * reservation per memory (guard pages) was not possible here, or WK_BOUNDS=software is set in
+ * the environment. Slower, same semantics. */
+WK_API bool wk_engine_software_bounds(const wk_engine_t *engine);
 
 /* Decodes and validates; NULL when the module is valid. Never reads past bytes + size. */
 WK_API own wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size);

@@ -1,22 +1,21 @@
-/* Implements include/wasmkiln.h. Runtime parts are placeholders until the runtime lands:
- * they report WK_ERROR_UNSUPPORTED ("no execution yet"). */
+/* Implements include/wasmkiln.h: the only file defining WK_API functions. Each checks its
+ * arguments (assert for misuse) and delegates to engine, store, func, memory, table, global,
+ * instance and trap. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
+#include "engine.h"
+#include "func.h"
+#include "global.h"
+#include "instance.h"
+#include "memory.h"
+#include "table.h"
+#include "trap.h"
 #include "validate.h"
 
-struct wk_engine {
-    int unused;
-};
-
-struct wk_module {
-    Module *m;
-};
-
-struct wk_store {
-    wk_engine_t *engine;
-};
+/* ---- Values ------------------------------------------------------------------------------ */
 
 wk_val_t wk_val_i32(int32_t v)
 {
@@ -60,14 +59,58 @@ double wk_val_as_f64(const wk_val_t *v)
     return d;
 }
 
+/* ---- Traps ------------------------------------------------------------------------------- */
+
+wk_trap_t *wk_trap_new(const char *message, void *data, void (*finalizer)(void *))
+{
+    return trap_new_payload(message, data, finalizer);
+}
+
+void wk_trap_delete(wk_trap_t *trap)
+{
+    trap_delete(trap);
+}
+
+wk_trap_kind_t wk_trap_kind(const wk_trap_t *trap)
+{
+    return trap->kind;
+}
+
+const char *wk_trap_message(const wk_trap_t *trap)
+{
+    return trap->message;
+}
+
+void *wk_trap_data(const wk_trap_t *trap)
+{
+    return trap->data;
+}
+
+void *wk_trap_take_data(wk_trap_t *trap)
+{
+    void *d = trap->data;
+    trap->data = NULL;
+    return d;
+}
+
+/* ---- Engine and modules ------------------------------------------------------------------ */
+
 wk_engine_t *wk_engine_new(void)
 {
-    return calloc(1, sizeof(wk_engine_t));
+    wk_engine_t *e = NULL;
+    wk_error_t *err = engine_new(engine_probe_bounds(), &e);
+    wk_error_delete(err);
+    return e;
 }
 
 void wk_engine_delete(wk_engine_t *engine)
 {
-    free(engine);
+    engine_delete(engine);
+}
+
+bool wk_engine_software_bounds(const wk_engine_t *engine)
+{
+    return engine->mode == BOUNDS_SOFTWARE;
 }
 
 wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size)
@@ -83,48 +126,320 @@ wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size)
 wk_error_t *wk_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size,
                           wk_module_t **out)
 {
-    (void)engine;
-    Module *m;
-    wk_error_t *err = decode_module(bytes, size, &m);
-    if (err) return err;
-    if ((err = validate_module(m))) {
-        module_free(m);
-        return err;
-    }
-    wk_module_t *mod = calloc(1, sizeof *mod);
-    if (!mod) {
-        module_free(m);
-        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
-    }
-    mod->m = m;
-    *out = mod;
-    return NULL;
+    assert(engine && (bytes || !size) && out);
+    return engine_module_new(engine, bytes, size, out);
 }
 
 void wk_module_delete(wk_module_t *module)
 {
-    if (!module) return;
-    module_free(module->m);
-    free(module);
+    module_unref(module);
 }
+
+static wk_functype_t functype_of(const FuncType *t)
+{
+    return (wk_functype_t){t->nparams, t->types, t->nresults, t->types + t->nparams};
+}
+
+static wk_limits_t limits_of(Limits l)
+{
+    return (wk_limits_t){l.min, l.max, l.has_max};
+}
+
+static wk_name_t name_of(Name n)
+{
+    return (wk_name_t){n.size, n.data};
+}
+
+/* The type of entity `index` of kind `kind` in m's index spaces. */
+static wk_externtype_t externtype_of(const Module *m, uint8_t kind, uint32_t index)
+{
+    wk_externtype_t t = {.kind = kind};
+    switch (kind) {
+    case WK_EXTERN_FUNC: t.of.func = functype_of(module_func_type(m, index)); break;
+    case WK_EXTERN_TABLE: {
+        TableType tt = module_table_type(m, index);
+        t.of.table = (wk_tabletype_t){tt.elem, limits_of(tt.limits)};
+        break;
+    }
+    case WK_EXTERN_MEMORY: t.of.memory = limits_of(module_memory_type(m, index)); break;
+    default: {
+        GlobalType g = module_global_type(m, index);
+        t.of.global = (wk_globaltype_t){g.type, g.mut};
+        break;
+    }
+    }
+    return t;
+}
+
+size_t wk_module_import_count(const wk_module_t *module)
+{
+    return module->m->nimports;
+}
+
+void wk_module_import(const wk_module_t *module, size_t i, wk_name_t *module_name,
+                      wk_name_t *name, wk_externtype_t *type)
+{
+    const Module *m = module->m;
+    assert(i < m->nimports);
+    const Import *im = &m->imports[i];
+    *module_name = name_of(im->module);
+    *name = name_of(im->name);
+    type->kind = im->kind;
+    switch (im->kind) {
+    case WK_EXTERN_FUNC: type->of.func = functype_of(&m->types[im->of.func_type]); break;
+    case WK_EXTERN_TABLE:
+        type->of.table = (wk_tabletype_t){im->of.table.elem, limits_of(im->of.table.limits)};
+        break;
+    case WK_EXTERN_MEMORY: type->of.memory = limits_of(im->of.memory); break;
+    default: type->of.global = (wk_globaltype_t){im->of.global.type, im->of.global.mut}; break;
+    }
+}
+
+size_t wk_module_export_count(const wk_module_t *module)
+{
+    return module->m->nexports;
+}
+
+void wk_module_export(const wk_module_t *module, size_t i, wk_name_t *name,
+                      wk_externtype_t *type)
+{
+    const Module *m = module->m;
+    assert(i < m->nexports);
+    const Export *x = &m->exports[i];
+    *name = name_of(x->name);
+    *type = externtype_of(m, x->kind, x->index);
+}
+
+/* ---- Stores and functions ---------------------------------------------------------------- */
 
 wk_store_t *wk_store_new(wk_engine_t *engine)
 {
-    wk_store_t *s = calloc(1, sizeof *s);
-    if (s) s->engine = engine;
-    return s;
+    assert(engine);
+    return store_new(engine);
 }
 
 void wk_store_delete(wk_store_t *store)
 {
-    free(store);
+    store_delete(store);
 }
+
+bool wk_caller_export(const wk_caller_t *caller, const char *name, size_t len,
+                      wk_extern_t *out)
+{
+    if (!caller || !caller->inst) return false;
+    return instance_export_get(caller->inst, name, len, out);
+}
+
+wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
+                       wk_host_callback_t callback, void *env, void (*finalizer)(void *))
+{
+    assert(store && type && callback);
+    size_t n = type->nparams + type->nresults;
+    ValType *types = malloc(n ? n : 1);
+    if (!types) return NULL;
+    if (type->nparams) memcpy(types, type->params, type->nparams);
+    if (type->nresults) memcpy(types + type->nparams, type->results, type->nresults);
+    FuncType ft = {(uint32_t)type->nparams, (uint32_t)type->nresults, types};
+    wk_func_t *f = NULL;
+    wk_error_t *err = func_new_host(store, &ft, callback, env, finalizer, &f);
+    free(types);
+    if (err) {
+        wk_error_delete(err);
+        return NULL;
+    }
+    return f;
+}
+
+wk_functype_t wk_func_type(const wk_func_t *func)
+{
+    return functype_of(&func->type);
+}
+
+wk_trap_t *wk_func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val_t *results,
+                        size_t nresults)
+{
+    assert(func && (args || !nargs) && (results || !nresults));
+    return func_call(func, args, nargs, results, nresults);
+}
+
+/* ---- Memories ---------------------------------------------------------------------------- */
+
+wk_error_t *wk_memory_new(wk_store_t *store, const wk_limits_t *limits, wk_memory_t **out)
+{
+    assert(store && limits && out);
+    if (limits->min > WK_MAX_PAGES || (limits->has_max && limits->max > WK_MAX_PAGES) ||
+        (limits->has_max && limits->max < limits->min))
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "invalid memory limits");
+    Limits l = {limits->min, limits->max, limits->has_max};
+    wk_memory_t *mem;
+    wk_error_t *err = memory_new(l, store->engine->mode == BOUNDS_GUARD, &mem);
+    if (err) return err;
+    if (!store_own(store, mem, (void (*)(void *))memory_delete))
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    *out = mem;
+    return NULL;
+}
+
+uint8_t *wk_memory_data(const wk_memory_t *mem)
+{
+    return mem->vm.base;
+}
+
+size_t wk_memory_data_size(const wk_memory_t *mem)
+{
+    return (size_t)mem->vm.bytes;
+}
+
+uint32_t wk_memory_size(const wk_memory_t *mem)
+{
+    return mem->vm.pages;
+}
+
+wk_limits_t wk_memory_type(const wk_memory_t *mem)
+{
+    return (wk_limits_t){mem->vm.pages, mem->limits.max, mem->limits.has_max};
+}
+
+bool wk_memory_grow(wk_memory_t *mem, uint32_t delta, uint32_t *prev_pages)
+{
+    uint32_t prev;
+    bool ok = memory_grow(mem, delta, &prev);
+    if (prev_pages) *prev_pages = prev;
+    return ok;
+}
+
+/* ---- Globals ----------------------------------------------------------------------------- */
+
+wk_error_t *wk_global_new(wk_store_t *store, const wk_globaltype_t *type, wk_val_t init,
+                          wk_global_t **out)
+{
+    assert(store && type && out);
+    if (init.kind != type->kind)
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "global initial value has the wrong type");
+    GlobalType gt = {type->kind, type->mutable_};
+    wk_global_t *g;
+    wk_error_t *err = global_new(gt, val_to_raw(&init), &g);
+    if (err) return err;
+    if (!store_own(store, g, (void (*)(void *))global_delete))
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    *out = g;
+    return NULL;
+}
+
+wk_globaltype_t wk_global_type(const wk_global_t *global)
+{
+    return (wk_globaltype_t){global->type.type, global->type.mut};
+}
+
+wk_val_t wk_global_get(const wk_global_t *global)
+{
+    return val_from_raw(global->type.type, &global->vm.value);
+}
+
+wk_error_t *wk_global_set(wk_global_t *global, wk_val_t value)
+{
+    if (!global->type.mut) return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "global is immutable");
+    if (value.kind != global->type.type)
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "value has the wrong type");
+    global->vm.value = val_to_raw(&value);
+    return NULL;
+}
+
+/* ---- Tables ------------------------------------------------------------------------------ */
+
+static void *ref_of(const wk_val_t *v)
+{
+    return v->kind == WK_FUNCREF ? (void *)v->of.funcref : v->of.externref;
+}
+
+wk_error_t *wk_table_new(wk_store_t *store, const wk_tabletype_t *type, wk_val_t init,
+                         wk_table_t **out)
+{
+    assert(store && type && out);
+    if (init.kind != type->elem)
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "table initial value has the wrong type");
+    if (type->limits.has_max && type->limits.max < type->limits.min)
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "invalid table limits");
+    TableType tt = {type->elem, {type->limits.min, type->limits.max, type->limits.has_max}};
+    wk_table_t *t;
+    wk_error_t *err = table_new(tt, ref_of(&init), &t);
+    if (err) return err;
+    if (!store_own(store, t, (void (*)(void *))table_delete))
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    *out = t;
+    return NULL;
+}
+
+wk_tabletype_t wk_table_type(const wk_table_t *table)
+{
+    Limits l = table->type.limits;
+    return (wk_tabletype_t){table->type.elem, {table->vm.size, l.max, l.has_max}};
+}
+
+uint32_t wk_table_size(const wk_table_t *table)
+{
+    return table->vm.size;
+}
+
+bool wk_table_get(const wk_table_t *table, uint32_t index, wk_val_t *out)
+{
+    if (index >= table->vm.size) return false;
+    WasmVal raw = {.ref = table->vm.elems[index]};
+    *out = val_from_raw(table->type.elem, &raw);
+    return true;
+}
+
+bool wk_table_set(wk_table_t *table, uint32_t index, wk_val_t value)
+{
+    if (index >= table->vm.size || value.kind != table->type.elem) return false;
+    table->vm.elems[index] = ref_of(&value);
+    return true;
+}
+
+bool wk_table_grow(wk_table_t *table, uint32_t delta, wk_val_t init, uint32_t *prev_size)
+{
+    if (init.kind != table->type.elem) return false;
+    uint32_t prev;
+    bool ok = table_grow(table, delta, ref_of(&init), &prev);
+    if (prev_size) *prev_size = prev;
+    return ok;
+}
+
+/* ---- Instances --------------------------------------------------------------------------- */
 
 wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *module,
                             const wk_extern_t *imports, size_t nimports, wk_instance_t **out,
                             wk_trap_t **trap)
 {
-    (void)store; (void)module; (void)imports; (void)nimports; (void)out;
-    *trap = NULL;
-    return error_new(WK_ERROR_UNSUPPORTED, WK_NO_OFFSET, "no execution yet");
+    assert(store && module && (imports || !nimports) && out && trap);
+    assert(module->engine == store->engine);
+    Instance *inst = NULL;
+    wk_error_t *err = instance_new(store, (wk_module_t *)module, imports, nimports, &inst, trap);
+    *out = (wk_instance_t *)inst;
+    return err;
+}
+
+size_t wk_instance_export_count(const wk_instance_t *inst)
+{
+    return ((const Instance *)inst)->nexports;
+}
+
+wk_name_t wk_instance_export_name(const wk_instance_t *inst, size_t i)
+{
+    const Instance *in = (const Instance *)inst;
+    assert(i < in->nexports);
+    return name_of(in->module->m->exports[i].name);
+}
+
+wk_extern_t wk_instance_export(const wk_instance_t *inst, size_t i)
+{
+    const Instance *in = (const Instance *)inst;
+    assert(i < in->nexports);
+    return in->exports[i];
+}
+
+bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t len,
+                            wk_extern_t *out)
+{
+    return instance_export_get((const Instance *)inst, name, len, out);
 }

@@ -7,9 +7,11 @@
 #include "decode.h"
 #include "instr.h"
 
-/* Implementation limits: more locals or deeper nesting than this is rejected. */
+/* Implementation limits (as in V8): more than this is rejected, so that no instruction costs
+ * the validator more than a bounded amount of work per byte. */
 #define MAX_LOCALS 50000
 #define MAX_NESTING 10000
+#define MAX_FUNC_ARITY 1000 /* parameters, and results, of a function type */
 
 typedef struct Decoder {
     Reader r;
@@ -42,10 +44,12 @@ static wk_error_t *unexpected_end(const Decoder *d)
  * byte, so a count above the bytes left is "unexpected end", never a huge allocation. */
 static wk_error_t *read_vec(Decoder *d, uint32_t *count, size_t elem_size, void **out)
 {
-    TRY(reader_u32(&d->r, count));
-    if (*count > d->r.end - d->r.pos) return unexpected_end(d);
-    *out = calloc(*count ? *count : 1, elem_size);
+    uint32_t n;
+    TRY(reader_u32(&d->r, &n));
+    if (n > d->r.end - d->r.pos) return unexpected_end(d);
+    *out = calloc(n ? n : 1, elem_size);
     if (!*out) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    *count = n; /* only now: module_free frees `count` entries */
     return NULL;
 }
 
@@ -168,10 +172,15 @@ static wk_error_t *read_const_expr(Decoder *d, ConstExpr *out)
 /* ---- Sections ------------------------------------------------------------------------ */
 
 /* Reads `count` value types into (*types)[at...], growing the array to at + count. */
-static wk_error_t *read_valtypes(Decoder *d, ValType **types, uint32_t at, uint32_t *count)
+static wk_error_t *read_valtypes(Decoder *d, ValType **types, uint32_t at, uint32_t *count,
+                                 const char *what)
 {
+    size_t start = d->r.pos;
     TRY(reader_u32(&d->r, count));
     if (*count > d->r.end - d->r.pos) return unexpected_end(d);
+    if (*count > MAX_FUNC_ARITY)
+        return error_new(WK_ERROR_RESOURCE, start, "too many %s (limit %d)", what,
+                         MAX_FUNC_ARITY);
     ValType *p = realloc(*types, (size_t)at + *count + 1);
     if (!p) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *types = p;
@@ -185,8 +194,8 @@ static wk_error_t *read_functype(Decoder *d, FuncType *ft)
     TRY(reader_u8(&d->r, &form));
     if (form & 0x80) return malformed(d->r.pos - 1, "integer representation too long");
     if (form != 0x60) return malformed(d->r.pos - 1, "malformed functype");
-    TRY(read_valtypes(d, &ft->types, 0, &ft->nparams));
-    return read_valtypes(d, &ft->types, ft->nparams, &ft->nresults);
+    TRY(read_valtypes(d, &ft->types, 0, &ft->nparams, "parameters"));
+    return read_valtypes(d, &ft->types, ft->nparams, &ft->nresults, "results");
 }
 
 static wk_error_t *sec_type(Decoder *d)
@@ -241,6 +250,7 @@ static wk_error_t *sec_import(Decoder *d)
     TRY(read_vec(d, &m->nimports, sizeof *m->imports, (void **)&m->imports));
     for (uint32_t i = 0; i < m->nimports; i++) {
         Import *im = &m->imports[i];
+        im->offset = (uint32_t)d->r.pos;
         TRY(reader_name(&d->r, &im->module));
         TRY(reader_name(&d->r, &im->name));
         TRY(read_import_desc(d, im));
@@ -290,6 +300,7 @@ static wk_error_t *sec_export(Decoder *d)
     TRY(read_vec(d, &m->nexports, sizeof *m->exports, (void **)&m->exports));
     for (uint32_t i = 0; i < m->nexports; i++) {
         Export *ex = &m->exports[i];
+        ex->offset = (uint32_t)d->r.pos;
         TRY(reader_name(&d->r, &ex->name));
         TRY(reader_u8(&d->r, &ex->kind));
         if (ex->kind > WK_EXTERN_GLOBAL) return malformed(d->r.pos - 1, "malformed export kind");
@@ -450,63 +461,106 @@ static wk_error_t *sec_data(Decoder *d)
 
 /* ---- Custom sections: `name` (spec 7.4) ---------------------------------------------- */
 
-/* Reads the function names subsection; false when it is malformed. */
+/* The name section's readers report failure as false: a malformed name section is dropped
+ * whole (custom sections never make a module malformed). */
+static bool name_ok(wk_error_t *err)
+{
+    wk_error_delete(err);
+    return err == NULL;
+}
+
+/* A count of entries of at least min_size bytes each that fit in r. */
+static bool name_count(Reader *r, uint32_t min_size, uint32_t *n)
+{
+    return name_ok(reader_u32(r, n)) && (uint64_t)*n * min_size <= r->end - r->pos;
+}
+
+/* Function names subsection (id 1): vec(funcidx name). */
 static bool read_func_names(Reader *r, NameMap *nm)
 {
     uint32_t n;
-    wk_error_t *e = reader_u32(r, &n);
-    if (e) {
-        wk_error_delete(e);
-        return false;
-    }
+    if (!name_count(r, 2, &n)) return false;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t idx;
         Name name;
-        e = reader_u32(r, &idx);
-        if (!e) e = reader_name(r, &name);
-        if (e) {
-            wk_error_delete(e);
-            return false;
-        }
+        if (!name_ok(reader_u32(r, &idx)) || !name_ok(reader_name(r, &name))) return false;
         if (idx < nm->nfuncs) nm->func_names[idx] = name;
     }
     return reader_eof(r);
 }
 
-/* Parses the name section in r; a malformed one is dropped, as custom sections must not make
- * a module malformed. */
-static void read_name_section(Decoder *d, Reader *r)
+/* The local names of one function: vec(localidx name), into a new array. */
+static bool read_local_map(Reader *r, LocalName **out, uint32_t *count)
 {
-    NameMap nm = {module_func_count(d->m), NULL};
-    nm.func_names = calloc(nm.nfuncs ? nm.nfuncs : 1, sizeof *nm.func_names);
-    if (!nm.func_names) return;
-    bool ok = true;
-    while (ok && !reader_eof(r)) {
+    uint32_t n;
+    if (!name_count(r, 2, &n)) return false;
+    LocalName *map = calloc(n ? n : 1, sizeof *map);
+    if (!map) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!name_ok(reader_u32(r, &map[i].index)) || !name_ok(reader_name(r, &map[i].name))) {
+            free(map);
+            return false;
+        }
+    }
+    *out = map;
+    *count = n;
+    return true;
+}
+
+/* Local names subsection (id 2): vec(funcidx vec(localidx name)). */
+static bool read_local_names(Reader *r, NameMap *nm)
+{
+    uint32_t n;
+    if (nm->local_names || !name_count(r, 2, &n)) return false;
+    nm->local_names = calloc(nm->nfuncs ? nm->nfuncs : 1, sizeof *nm->local_names);
+    nm->nlocal_names = calloc(nm->nfuncs ? nm->nfuncs : 1, sizeof *nm->nlocal_names);
+    if (!nm->local_names || !nm->nlocal_names) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t idx, count;
+        LocalName *map;
+        if (!name_ok(reader_u32(r, &idx)) || !read_local_map(r, &map, &count)) return false;
+        if (idx >= nm->nfuncs || nm->local_names[idx]) {
+            free(map);
+            continue;
+        }
+        nm->local_names[idx] = map;
+        nm->nlocal_names[idx] = count;
+    }
+    return reader_eof(r);
+}
+
+static bool read_name_subsections(Reader *r, NameMap *nm)
+{
+    while (!reader_eof(r)) {
         uint8_t id;
         uint32_t size;
-        wk_error_t *e = reader_u8(r, &id);
-        if (!e) e = reader_len(r, &size);
-        if (e || size > r->end - r->pos) {
-            wk_error_delete(e);
-            ok = false;
-            break;
-        }
+        if (!name_ok(reader_u8(r, &id)) || !name_ok(reader_len(r, &size))) return false;
+        if (size > r->end - r->pos) return false;
         Reader sub = {r->base, r->pos, r->pos + size};
         r->pos += size;
-        if (id == 1) ok = read_func_names(&sub, &nm);
+        if (id == 1 && !read_func_names(&sub, nm)) return false;
+        if (id == 2 && !read_local_names(&sub, nm)) return false;
     }
-    if (!ok || d->m->names.func_names) {
-        free(nm.func_names);
-        return;
-    }
-    d->m->names = nm;
+    return true;
+}
+
+/* Parses the name section in r into d->m->names (the first name section wins). */
+static void read_name_section(Decoder *d, Reader *r)
+{
+    if (d->m->names.func_names) return;
+    NameMap nm = {module_func_count(d->m), NULL, NULL, NULL};
+    nm.func_names = calloc(nm.nfuncs ? nm.nfuncs : 1, sizeof *nm.func_names);
+    if (nm.func_names && read_name_subsections(r, &nm)) d->m->names = nm;
+    else name_map_free(&nm);
 }
 
 static wk_error_t *sec_custom(Decoder *d, size_t end)
 {
-    Reader r = {d->r.base, d->r.pos, end};
+    /* A size field may claim a few bytes past the input (see reader_len). */
+    Reader r = {d->r.base, d->r.pos, end < d->r.end ? end : d->r.end};
     Name name;
     TRY(reader_name(&r, &name));
+    if (end > d->r.end) return malformed(d->r.end, "unexpected end of section or function");
     if (name.size == 4 && memcmp(name.data, "name", 4) == 0) read_name_section(d, &r);
     d->r.pos = end;
     return NULL;
@@ -554,6 +608,7 @@ static wk_error_t *read_sections(Decoder *d)
             if (section_rank(id) <= last)
                 return malformed(at, "unexpected content after last section");
             last = section_rank(id);
+            d->m->section_offsets[id] = (uint32_t)at;
         }
         TRY(read_section_body(d, id, end));
         if (d->r.pos != end) return malformed(at, "section size mismatch");
@@ -592,6 +647,9 @@ static wk_error_t *decode(Decoder *d)
 
 wk_error_t *decode_module(const uint8_t *bytes, size_t size, Module **out)
 {
+    /* Module offsets are 32-bit. */
+    if (size > UINT32_MAX)
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "module too large (limit 4 GiB)");
     Module *m = calloc(1, sizeof *m);
     if (m) m->bytes = malloc(size ? size : 1);
     if (!m || !m->bytes) {

@@ -7,36 +7,22 @@
 #include "instance.h"
 #include "trap.h"
 
+/* Every member of WasmVal and of wk_val_t.of sits at offset 0 of a 16-byte union, so one copy
+ * converts any kind (only the kind's own bytes are meaningful). */
+_Static_assert(sizeof(WasmVal) == 16 && sizeof(((wk_val_t *)0)->of) == 16, "value layouts");
+
 wk_val_t val_from_raw(ValType t, const WasmVal *raw)
 {
     wk_val_t v;
-    memset(&v, 0, sizeof v);
     v.kind = t;
-    switch (t) {
-    case WK_I32: v.of.i32 = (int32_t)raw->i32; break;
-    case WK_I64: v.of.i64 = (int64_t)raw->i64; break;
-    case WK_F32: v.of.f32_bits = raw->f32_bits; break;
-    case WK_F64: v.of.f64_bits = raw->f64_bits; break;
-    case WK_V128: memcpy(v.of.v128, raw->v128, 16); break;
-    case WK_FUNCREF: v.of.funcref = (wk_func_t *)raw->ref; break;
-    default: v.of.externref = raw->ref; break;
-    }
+    memcpy(&v.of, raw, sizeof v.of);
     return v;
 }
 
 WasmVal val_to_raw(const wk_val_t *v)
 {
     WasmVal r;
-    memset(&r, 0, sizeof r);
-    switch (v->kind) {
-    case WK_I32: r.i32 = (uint32_t)v->of.i32; break;
-    case WK_I64: r.i64 = (uint64_t)v->of.i64; break;
-    case WK_F32: r.f32_bits = v->of.f32_bits; break;
-    case WK_F64: r.f64_bits = v->of.f64_bits; break;
-    case WK_V128: memcpy(r.v128, v->of.v128, 16); break;
-    case WK_FUNCREF: r.ref = v->of.funcref; break;
-    default: r.ref = v->of.externref; break;
-    }
+    memcpy(&r, &v->of, sizeof r);
     return r;
 }
 

@@ -206,3 +206,11 @@ uint32_t instr_br_table_target(const Module *m, const Instr *in, uint32_t i)
     for (uint32_t k = 0; k <= i; k++) wk_error_delete(reader_u32(&r, &label));
     return label;
 }
+
+void instr_br_table_targets(const Module *m, const Instr *in, uint32_t *out)
+{
+    Reader r = {m->bytes, in->imm.br_table.targets_offset, m->size};
+    uint32_t n = in->imm.br_table.count;
+    for (uint32_t k = 0; k < n; k++) wk_error_delete(reader_u32(&r, &out[k]));
+    out[n] = in->imm.br_table.default_label;
+}

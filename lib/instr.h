@@ -103,7 +103,10 @@ typedef struct Instr {
  * owned WK_ERROR_MALFORMED error with the byte offset. */
 wk_error_t *instr_read(Reader *r, Instr *out);
 
-/* Reads label `i` of a br_table (i == count gives the default). */
+/* Reads label `i` of a br_table (i == count gives the default). Costs O(i): to visit every
+ * label, use instr_br_table_targets. */
 uint32_t instr_br_table_target(const Module *m, const Instr *in, uint32_t i);
+/* Writes the count + 1 labels of a br_table (the default last) to out, in O(count). */
+void instr_br_table_targets(const Module *m, const Instr *in, uint32_t *out);
 
 #endif

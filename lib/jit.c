@@ -26,9 +26,14 @@ typedef struct Thunk {
     void *tramp, *adapter;
 } Thunk;
 
+/* Optimisation tiers: O2 (default) or a fast tier for start-up (WK_JIT_OPT=0 in the
+ * environment): a short function pipeline and FastISel code generation. */
+enum { TIER_FAST = 0, TIER_O2 = 2 };
+
 struct Jit {
     LLVMOrcLLJITRef lljit;
     BoundsMode mode;
+    int tier;
     char *triple, *cpu, *features;
     LLVMTargetRef target;
     atomic_uint next_id;
@@ -57,8 +62,17 @@ static wk_error_t *llvm_error(LLVMErrorRef err, const char *what)
 
 static LLVMTargetMachineRef make_tm(const Jit *jit)
 {
-    return LLVMCreateTargetMachine(jit->target, jit->triple, jit->cpu, jit->features,
-                                   LLVMCodeGenLevelDefault, LLVMRelocPIC, LLVMCodeModelSmall);
+    LLVMCodeGenOptLevel level = jit->tier == TIER_FAST ? LLVMCodeGenLevelNone
+                                                       : LLVMCodeGenLevelDefault;
+    return LLVMCreateTargetMachine(jit->target, jit->triple, jit->cpu, jit->features, level,
+                                   LLVMRelocPIC, LLVMCodeModelSmall);
+}
+
+static const char *pipeline(const Jit *jit)
+{
+    if (jit->tier == TIER_FAST)
+        return "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg)";
+    return "default<O2>";
 }
 
 /* ---- symbols ---- */
@@ -129,6 +143,8 @@ wk_error_t *jit_new(BoundsMode mode, Jit **out)
     Jit *jit = calloc(1, sizeof *jit);
     if (!jit) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     jit->mode = mode;
+    const char *opt = getenv("WK_JIT_OPT");
+    jit->tier = opt && opt[0] == '0' ? TIER_FAST : TIER_O2;
     pthread_mutex_init(&jit->lock, NULL);
     wk_error_t *e = init_target(jit);
     if (e) goto fail;
@@ -185,14 +201,14 @@ static wk_error_t *verify(LLVMModuleRef mod)
     return e;
 }
 
-/* Optimises `mod` at O2 and emits an object into *obj. */
-static wk_error_t *emit_object(LLVMModuleRef mod, LLVMTargetMachineRef tm,
+/* Optimises `mod` (O2 or the fast tier) and emits an object into *obj. */
+static wk_error_t *emit_object(const Jit *jit, LLVMModuleRef mod, LLVMTargetMachineRef tm,
                                LLVMMemoryBufferRef *obj)
 {
     wk_error_t *e = verify(mod);
     if (e) return e;
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef err = LLVMRunPasses(mod, "default<O2>", tm, opts);
+    LLVMErrorRef err = LLVMRunPasses(mod, pipeline(jit), tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (err) return llvm_error(err, "optimising");
     char *msg = NULL;
@@ -228,7 +244,7 @@ static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
     prepare_module(w->jit, mod, tm);
     p->err = lower_functions(w->m, w->jit->mode, w->module_id, ctx, mod, p->lo, p->hi);
-    if (!p->err) p->err = emit_object(mod, tm, &p->obj);
+    if (!p->err) p->err = emit_object(w->jit, mod, tm, &p->obj);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
 }
@@ -465,7 +481,7 @@ static wk_error_t *compile_thunk(Jit *jit, const char *name, const FuncType *ft,
     prepare_module(jit, mod, tm);
     build(mod, ctx, name, ft);
     LLVMMemoryBufferRef obj = NULL;
-    wk_error_t *e = emit_object(mod, tm, &obj);
+    wk_error_t *e = emit_object(jit, mod, tm, &obj);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
     LLVMDisposeTargetMachine(tm);

@@ -68,7 +68,7 @@ LLVMValueRef lower_peek(Lower *L, uint32_t depth)
 void lower_pop_n(Lower *L, uint32_t n, LLVMValueRef *out)
 {
     L->sp -= n;
-    memcpy(out, L->stack + L->sp, n * sizeof *out);
+    if (n) memcpy(out, L->stack + L->sp, n * sizeof *out);
 }
 
 LLVMValueRef lower_i32(Lower *L, uint64_t v)

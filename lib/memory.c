@@ -51,12 +51,12 @@ wk_error_t *memory_new(Limits limits, bool guard, wk_memory_t **out)
     } else if (!reserve_software(mem, max_pages)) {
         mem->map = NULL;
     }
-    if (!mem->map || !commit(mem, 0, limits.min)) {
+    if (!mem->map || !commit(mem, 0, limits.min) ||
+        (guard && !trap_register_range(mem->map, mem->mapped))) {
         if (mem->map) munmap(mem->map, (size_t)mem->mapped);
         free(mem);
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of address space for memory");
     }
-    if (guard) trap_register_range(mem->map, mem->mapped);
     mem->vm.base = mem->map;
     mem->vm.pages = limits.min;
     mem->vm.bytes = (uint64_t)limits.min * WK_PAGE_SIZE;

@@ -12,7 +12,7 @@
 
 struct wk_memory {
     VMMemory vm; /* first: compiled code and VMContext point here */
-    Limits limits; /* declared type; limits.min tracks nothing, vm.pages is the size */
+    Limits limits; /* as created; the current size is vm.pages */
     uint8_t *map;  /* the reservation */
     uint64_t mapped;
     uint32_t cap_pages; /* pages the reservation can hold (software mode may be smaller) */

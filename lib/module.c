@@ -3,6 +3,14 @@
 
 #include "module.h"
 
+void name_map_free(NameMap *nm)
+{
+    for (uint32_t i = 0; nm->local_names && i < nm->nfuncs; i++) free(nm->local_names[i]);
+    free(nm->local_names);
+    free(nm->nlocal_names);
+    free(nm->func_names);
+}
+
 void module_free(Module *m)
 {
     if (!m) return;
@@ -25,7 +33,7 @@ void module_free(Module *m)
     }
     free(m->elems);
     free(m->datas);
-    free(m->names.func_names);
+    name_map_free(&m->names);
     free(m->bytes);
     free(m);
 }
@@ -77,4 +85,20 @@ GlobalType module_global_type(const Module *m, uint32_t idx)
 {
     if (idx < m->nimported_globals) return m->import_globals[idx];
     return m->globals[idx - m->nimported_globals].type;
+}
+
+Name module_func_name(const Module *m, uint32_t func)
+{
+    const NameMap *nm = &m->names;
+    if (!nm->func_names || func >= nm->nfuncs) return (Name){0, NULL};
+    return nm->func_names[func];
+}
+
+Name module_local_name(const Module *m, uint32_t func, uint32_t local)
+{
+    const NameMap *nm = &m->names;
+    if (!nm->local_names || func >= nm->nfuncs) return (Name){0, NULL};
+    for (uint32_t i = 0; i < nm->nlocal_names[func]; i++)
+        if (nm->local_names[func][i].index == local) return nm->local_names[func][i].name;
+    return (Name){0, NULL};
 }

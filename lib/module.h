@@ -50,6 +50,7 @@ typedef struct ConstExpr {
 } ConstExpr;
 
 typedef struct Import {
+    uint32_t offset; /* of the entry, for error messages */
     Name module, name;
     uint8_t kind; /* WK_EXTERN_* */
     union {
@@ -61,6 +62,7 @@ typedef struct Import {
 } Import;
 
 typedef struct Export {
+    uint32_t offset; /* of the entry, for error messages */
     Name name;
     uint8_t kind; /* WK_EXTERN_* */
     uint32_t index; /* in the kind's index space (imports first) */
@@ -104,10 +106,19 @@ typedef struct Data {
     uint32_t size;
 } Data;
 
+typedef struct LocalName {
+    uint32_t index; /* local index (params first) */
+    Name name;
+} LocalName;
+
 /* Names from the `name` custom section (spec 7.4); absent entries are zero-sized. */
 typedef struct NameMap {
     uint32_t nfuncs;     /* entries in func_names, indexed by function index (imports first) */
     Name *func_names;
+    /* Local names of function i: nlocal_names[i] entries at local_names[i] (NULL arrays when
+     * the section has no local names). */
+    uint32_t *nlocal_names;
+    LocalName **local_names;
 } NameMap;
 
 typedef struct Module {
@@ -150,10 +161,19 @@ typedef struct Module {
     Data *datas;
 
     NameMap names;
+
+    /* Offset of each section's id byte (0 when absent), for error messages. */
+    uint32_t section_offsets[SEC_DATACOUNT + 1];
 } Module;
 
 /* Frees everything a Module owns, and the Module itself. Accepts NULL. */
 void module_free(Module *m);
+/* Frees what a NameMap owns (not the map itself). */
+void name_map_free(NameMap *nm);
+
+/* Names from the name section; zero-sized when absent. */
+Name module_func_name(const Module *m, uint32_t func);
+Name module_local_name(const Module *m, uint32_t func, uint32_t local);
 
 /* Index-space helpers (imports come first). */
 uint32_t module_func_count(const Module *m);   /* imported + defined */

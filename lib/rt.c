@@ -26,6 +26,14 @@ void wk_rt_trap(VMContext *vmctx, uint32_t kind)
     trap_raise(kind, NULL);
 }
 
+void wk_rt_trap_index(VMContext *vmctx, uint32_t kind, uint32_t index)
+{
+    (void)vmctx;
+    wk_trap_t *t = trap_new_host("%s %u", trap_kind_message(kind), index);
+    t->kind = (wk_trap_kind_t)kind;
+    trap_raise(kind, t);
+}
+
 uint32_t wk_rt_memory_grow(VMContext *vmctx, uint32_t mem, uint32_t delta)
 {
     uint32_t prev;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "trap.h"
 
@@ -72,11 +73,15 @@ wk_trap_t *trap_new_host(const char *fmt, ...)
 
 /* ---- Per-thread state -------------------------------------------------------------------- */
 
-static _Thread_local TrapEntry *tls_top;
-static _Thread_local volatile bool tls_in_wasm;
-static _Thread_local uint8_t *tls_stack_lo;   /* lowest usable address of this thread's stack */
-static _Thread_local bool tls_altstack_done;
-static _Thread_local uint8_t *tls_limit;      /* Wasm stack limit of the outermost entry */
+/* Initial-exec TLS: the signal handler reads these, and a dlopen'ed library's default TLS
+ * model may allocate on a thread's first access, which a handler must never do. */
+#define TLS static _Thread_local __attribute__((tls_model("initial-exec")))
+
+TLS TrapEntry *tls_top;
+TLS volatile bool tls_in_wasm;
+TLS uint8_t *tls_stack_lo;  /* lowest usable address of this thread's stack */
+TLS bool tls_altstack_done;
+TLS uint8_t *tls_limit;   /* Wasm stack limit of the outermost entry */
 
 bool trap_in_entry(void)
 {
@@ -133,8 +138,9 @@ static struct {
 static _Atomic(uint32_t) ranges_used; /* high-water mark */
 static pthread_mutex_t ranges_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void trap_register_range(const void *base, uint64_t size)
+bool trap_register_range(const void *base, uint64_t size)
 {
+    bool ok = false;
     pthread_mutex_lock(&ranges_lock);
     uint32_t n = atomic_load(&ranges_used);
     uint32_t i = 0;
@@ -143,8 +149,10 @@ void trap_register_range(const void *base, uint64_t size)
         atomic_store(&ranges[i].size, size);
         atomic_store(&ranges[i].base, (uintptr_t)base);
         if (i == n) atomic_store(&ranges_used, n + 1);
+        ok = true;
     }
     pthread_mutex_unlock(&ranges_lock);
+    return ok;
 }
 
 void trap_unregister_range(const void *base)
@@ -184,7 +192,7 @@ static int signal_slot(int sig)
 
 /* Frame of the handler currently running a previous handler (NULL: none). A handler that
  * siglongjmps away leaves it set, so only a frame below it counts as re-entry. */
-static _Thread_local uint8_t *tls_chain_frame;
+TLS uint8_t *tls_chain_frame;
 
 /* Passes a fault we do not own to whatever handler was installed before ours. When that
  * handler re-raises into us (CPython's faulthandler restores its previous handler, which may
@@ -232,6 +240,10 @@ static void fault_handler(int sig, siginfo_t *si, void *uc)
 {
     uint32_t kind = classify_fault(sig, si);
     if (kind) trap_raise(kind, NULL);
+    /* A handler installed over ours (CPython's faulthandler) saw a Wasm fault first, put us
+     * back and re-raised it: returning lets the faulting instruction run again, and fault
+     * again, into us. */
+    if (si->si_code == SI_TKILL && tls_top && tls_in_wasm) return;
     chain_signal(sig, si, uc);
 }
 
@@ -256,6 +268,21 @@ void trap_ensure_handler(void)
         sigaction(fault_signals[i], &sa, &prev_actions[i]);
     }
     pthread_mutex_unlock(&handler_lock);
+}
+
+/* Re-checks the handler at most every 10 ms (per process): the check costs two system calls,
+ * an entry should cost tens of nanoseconds. A handler installed on top of ours in between
+ * still passes Wasm faults on to us (see fault_handler for a re-raised SIGSEGV). */
+static void recheck_handler(void)
+{
+    static _Atomic(uint64_t) last_check;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    uint64_t last = atomic_load_explicit(&last_check, memory_order_relaxed);
+    if (last && now - last < 10000000u) return;
+    atomic_store_explicit(&last_check, now, memory_order_relaxed);
+    trap_ensure_handler();
 }
 
 /* Gives this thread an alternate signal stack (once) unless it already has one, so that a
@@ -288,7 +315,7 @@ static void entry_push(TrapEntry *e, VMStore *store)
 {
     bool outermost = tls_top == NULL;
     if (outermost) {
-        trap_ensure_handler();
+        recheck_handler();
         ensure_altstack();
     }
     e->prev = tls_top;
@@ -309,7 +336,7 @@ static wk_trap_t *entry_pop(TrapEntry *e)
     tls_in_wasm = e->saved_in_wasm;
     e->store->stack_limit = e->saved_limit;
     if (!e->kind) return NULL;
-    if (e->kind == WK_TRAP_HOST && e->host_trap) return e->host_trap;
+    if (e->host_trap) return e->host_trap;
     return trap_new_kind(e->kind);
 }
 

@@ -54,7 +54,7 @@ typedef struct TrapEntry {
     VMStore *store;
     uint8_t *saved_limit;   /* store->stack_limit before this entry */
     uint32_t kind;          /* trap kind when jumped to */
-    wk_trap_t *host_trap;   /* a host function's trap, when kind is WK_TRAP_HOST */
+    wk_trap_t *host_trap;   /* the trap to return as is, or NULL */
     bool saved_in_wasm;
 } TrapEntry;
 
@@ -64,8 +64,10 @@ typedef struct TrapEntry {
 wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vmctx,
                      WasmVal *vals);
 
-/* Raises a trap in the innermost entry of this thread (never returns). A host trap's
- * ownership passes to the entry. Must only be called below trap_call. */
+/* Raises a trap in the innermost entry of this thread (never returns). With a non-NULL trap
+ * (a host function's, or one with a particular message) that trap, owned by the entry from
+ * here on, is what trap_call returns; otherwise a new trap of `kind`. Must only be called
+ * below trap_call. */
 _Noreturn void trap_raise(uint32_t kind, wk_trap_t *host_trap);
 
 /* True when this thread is inside trap_call. */
@@ -81,7 +83,7 @@ void trap_ensure_handler(void);
 
 /* Fault address ranges (memory reservations) that count as Wasm out-of-bounds accesses when a
  * thread is inside Wasm. Thread-safe; the handler reads them without locking. */
-void trap_register_range(const void *base, uint64_t size);
+bool trap_register_range(const void *base, uint64_t size); /* false: table full */
 void trap_unregister_range(const void *base);
 
 /* Maximum native stack Wasm may use per outermost entry. */

@@ -366,13 +366,14 @@ static wk_error_t *op_br(Validator *v, const Instr *in)
 /* Pops values of types ts and pushes back what was popped (for br_table's labels). */
 static wk_error_t *check_label_operands(Validator *v, const ValType *ts, uint32_t n)
 {
-    ValType popped[64];
-    ValType *buf = n <= 64 ? popped : malloc(n);
+    ValType popped[1024]; /* arities are at most 1000 (decode.c), so this never allocates */
+    ValType *buf = n <= sizeof popped ? popped : malloc(n);
     if (!buf) return oom();
     wk_error_t *err = NULL;
     for (uint32_t i = n; i-- > 0 && !err;) {
         err = pop_any(v, &buf[i]);
-        if (!err && buf[i] != ts[i] && buf[i] != T_UNKNOWN) err = invalid_at(v->at, "type mismatch");
+        if (!err && buf[i] != ts[i] && buf[i] != T_UNKNOWN)
+            err = invalid_at(v->at, "type mismatch");
     }
     if (!err) err = push_list(v, buf, n);
     if (buf != popped) free(buf);
@@ -385,7 +386,7 @@ static wk_error_t *op_br_table(Validator *v, const Instr *in)
     uint32_t arity, n;
     TRY(pop_expect(v, WK_I32));
     TRY(label(v, in->imm.br_table.default_label, &c));
-    const ValType *dts = label_types(c, &arity);
+    const ValType *dts = label_types(c, &arity), *checked = NULL;
     Reader r = {v->m->bytes, in->imm.br_table.targets_offset, v->m->size};
     for (uint32_t i = 0; i < in->imm.br_table.count; i++) {
         uint32_t depth;
@@ -393,7 +394,10 @@ static wk_error_t *op_br_table(Validator *v, const Instr *in)
         TRY(label(v, depth, &c));
         const ValType *ts = label_types(c, &n);
         if (n != arity) MISMATCH(v);
+        /* Checking the same type list again cannot fail: keep hostile tables linear. */
+        if (ts == checked) continue;
         TRY(check_label_operands(v, ts, n));
+        checked = ts;
     }
     TRY(pop_list(v, dts, arity));
     set_unreachable(v);
@@ -484,11 +488,19 @@ static wk_error_t *op_ref(Validator *v, const Instr *in)
     }
 }
 
+/* The table a table instruction acts on (table.copy: the destination). */
+static uint32_t table_operand(const Instr *in)
+{
+    switch (in->op) {
+    case OP_TableInit: return in->imm.pair.b;
+    case OP_TableCopy: return in->imm.pair.a;
+    default: return in->imm.index;
+    }
+}
+
 static wk_error_t *op_table(Validator *v, const Instr *in)
 {
-    uint32_t x = in->op == OP_TableInit ? in->imm.pair.b : in->op == OP_TableCopy
-                                                              ? in->imm.pair.a
-                                                              : in->imm.index;
+    uint32_t x = table_operand(in);
     if (in->op != OP_ElemDrop) TRY(check_table(v, x));
     ValType t = in->op != OP_ElemDrop ? module_table_type(v->m, x).elem : 0;
     switch (in->op) {
@@ -616,31 +628,33 @@ static wk_error_t *validate_const(Validator *v, ConstExpr e, ValType t)
 
 /* ---- Module ------------------------------------------------------------------------- */
 
-static wk_error_t *check_limits(Limits l, uint32_t bound, const char *what, size_t at)
+static wk_error_t *check_limits(Validator *v, Limits l, uint32_t bound, const char *too_big)
 {
-    if (l.min > bound || (l.has_max && l.max > bound)) return invalid_at(at, "%s", what);
-    if (l.has_max && l.min > l.max)
-        return invalid_at(at, "size minimum must not be greater than maximum");
+    if (l.min > bound || (l.has_max && l.max > bound)) FAIL(v, "%s", too_big);
+    if (l.has_max && l.min > l.max) FAIL(v, "size minimum must not be greater than maximum");
     return NULL;
 }
 
-static wk_error_t *check_memtype(Limits l)
+static wk_error_t *check_memtype(Validator *v, Limits l)
 {
-    return check_limits(l, 65536, "memory size must be at most 65536 pages (4GiB)", WK_NO_OFFSET);
+    return check_limits(v, l, 65536, "memory size must be at most 65536 pages (4GiB)");
+}
+
+static wk_error_t *check_tabletype(Validator *v, TableType t)
+{
+    return check_limits(v, t.limits, UINT32_MAX, "table size must be at most 2^32-1");
 }
 
 static wk_error_t *validate_imports(Validator *v)
 {
     const Module *m = v->m;
-    v->at = WK_NO_OFFSET;
     for (uint32_t i = 0; i < m->nimports; i++) {
         const Import *im = &m->imports[i];
+        v->at = im->offset;
         switch (im->kind) {
         case WK_EXTERN_FUNC: TRY(check_type(v, im->of.func_type)); break;
-        case WK_EXTERN_TABLE:
-            TRY(check_limits(im->of.table.limits, UINT32_MAX, "", WK_NO_OFFSET));
-            break;
-        case WK_EXTERN_MEMORY: TRY(check_memtype(im->of.memory)); break;
+        case WK_EXTERN_TABLE: TRY(check_tabletype(v, im->of.table)); break;
+        case WK_EXTERN_MEMORY: TRY(check_memtype(v, im->of.memory)); break;
         default: break;
         }
     }
@@ -650,12 +664,13 @@ static wk_error_t *validate_imports(Validator *v)
 static wk_error_t *validate_definitions(Validator *v)
 {
     const Module *m = v->m;
-    v->at = WK_NO_OFFSET;
+    v->at = m->section_offsets[SEC_FUNCTION];
     for (uint32_t i = 0; i < m->nfuncs; i++) TRY(check_type(v, m->funcs[i].type));
-    for (uint32_t i = 0; i < m->ntables; i++)
-        TRY(check_limits(m->tables[i].limits, UINT32_MAX, "", WK_NO_OFFSET));
-    for (uint32_t i = 0; i < m->nmemories; i++) TRY(check_memtype(m->memories[i]));
-    if (module_memory_count(m) > 1) return invalid_at(WK_NO_OFFSET, "multiple memories");
+    v->at = m->section_offsets[SEC_TABLE];
+    for (uint32_t i = 0; i < m->ntables; i++) TRY(check_tabletype(v, m->tables[i]));
+    v->at = m->section_offsets[SEC_MEMORY];
+    for (uint32_t i = 0; i < m->nmemories; i++) TRY(check_memtype(v, m->memories[i]));
+    if (module_memory_count(m) > 1) FAIL(v, "multiple memories");
     for (uint32_t i = 0; i < m->nglobals; i++)
         TRY(validate_const(v, m->globals[i].init, m->globals[i].type.type));
     return NULL;
@@ -663,6 +678,7 @@ static wk_error_t *validate_definitions(Validator *v)
 
 static wk_error_t *validate_elem(Validator *v, const Elem *el)
 {
+    v->at = v->m->section_offsets[SEC_ELEMENT];
     if (el->mode == SEG_ACTIVE) {
         v->at = el->offset.offset;
         TRY(check_table(v, el->table));
@@ -694,41 +710,49 @@ static wk_error_t *validate_start(Validator *v)
 {
     const Module *m = v->m;
     if (!m->has_start) return NULL;
-    v->at = WK_NO_OFFSET;
+    v->at = m->section_offsets[SEC_START];
     TRY(check_func(v, m->start));
     const FuncType *ft = module_func_type(m, m->start);
     if (ft->nparams || ft->nresults) FAIL(v, "start function");
     return NULL;
 }
 
-static int name_cmp(const void *a, const void *b)
+static wk_error_t *check_export_index(Validator *v, const Export *ex)
 {
-    const Name *x = a, *y = b;
-    if (x->size != y->size) return x->size < y->size ? -1 : 1;
-    return memcmp(x->data, y->data, x->size);
+    v->at = ex->offset;
+    switch (ex->kind) {
+    case WK_EXTERN_FUNC: return check_func(v, ex->index);
+    case WK_EXTERN_TABLE: return check_table(v, ex->index);
+    case WK_EXTERN_MEMORY: return check_memory(v, ex->index);
+    default: return check_global(v, ex->index);
+    }
+}
+
+/* Orders exports by name, then by position (so the later duplicate is reported). */
+static int export_cmp(const void *a, const void *b)
+{
+    const Export *x = *(const Export *const *)a, *y = *(const Export *const *)b;
+    if (x->name.size != y->name.size) return x->name.size < y->name.size ? -1 : 1;
+    int c = memcmp(x->name.data, y->name.data, x->name.size);
+    if (c) return c;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
 static wk_error_t *validate_exports(Validator *v)
 {
     const Module *m = v->m;
-    v->at = WK_NO_OFFSET;
-    for (uint32_t i = 0; i < m->nexports; i++) {
-        const Export *ex = &m->exports[i];
-        switch (ex->kind) {
-        case WK_EXTERN_FUNC: TRY(check_func(v, ex->index)); break;
-        case WK_EXTERN_TABLE: TRY(check_table(v, ex->index)); break;
-        case WK_EXTERN_MEMORY: TRY(check_memory(v, ex->index)); break;
-        default: TRY(check_global(v, ex->index)); break;
-        }
+    for (uint32_t i = 0; i < m->nexports; i++) TRY(check_export_index(v, &m->exports[i]));
+    const Export **sorted = malloc((m->nexports ? m->nexports : 1) * sizeof *sorted);
+    if (!sorted) return oom();
+    for (uint32_t i = 0; i < m->nexports; i++) sorted[i] = &m->exports[i];
+    qsort(sorted, m->nexports, sizeof *sorted, export_cmp);
+    const Export *dup = NULL;
+    for (uint32_t i = 1; i < m->nexports && !dup; i++) {
+        const Name *a = &sorted[i - 1]->name, *b = &sorted[i]->name;
+        if (a->size == b->size && memcmp(a->data, b->data, a->size) == 0) dup = sorted[i];
     }
-    Name *names = malloc((m->nexports ? m->nexports : 1) * sizeof *names);
-    if (!names) return oom();
-    for (uint32_t i = 0; i < m->nexports; i++) names[i] = m->exports[i].name;
-    qsort(names, m->nexports, sizeof *names, name_cmp);
-    bool dup = false;
-    for (uint32_t i = 1; i < m->nexports && !dup; i++) dup = !name_cmp(&names[i - 1], &names[i]);
-    free(names);
-    return dup ? invalid_at(WK_NO_OFFSET, "duplicate export name") : NULL;
+    free(sorted);
+    return dup ? invalid_at(dup->offset, "duplicate export name") : NULL;
 }
 
 /* Marks the function indices in an expression's ref.func instructions as declared. */

@@ -83,9 +83,13 @@ typedef struct VMContext {
 #define WK_VMCTX_MAGIC 0x786374786b6d77ull /* "wmkctx" */
 
 /* Helpers called from compiled code (runtime side; C calling convention). Each name is a
- * symbol bound by the JIT as an absolute symbol. Those that trap never return. */
+ * symbol bound by the JIT as an absolute symbol. Those that trap never return.
+ * wk_rt_trap's kind is a wk_trap_kind_t (WK_TRAP_UNREACHABLE ...). wk_rt_trap_index raises the
+ * same trap with the index in its message, as the reference interpreter words it
+ * ("uninitialized element 2"): call_indirect uses it for a null element. */
 #define WK_RT_HELPERS(X)                                                                       \
     X(wk_rt_trap, void, (struct VMContext *vmctx, uint32_t kind))                              \
+    X(wk_rt_trap_index, void, (struct VMContext *vmctx, uint32_t kind, uint32_t index))        \
     X(wk_rt_memory_grow, uint32_t, (struct VMContext *vmctx, uint32_t mem, uint32_t delta))    \
     X(wk_rt_memory_init, void, (struct VMContext *vmctx, uint32_t mem, uint32_t data,          \
                                 uint32_t dst, uint32_t src, uint32_t n))                      \

@@ -10,13 +10,15 @@
 
 enum { MSG_LEN = 2048 };
 
-/* What the runner knows about a module command's module. */
-typedef enum { INST_OK, INST_NO_EXECUTION, INST_FAILED } InstState;
+/* What the runner knows about a module command's module: usable, not runnable by this build
+ * (commands on it are skipped, for skip_reason), or failed (commands on it fail). */
+typedef enum { INST_OK, INST_SKIPPED, INST_FAILED } InstState;
 
 typedef struct Inst {
     const char *name; /* "$M" from the JSON, or NULL */
     int line;
     InstState state;
+    const char *skip_reason;
     wk_module_t *module;
     wk_instance_t *instance;
 } Inst;
@@ -123,7 +125,8 @@ static bool read_wasm(const Exec *x, const char *file, uint8_t **bytes, size_t *
     return ok;
 }
 
-/* Decodes, validates and compiles the command's "filename". NULL (with o failed) on error. */
+/* Decodes, validates and compiles the command's "filename". NULL on error, with o failed, or
+ * skipped when the module is valid but this build cannot compile it (WK_ERROR_UNSUPPORTED). */
 static wk_module_t *load_module(const Exec *x, const cJSON *cmd, Outcome *o)
 {
     uint8_t *bytes;
@@ -132,20 +135,29 @@ static wk_module_t *load_module(const Exec *x, const cJSON *cmd, Outcome *o)
     wk_module_t *m = NULL;
     wk_error_t *err = wk_module_new(x->engine, bytes, size, &m);
     free(bytes);
-    if (err) {
+    if (err && wk_error_kind(err) == WK_ERROR_UNSUPPORTED) {
+        skip(o, SKIP_UNSUPPORTED);
+        snprintf(o->msg, sizeof o->msg, "%s: %s", SKIP_UNSUPPORTED, wk_error_describe(err));
+    } else if (err) {
         fail(o, "module failed to load: %s", wk_error_describe(err));
-        wk_error_delete(err);
-        return NULL;
     }
+    wk_error_delete(err);
     return m;
 }
 
-static int resolve(Exec *x, wk_name_t module, wk_name_t name, wk_extern_t *out)
+/* Finds (module, name) among the registered instances, then spectest. LOOKUP_NO_EXECUTION
+ * when the provider cannot run in this build (*reason says why). */
+static int resolve(Exec *x, wk_name_t module, wk_name_t name, wk_extern_t *out,
+                   const char **reason)
 {
+    *reason = SKIP_NO_EXECUTION;
     for (size_t i = x->nregs; i-- > 0;) {
         Registered *r = &x->regs[i];
         if (r->as_len != module.size || memcmp(r->as, module.data, module.size) != 0) continue;
-        if (r->inst->state == INST_NO_EXECUTION) return LOOKUP_NO_EXECUTION;
+        if (r->inst->state == INST_SKIPPED) {
+            *reason = r->inst->skip_reason;
+            return LOOKUP_NO_EXECUTION;
+        }
         bool found = wk_instance_export_get(r->inst->instance, name.data, name.size, out);
         return found ? LOOKUP_FOUND : LOOKUP_MISSING;
     }
@@ -156,10 +168,10 @@ static int resolve(Exec *x, wk_name_t module, wk_name_t name, wk_extern_t *out)
     return LOOKUP_MISSING;
 }
 
-typedef enum { LINK_OK, LINK_NO_EXECUTION, LINK_ERROR, LINK_TRAP } LinkResult;
+typedef enum { LINK_OK, LINK_SKIP, LINK_ERROR, LINK_TRAP } LinkResult;
 
-/* Resolves m's imports by (module, name) and instantiates it. On LINK_ERROR and LINK_TRAP,
- * msg holds the runtime's message ("unknown import ..." comes from the runner itself). */
+/* Resolves m's imports by (module, name) into imports. LINK_ERROR with msg "unknown import ..."
+ * when one is missing; LINK_SKIP (msg: the reason) when a provider cannot run. */
 static LinkResult resolve_imports(Exec *x, const wk_module_t *m, wk_extern_t *imports,
                                   char *msg, size_t len)
 {
@@ -168,8 +180,12 @@ static LinkResult resolve_imports(Exec *x, const wk_module_t *m, wk_extern_t *im
         wk_name_t module, name;
         wk_externtype_t type;
         wk_module_import(m, i, &module, &name, &type);
-        int r = resolve(x, module, name, &imports[i]);
-        if (r == LOOKUP_NO_EXECUTION) return LINK_NO_EXECUTION;
+        const char *reason;
+        int r = resolve(x, module, name, &imports[i], &reason);
+        if (r == LOOKUP_NO_EXECUTION) {
+            snprintf(msg, len, "%s", reason);
+            return LINK_SKIP;
+        }
         if (r == LOOKUP_MISSING) {
             char mod_s[256], name_s[256];
             name_format(module.data, module.size, mod_s, sizeof mod_s);
@@ -181,6 +197,8 @@ static LinkResult resolve_imports(Exec *x, const wk_module_t *m, wk_extern_t *im
     return LINK_OK;
 }
 
+/* Resolves m's imports and instantiates it. On LINK_ERROR and LINK_TRAP msg holds the message
+ * to match; on LINK_SKIP the skip reason (instantiation unsupported: "no execution yet"). */
 static LinkResult instantiate(Exec *x, const wk_module_t *m, wk_instance_t **out, char *msg,
                               size_t len)
 {
@@ -193,7 +211,8 @@ static LinkResult instantiate(Exec *x, const wk_module_t *m, wk_instance_t **out
         *out = NULL;
         wk_error_t *err = wk_instance_new(x->store, m, imports, n, out, &trap);
         if (err && wk_error_kind(err) == WK_ERROR_UNSUPPORTED) {
-            r = LINK_NO_EXECUTION;
+            snprintf(msg, len, "%s", SKIP_NO_EXECUTION);
+            r = LINK_SKIP;
         } else if (err) {
             snprintf(msg, len, "%s", wk_error_message(err));
             r = LINK_ERROR;
@@ -230,11 +249,20 @@ static void cmd_module(Exec *x, const cJSON *cmd, Outcome *o)
 {
     Inst *inst = add_inst(x, cmd);
     inst->module = load_module(x, cmd, o);
-    if (!inst->module) return;
+    if (!inst->module) {
+        inst->state = o->status == REC_SKIP ? INST_SKIPPED : INST_FAILED;
+        inst->skip_reason = SKIP_UNSUPPORTED;
+        return;
+    }
     char msg[MSG_LEN];
     switch (instantiate(x, inst->module, &inst->instance, msg, sizeof msg)) {
     case LINK_OK: inst->state = INST_OK; break;
-    case LINK_NO_EXECUTION: inst->state = INST_NO_EXECUTION; break;
+    case LINK_SKIP:
+        /* Loading is what a module command can show until instances can be made. */
+        inst->state = INST_SKIPPED;
+        inst->skip_reason = strcmp(msg, SKIP_NO_EXECUTION) == 0 ? SKIP_NO_EXECUTION
+                                                                : SKIP_UNSUPPORTED;
+        break;
     case LINK_ERROR: fail(o, "module failed to link: %s", msg); break;
     case LINK_TRAP: fail(o, "module trapped while instantiating: %s", msg); break;
     }
@@ -252,13 +280,13 @@ static Inst *find_inst(Exec *x, const char *name, Outcome *o)
     return NULL;
 }
 
-/* The instance a command refers to, or NULL with o set (failed, or skipped: no execution). */
+/* The instance a command refers to, or NULL with o set (failed, or skipped with its reason). */
 static Inst *usable_inst(Exec *x, const char *name, Outcome *o)
 {
     Inst *inst = find_inst(x, name, o);
     if (!inst) return NULL;
-    if (inst->state == INST_NO_EXECUTION) {
-        skip(o, SKIP_NO_EXECUTION);
+    if (inst->state == INST_SKIPPED) {
+        skip(o, inst->skip_reason);
         return NULL;
     }
     if (inst->state == INST_FAILED) {
@@ -277,7 +305,7 @@ static void cmd_register(Exec *x, const cJSON *cmd, Outcome *o)
         fail(o, "cannot register the module of line %d", inst->line);
         return;
     }
-    if (inst->state == INST_NO_EXECUTION) skip(o, SKIP_NO_EXECUTION);
+    if (inst->state == INST_SKIPPED) skip(o, inst->skip_reason);
     if (x->nregs == x->cap_regs) {
         x->cap_regs = x->cap_regs ? 2 * x->cap_regs : 8;
         x->regs = realloc(x->regs, x->cap_regs * sizeof *x->regs);
@@ -336,8 +364,8 @@ static void cmd_assert_no_instance(Exec *x, const cJSON *cmd, LinkResult want, O
     LinkResult r = instantiate(x, m, &inst, msg, sizeof msg);
     const char *text = str(cmd, "text");
     const char *what = want == LINK_ERROR ? "link error" : "trap";
-    if (r == LINK_NO_EXECUTION)
-        skip(o, SKIP_NO_EXECUTION);
+    if (r == LINK_SKIP)
+        skip(o, msg);
     else if (r == LINK_OK)
         fail(o, "expected %s \"%s\", but it instantiated", what, text);
     else if (r != want || !text_matches(text ? text : "", msg))

@@ -119,12 +119,14 @@ typedef struct File {
     bool done;
 } File;
 
+typedef struct SkipCount {
+    char *reason;
+    size_t count;
+} SkipCount;
+
 typedef struct Totals {
     size_t counts[CMD_COUNT][3]; /* passed, failed, skipped */
-    struct {
-        char *reason;
-        size_t count;
-    } skips[16];
+    SkipCount skips[16];
     size_t nskips;
     size_t file_errors;
 } Totals;
@@ -326,17 +328,26 @@ static void death_reason(const File *f, const Options *opt, char *buf, size_t le
         snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
 }
 
-static void add_skip(Totals *t, const char *reason)
+/* Counts a skip under its reason: the text before any ": detail". */
+static void add_skip(Totals *t, const char *msg)
 {
+    const char *colon = strstr(msg, ": ");
+    size_t len = colon ? (size_t)(colon - msg) : strlen(msg);
     for (size_t i = 0; i < t->nskips; i++) {
-        if (strcmp(t->skips[i].reason, reason) == 0) {
+        if (strlen(t->skips[i].reason) == len && memcmp(t->skips[i].reason, msg, len) == 0) {
             t->skips[i].count++;
             return;
         }
     }
-    if (t->nskips == sizeof t->skips / sizeof t->skips[0]) reason = "other reasons";
-    else t->skips[t->nskips++].reason = strdup(reason);
-    t->skips[t->nskips - 1].count++;
+    size_t last = sizeof t->skips / sizeof t->skips[0] - 1;
+    if (t->nskips == last) {
+        t->skips[t->nskips++] = (SkipCount){strdup("other reasons"), 0};
+    }
+    if (t->nskips > last) {
+        t->skips[last].count++;
+        return;
+    }
+    t->skips[t->nskips++] = (SkipCount){strndup(msg, len), 1};
 }
 
 static void report_failure(const File *f, size_t i, Buf *out, size_t *shown,
@@ -385,6 +396,9 @@ static void summarise(File *f, Totals *t, const Options *opt)
         else if (k == 1) other_failed++;
         if (k == 2) add_skip(t, f->msgs[i] ? f->msgs[i] : "unknown");
         if (k == 1) report_failure(f, i, &failures, &shown, opt);
+        if (k == 2 && opt->max_failures == 0) /* -v: list skips too */
+            buf_printf(&failures, "  SKIP %s:%d: %s: %s\n", f->name, f->lines[i],
+                       cmd_type_name(ty), f->msgs[i] ? f->msgs[i] : "");
     }
     buf_printf(&f->report, "%s: %zu passed, %zu failed, %zu skipped", f->name, counts[0],
                counts[1], counts[2]);
@@ -487,6 +501,13 @@ static void run_all(File *files, size_t nfiles, Totals *t, const Options *opt)
 
 /* ---- Summary ------------------------------------------------------------------------- */
 
+static int by_count(const void *a, const void *b)
+{
+    const SkipCount *x = a, *y = b;
+    if (x->count != y->count) return x->count < y->count ? 1 : -1;
+    return strcmp(x->reason, y->reason);
+}
+
 static int print_totals(Totals *t)
 {
     size_t total[3] = {0}, failed = 0;
@@ -497,6 +518,7 @@ static int print_totals(Totals *t)
         failed += c[1];
         for (int k = 0; k < 3 && cmd_is_assertion((CmdType)ty); k++) total[k] += c[k];
     }
+    qsort(t->skips, t->nskips, sizeof t->skips[0], by_count); /* independent of finish order */
     for (size_t i = 0; i < t->nskips; i++) {
         printf("skipped %zu: %s\n", t->skips[i].count, t->skips[i].reason);
         free(t->skips[i].reason);

@@ -39,8 +39,10 @@ bool cmd_is_assertion(CmdType t);
 /* Skip reasons, spelled as they are reported. */
 #define SKIP_TEXT_FORMAT "text format"
 #define SKIP_NO_EXECUTION "no execution yet"
+/* A valid module this build cannot compile (wk_module_new: WK_ERROR_UNSUPPORTED). */
+#define SKIP_UNSUPPORTED "not supported by this build"
 
-/* Record separator status characters written by the executor, one record per command:
+/* Status characters of the records the executor writes, one record per command:
  * "<index> P\n", "<index> S <reason>\n" or "<index> F <message>\n". */
 enum { REC_PASS = 'P', REC_FAIL = 'F', REC_SKIP = 'S' };
 

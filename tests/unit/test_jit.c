@@ -323,6 +323,25 @@ static void test_jit_unreachable_traps(void **state)
     env_delete(e);
 }
 
+static void test_jit_fast_tier_keeps_semantics(void **state)
+{
+    (void)state;
+    setenv("WK_JIT_OPT", "0", 1);
+    Env *e = env_new("(module (func (param f32 f32) (result i32)"
+                     "  (i32.trunc_f32_s (f32.min (local.get 0) (local.get 1))))"
+                     " (func (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1))))",
+                     BOUNDS_SOFTWARE);
+    unsetenv("WK_JIT_OPT");
+    uint32_t r;
+    assert_int_equal(call_i32(e, 0, f32_bits(-7.5f), f32_bits(3.0f), &r), 0);
+    assert_int_equal((int32_t)r, -7);
+    assert_int_equal(call_i32(e, 0, 0x7fc00000u, f32_bits(3.0f), &r), WK_TRAP_INVALID_CONVERSION);
+    assert_int_equal(call_i32(e, 1, 0x80000000u, UINT32_MAX, &r), 0);
+    assert_int_equal(r, 0);
+    assert_int_equal(call_i32(e, 1, 1, 0, &r), WK_TRAP_INT_DIV_ZERO);
+    env_delete(e);
+}
+
 static void test_jit_module_ir_verifies(void **state)
 {
     (void)state;
@@ -350,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_jit_infinite_recursion_exhausts_then_recovers),
         cmocka_unit_test(test_jit_globals_fold_and_update),
         cmocka_unit_test(test_jit_unreachable_traps),
+        cmocka_unit_test(test_jit_fast_tier_keeps_semantics),
         cmocka_unit_test(test_jit_module_ir_verifies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,6 +84,7 @@ static void test_trap_raise_returns_kind_then_call_again(void **state)
 static void test_trap_fault_in_memory_guard_oob_trap(void **state)
 {
     (void)state;
+    trap_ensure_handler(); /* as creating a store does (cmocka installs its own per test) */
     wk_memory_t *mem;
     Limits l = {1, 2, true};
     assert_null(memory_new(l, true, &mem));
@@ -206,6 +207,33 @@ static void test_trap_faulthandler_on_both_sides_process_dies_once(void **state)
     close(fh_pipe[0]);
 }
 
+/* faulthandler enabled after us, before the next entry re-checks: a Wasm fault reaches it
+ * first; it restores us and re-raises; the fault must still end as a Wasm trap. */
+static void test_trap_handler_installed_over_ours_wasm_fault_still_trap(void **state)
+{
+    (void)state;
+    trap_ensure_handler();
+    wk_memory_t *mem;
+    Limits l = {1, 1, true};
+    assert_null(memory_new(l, true, &mem));
+    WasmVal v = {.ref = mem->vm.base};
+    assert_null(trap_call(&test_store, tramp_touch, NULL, NULL, &v));
+    assert_int_equal(pipe(fh_pipe), 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fh_handler;
+    sa.sa_flags = SA_NODEFER;
+    sigaction(SIGSEGV, &sa, &fh_prev);
+    v.ref = mem->vm.base + WK_PAGE_SIZE;
+    wk_trap_t *t = trap_call(&test_store, tramp_touch, NULL, NULL, &v);
+    assert_non_null(t);
+    assert_int_equal(t->kind, WK_TRAP_MEMORY_OOB);
+    trap_delete(t);
+    close(fh_pipe[0]);
+    close(fh_pipe[1]);
+    memory_delete(mem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_trap_fault_outside_wasm_reaches_previous_handler),
         cmocka_unit_test(test_trap_fault_in_memory_while_host_code_not_a_trap),
         cmocka_unit_test(test_trap_faulthandler_on_both_sides_process_dies_once),
+        cmocka_unit_test(test_trap_handler_installed_over_ours_wasm_fault_still_trap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
