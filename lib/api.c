@@ -255,6 +255,11 @@ wk_functype_t wk_func_type(const wk_func_t *func)
     return functype_of(&func->type);
 }
 
+bool wk_func_bounded(const wk_func_t *func)
+{
+    return func->inst && module_func_bounded(func->inst->module, func->index);
+}
+
 wk_trap_t *wk_func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val_t *results,
                         size_t nresults)
 {
