@@ -105,7 +105,7 @@ wk_engine_t *wk_engine_new(void)
 
 void wk_engine_delete(wk_engine_t *engine)
 {
-    engine_delete(engine);
+    engine_unref(engine);
 }
 
 bool wk_engine_software_bounds(const wk_engine_t *engine)

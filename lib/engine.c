@@ -23,6 +23,7 @@ wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out)
     wk_engine_t *e = calloc(1, sizeof *e);
     if (!e) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     e->mode = mode;
+    atomic_init(&e->refs, 1);
     wk_error_t *err = jit_new(mode, &e->jit);
     if (err) {
         free(e);
@@ -33,9 +34,14 @@ wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out)
     return NULL;
 }
 
-void engine_delete(wk_engine_t *engine)
+void engine_ref(wk_engine_t *engine)
 {
-    if (!engine) return;
+    atomic_fetch_add(&engine->refs, 1);
+}
+
+void engine_unref(wk_engine_t *engine)
+{
+    if (!engine || atomic_fetch_sub(&engine->refs, 1) != 1) return;
     jit_delete(engine->jit);
     for (uint32_t i = 0; i < engine->ntypes; i++) free(engine->types[i].types);
     free(engine->types);
@@ -106,6 +112,7 @@ static void module_free_all(wk_module_t *mod)
     if (mod->code) jit_code_free(mod->engine->jit, mod->code);
     module_free(mod->m);
     free(mod->type_ids);
+    engine_unref(mod->engine);
     free(mod);
 }
 
@@ -138,6 +145,7 @@ wk_error_t *engine_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t 
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }
     atomic_init(&mod->refs, 1);
+    engine_ref(engine);
     mod->engine = engine;
     mod->m = m;
     err = intern_module_types(mod);

@@ -12,6 +12,7 @@
 #include "module.h"
 
 struct wk_engine {
+    atomic_uint refs; /* the embedder's, plus one per store and module */
     Jit *jit;
     BoundsMode mode;
     pthread_mutex_t lock; /* guards the type table */
@@ -35,7 +36,9 @@ BoundsMode engine_probe_bounds(void);
 
 /* A new engine with the given bounds mode and its compiler. Returns NULL or an owned error. */
 wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out);
-void engine_delete(wk_engine_t *engine);
+/* Takes / drops a reference; the last one frees the engine. engine_unref accepts NULL. */
+void engine_ref(wk_engine_t *engine);
+void engine_unref(wk_engine_t *engine);
 
 /* The engine-wide id of a function type (interned on first sight). Thread-safe. Returns
  * UINT32_MAX only when out of memory. */
