@@ -225,6 +225,11 @@ typedef own wk_trap_t *(*wk_host_callback_t)(void *env, const wk_caller_t *calle
 WK_API wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
                               wk_host_callback_t callback, void *env, void (*finalizer)(void *));
 WK_API wk_functype_t wk_func_type(const wk_func_t *func);
+/* True when every call of func returns in a short, bounded time without calling out: a Wasm
+ * function whose body has no loop, call, call_indirect, memory.grow/fill/copy/init or
+ * table.grow/fill/copy/init. False for host functions and when unknown. Embedders may skip
+ * releasing their own locks (such as Python's GIL) around calls of such functions. */
+WK_API bool wk_func_bounded(const wk_func_t *func);
 
 /* Calls func. args and results are arrays of the type's lengths and kinds (checked: a wrong
  * kind is a WK_TRAP_HOST trap with a message). Returns NULL or an owned trap. Re-entrant: a

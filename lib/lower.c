@@ -146,8 +146,10 @@ LLVMValueRef lower_intrinsic(Lower *L, const char *name, LLVMTypeRef *types, uns
     LLVMValueRef fn = LLVMGetIntrinsicDeclaration(L->mod, id, types, ntypes);
     LLVMTypeRef fty = LLVMIntrinsicGetType(L->ctx, id, types, ntypes);
     LLVMValueRef call = LLVMBuildCall2(L->b, fty, fn, args, nargs, "");
-    if (strncmp(name, "llvm.experimental.constrained.", 30) == 0)
+    if (strncmp(name, "llvm.experimental.constrained.", 30) == 0) {
         LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, L->strictfp);
+        L->strict = true;
+    }
     return call;
 }
 
@@ -284,7 +286,6 @@ LLVMValueRef lower_defined_func(Lower *L, uint32_t index)
 static void set_func_attrs(Lower *L)
 {
     LLVMValueRef fn = L->fn;
-    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, L->strictfp);
     LLVMAttributeRef probe = LLVMCreateStringAttribute(L->ctx, "probe-stack", 11, "inline-asm", 10);
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, probe);
     LLVMSetVisibility(fn, LLVMProtectedVisibility);
@@ -384,6 +385,7 @@ static void reset_function_state(Lower *L)
     L->local_types = NULL;
     L->nctl = L->sp = 0;
     L->dead = false;
+    L->strict = false;
     L->dead_depth = 0;
     memset(L->trap_bb, 0, sizeof L->trap_bb);
 }
@@ -423,6 +425,8 @@ static wk_error_t *lower_one(Lower *L, uint32_t defined)
     LLVMPositionBuilderAtEnd(L->b, body);
     stack_check(L);
     wk_error_t *e = lower_body(L, f);
+    /* Only functions with constrained intrinsics are strictfp: it limits optimisation. */
+    if (L->strict) LLVMAddAttributeAtIndex(L->fn, LLVMAttributeFunctionIndex, L->strictfp);
     reset_function_state(L);
     return e;
 }

@@ -56,6 +56,7 @@ typedef struct Lower {
     uint32_t func_index; /* in the function index space */
     const FuncType *type;
     LLVMValueRef fn, vmctx;
+    bool strict;                 /* uses constrained FP intrinsics: the function is strictfp */
     LLVMBasicBlockRef alloca_bb; /* entry block: allocas and cached vmctx loads */
     LLVMValueRef *locals;        /* allocas */
     ValType *local_types;

@@ -73,11 +73,15 @@ wk_trap_t *trap_new_host(const char *fmt, ...)
 
 /* ---- Per-thread state -------------------------------------------------------------------- */
 
-static _Thread_local TrapEntry *tls_top;
-static _Thread_local volatile bool tls_in_wasm;
-static _Thread_local uint8_t *tls_stack_lo;   /* lowest usable address of this thread's stack */
-static _Thread_local bool tls_altstack_done;
-static _Thread_local uint8_t *tls_limit;      /* Wasm stack limit of the outermost entry */
+/* Initial-exec TLS: the signal handler reads these, and a dlopen'ed library's default TLS
+ * model may allocate on a thread's first access, which a handler must never do. */
+#define TLS static _Thread_local __attribute__((tls_model("initial-exec")))
+
+TLS TrapEntry *tls_top;
+TLS volatile bool tls_in_wasm;
+TLS uint8_t *tls_stack_lo;  /* lowest usable address of this thread's stack */
+TLS bool tls_altstack_done;
+TLS uint8_t *tls_limit;   /* Wasm stack limit of the outermost entry */
 
 bool trap_in_entry(void)
 {
@@ -188,7 +192,7 @@ static int signal_slot(int sig)
 
 /* Frame of the handler currently running a previous handler (NULL: none). A handler that
  * siglongjmps away leaves it set, so only a frame below it counts as re-entry. */
-static _Thread_local uint8_t *tls_chain_frame;
+TLS uint8_t *tls_chain_frame;
 
 /* Passes a fault we do not own to whatever handler was installed before ours. When that
  * handler re-raises into us (CPython's faulthandler restores its previous handler, which may

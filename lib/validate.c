@@ -366,13 +366,14 @@ static wk_error_t *op_br(Validator *v, const Instr *in)
 /* Pops values of types ts and pushes back what was popped (for br_table's labels). */
 static wk_error_t *check_label_operands(Validator *v, const ValType *ts, uint32_t n)
 {
-    ValType popped[64];
-    ValType *buf = n <= 64 ? popped : malloc(n);
+    ValType popped[1024]; /* arities are at most 1000 (decode.c), so this never allocates */
+    ValType *buf = n <= sizeof popped ? popped : malloc(n);
     if (!buf) return oom();
     wk_error_t *err = NULL;
     for (uint32_t i = n; i-- > 0 && !err;) {
         err = pop_any(v, &buf[i]);
-        if (!err && buf[i] != ts[i] && buf[i] != T_UNKNOWN) err = invalid_at(v->at, "type mismatch");
+        if (!err && buf[i] != ts[i] && buf[i] != T_UNKNOWN)
+            err = invalid_at(v->at, "type mismatch");
     }
     if (!err) err = push_list(v, buf, n);
     if (buf != popped) free(buf);

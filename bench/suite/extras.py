@@ -124,7 +124,6 @@ def measure_all(ctx, available, reps):
     engines = {e.name: e for e in available}
     if 'wasmkiln' in engines:
         guarded(ex, 'C API call cost', measure_callcost, ctx, engines, ex)
-
     guarded(ex, 'compile latency', measure_compile, ctx, engines, reps, ex)
     if 'wasmkiln-py' in engines:
         guarded(ex, 'python extras', python_extras, ctx, engines, ex)

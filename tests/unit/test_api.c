@@ -500,6 +500,26 @@ static void test_api_module_outlives_delete_while_instance_lives(void **state)
     assert_int_equal(r, 2);
 }
 
+static void test_api_software_bounds_mode_same_traps(void **state)
+{
+    (void)state;
+    setenv("WK_BOUNDS", "software", 1);
+    Fixture *f;
+    setup_basic((void **)&f);
+    unsetenv("WK_BOUNDS");
+    assert_true(wk_engine_software_bounds(f->engine));
+    int32_t r = 0;
+    wk_trap_t *t = call_i32(f, "load", &r, 1, 65533);
+    assert_non_null(t);
+    assert_int_equal(wk_trap_kind(t), WK_TRAP_MEMORY_OOB);
+    wk_trap_delete(t);
+    assert_null(call_i32(f, "load", &r, 1, 16));
+    assert_int_equal(r, 0x6c6c6568); /* "hell" */
+    assert_null(call_i32(f, "grow", &r, 1, 1));
+    assert_null(call_i32(f, "load", &r, 1, 65533));
+    teardown_basic((void **)&f);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_basic, teardown_basic)
 
 int main(void)
@@ -525,6 +545,7 @@ int main(void)
         T(test_api_data_segment_oob_traps_earlier_writes_stay),
         T(test_api_start_function_runs_and_traps_fail_instantiation),
         T(test_api_module_outlives_delete_while_instance_lives),
+        cmocka_unit_test(test_api_software_bounds_mode_same_traps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

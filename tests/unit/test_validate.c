@@ -266,6 +266,39 @@ static void test_typed_select_arity_must_be_one(void **state)
     wk_error_delete(err);
 }
 
+/* Writes v as a LEB128 padded to `width` bytes; returns the position after it. */
+static uint8_t *put_leb(uint8_t *p, uint32_t v, int width)
+{
+    for (int i = 0; i < width; i++)
+        *p++ = (uint8_t)(((v >> (7 * i)) & 0x7F) | (i < width - 1 ? 0x80 : 0));
+    return p;
+}
+
+static void test_large_br_table_validates(void **state)
+{
+    (void)state;
+    /* func [] -> [i32 x K]: block (same type) of K i32.const, br 0, then in unreachable code
+     * a br_table of N labels to that block. Each distinct label list is checked once, so
+     * this is linear, not N * K. */
+    enum { N = 200000, K = 1000, BODY = 1 + 2 + 2 * K + 2 + 2 + 1 + 3 + 2 * N + 3 };
+    uint8_t *b = calloc(1, BODY + 2 * K), *p = b;
+    static const uint8_t header[] = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
+    memcpy(p, header, 8), p += 8;
+    *p++ = 0x01, p = put_leb(p, 5 + K, 2), *p++ = 0x01, *p++ = 0x60, *p++ = 0x00;
+    p = put_leb(p, K, 2);
+    memset(p, 0x7F, K), p += K;
+    *p++ = 0x03, *p++ = 0x02, *p++ = 0x01, *p++ = 0x00;
+    *p++ = 0x0A, p = put_leb(p, 1 + 4 + BODY, 4), *p++ = 0x01, p = put_leb(p, BODY, 4);
+    *p++ = 0x00, *p++ = 0x02, *p++ = 0x00;
+    for (int i = 0; i < K; i++) *p++ = 0x41, *p++ = 0x00;
+    *p++ = 0x0C, *p++ = 0x00, *p++ = 0x41, *p++ = 0x00, *p++ = 0x0E, p = put_leb(p, N, 3);
+    for (int i = 0; i < N; i++) p = put_leb(p, 0, 2);
+    *p++ = 0x00, *p++ = 0x0B, *p++ = 0x0B;
+    wk_error_t *err = validate_bytes(b, (size_t)(p - b));
+    free(b);
+    if (err) fail_msg("unexpected error: %s", wk_error_describe(err));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_module_level_rules),
         cmocka_unit_test(test_table_instructions_checked),
         cmocka_unit_test(test_typed_select_arity_must_be_one),
+        cmocka_unit_test(test_large_br_table_validates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
