@@ -346,6 +346,7 @@ static bool dispatch(Lower *L, const Instr *in)
     case OP_LocalGet: case OP_LocalSet: case OP_LocalTee: case OP_GlobalGet: case OP_GlobalSet:
         return lower_variable(L, in);
     default:
+        if (op_info[in->op].prefix == 0xFD) return lower_simd(L, in);
         if (is_memory_op(in->op)) return lower_memory(L, in);
         return lower_numeric(L, in);
     }

@@ -121,10 +121,19 @@ bool lower_float(Lower *L, const Instr *in);
 bool lower_convert(Lower *L, const Instr *in);
 bool lower_table(Lower *L, const Instr *in);
 bool lower_call(Lower *L, const Instr *in);
+/* lower_simd.c: every 0xFD-prefixed (SIMD) instruction. */
+bool lower_simd(Lower *L, const Instr *in);
 
 /* lower_float.c: constrained conversion `op` (fptrunc, fpext) of a to type `to`. */
 LLVMValueRef lower_constrained_conv(Lower *L, const char *op, LLVMTypeRef to, LLVMValueRef a,
                                     bool rounding);
+
+/* lower_float.c: constrained float operation `op` (fadd, sqrt, ...) on n args of one type. */
+LLVMValueRef lower_constrained(Lower *L, const char *op, LLVMValueRef *args, unsigned n,
+                               bool rounding);
+/* lower_memory.c: host address of a `size`-byte access at the popped i32 address + the memarg
+ * offset of `in`, bounds-checked as the scalar loads and stores are. */
+LLVMValueRef lower_address(Lower *L, const Instr *in, unsigned size);
 
 /* lower_control.c: called by the driver to open the function body's block and to finish. */
 void lower_control_begin_func(Lower *L);
