@@ -164,7 +164,8 @@ WK_API void *wk_trap_take_data(wk_trap_t *trap);
 typedef struct wk_engine wk_engine_t;
 typedef struct wk_module wk_module_t;
 
-/* An engine owns the compiler (LLVM, worker threads). Thread-safe. */
+/* An engine owns the compiler (LLVM, worker threads). Thread-safe. Stores and modules keep
+ * their engine alive: wk_engine_delete may come before theirs. */
 WK_API own wk_engine_t *wk_engine_new(void);
 WK_API void wk_engine_delete(own wk_engine_t *engine);
 /* True when this engine checks memory accesses in software because the 8 GiB address-space
@@ -225,6 +226,11 @@ typedef own wk_trap_t *(*wk_host_callback_t)(void *env, const wk_caller_t *calle
 WK_API wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
                               wk_host_callback_t callback, void *env, void (*finalizer)(void *));
 WK_API wk_functype_t wk_func_type(const wk_func_t *func);
+/* True when every call of func returns in a short, bounded time without calling out: a Wasm
+ * function whose body has no loop, call, call_indirect, memory.grow/fill/copy/init or
+ * table.grow/fill/copy/init. False for host functions and when unknown. Embedders may skip
+ * releasing their own locks (such as Python's GIL) around calls of such functions. */
+WK_API bool wk_func_bounded(const wk_func_t *func);
 
 /* Calls func. args and results are arrays of the type's lengths and kinds (checked: a wrong
  * kind is a WK_TRAP_HOST trap with a message). Returns NULL or an owned trap. Re-entrant: a

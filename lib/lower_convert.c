@@ -89,8 +89,8 @@ bool lower_convert(Lower *L, const Instr *in)
     case OP_F32ReinterpretI32: cast(L, LLVMBitCast, t->f32); break;
     case OP_F64ReinterpretI64: cast(L, LLVMBitCast, t->f64); break;
     default:
-        L->err = error_new(WK_ERROR_UNSUPPORTED, in->offset, "instruction %s not supported by the JIT",
-                           op_info[in->op].text);
+        L->err = error_new(WK_ERROR_UNSUPPORTED, in->offset,
+                           "instruction %s not supported by the JIT", op_info[in->op].text);
         return false;
     }
     return true;

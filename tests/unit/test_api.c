@@ -500,6 +500,52 @@ static void test_api_module_outlives_delete_while_instance_lives(void **state)
     assert_int_equal(r, 2);
 }
 
+static void test_api_engine_deleted_first_store_still_runs(void **state)
+{
+    Fixture *f = *state;
+    wk_engine_delete(f->engine);
+    f->engine = NULL;
+    int32_t r = 0;
+    assert_null(call_i32(f, "add", &r, 2, 20, 3));
+    assert_int_equal(r, 23);
+    wk_module_delete(f->basic);
+    f->basic = NULL;
+    assert_null(call_i32(f, "add", &r, 2, 1, 3));
+    assert_int_equal(r, 4);
+}
+
+static void test_api_func_bounded_only_without_loops_calls_bulk(void **state)
+{
+    Fixture *f = *state;
+    assert_true(wk_func_bounded(export_func(f->inst, "add", 3)));
+    assert_true(wk_func_bounded(export_func(f->inst, "load", 4)));
+    assert_true(wk_func_bounded(export_func(f->inst, "load", 4))); /* cached */
+    assert_false(wk_func_bounded(export_func(f->inst, "rec", 3)));
+    assert_false(wk_func_bounded(export_func(f->inst, "call_cb", 7)));
+    assert_false(wk_func_bounded(export_func(f->inst, "grow", 4)));
+    assert_false(wk_func_bounded(f->cb));
+}
+
+static void test_api_software_bounds_mode_same_traps(void **state)
+{
+    (void)state;
+    setenv("WK_BOUNDS", "software", 1);
+    Fixture *f;
+    setup_basic((void **)&f);
+    unsetenv("WK_BOUNDS");
+    assert_true(wk_engine_software_bounds(f->engine));
+    int32_t r = 0;
+    wk_trap_t *t = call_i32(f, "load", &r, 1, 65533);
+    assert_non_null(t);
+    assert_int_equal(wk_trap_kind(t), WK_TRAP_MEMORY_OOB);
+    wk_trap_delete(t);
+    assert_null(call_i32(f, "load", &r, 1, 16));
+    assert_int_equal(r, 0x6c6c6568); /* "hell" */
+    assert_null(call_i32(f, "grow", &r, 1, 1));
+    assert_null(call_i32(f, "load", &r, 1, 65533));
+    teardown_basic((void **)&f);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_basic, teardown_basic)
 
 int main(void)
@@ -525,6 +571,9 @@ int main(void)
         T(test_api_data_segment_oob_traps_earlier_writes_stay),
         T(test_api_start_function_runs_and_traps_fail_instantiation),
         T(test_api_module_outlives_delete_while_instance_lives),
+        T(test_api_engine_deleted_first_store_still_runs),
+        T(test_api_func_bounded_only_without_loops_calls_bulk),
+        cmocka_unit_test(test_api_software_bounds_mode_same_traps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* Unit tests of lib/jit.c and lib/lower*.c: small modules (text converted with wat2wasm at run
  * time) compiled by the JIT and called through its trampolines with a hand-built VMContext. */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,7 @@ typedef struct Env {
     VMFuncRef refs[MAX_FUNCS];
     VMFuncRef *funcs[MAX_FUNCS];
     uint32_t type_ids[MAX_FUNCS];
+    char last_trap[64]; /* message of the last trap */
 } Env;
 
 /* Converts wat text to a Module with wat2wasm (a file in /tmp). */
@@ -107,6 +109,7 @@ static uint32_t call(Env *e, uint32_t i, WasmVal *vals)
     wk_trap_t *trap = trap_call(&e->store, tramp, e->code->funcs[i], &e->vmctx, vals);
     if (!trap) return 0;
     uint32_t kind = trap->kind;
+    snprintf(e->last_trap, sizeof e->last_trap, "%s", trap->message);
     trap_delete(trap);
     return kind;
 }
@@ -279,6 +282,7 @@ static void test_jit_call_indirect_checks_element(void **state)
     assert_int_equal(r, 42);
     assert_int_equal(call_i32(e, 2, 1, 21, &r), WK_TRAP_INDIRECT_CALL_TYPE);
     assert_int_equal(call_i32(e, 2, 2, 21, &r), WK_TRAP_UNINITIALIZED_ELEMENT);
+    assert_string_equal(e->last_trap, "uninitialized element 2");
     assert_int_equal(call_i32(e, 2, 4, 21, &r), WK_TRAP_UNDEFINED_ELEMENT);
     env_delete(e);
 }
@@ -329,7 +333,8 @@ static void test_jit_fast_tier_keeps_semantics(void **state)
     setenv("WK_JIT_OPT", "0", 1);
     Env *e = env_new("(module (func (param f32 f32) (result i32)"
                      "  (i32.trunc_f32_s (f32.min (local.get 0) (local.get 1))))"
-                     " (func (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1))))",
+                     " (func (param i32 i32) (result i32)"
+                     "  (i32.rem_s (local.get 0) (local.get 1))))",
                      BOUNDS_SOFTWARE);
     unsetenv("WK_JIT_OPT");
     uint32_t r;
@@ -340,6 +345,57 @@ static void test_jit_fast_tier_keeps_semantics(void **state)
     assert_int_equal(r, 0);
     assert_int_equal(call_i32(e, 1, 1, 0, &r), WK_TRAP_INT_DIV_ZERO);
     env_delete(e);
+}
+
+typedef struct Shared {
+    Jit *jit;
+    Module *m;
+    uint32_t first_type_id;
+    int failures;
+} Shared;
+
+/* Compiles s->m with the shared Jit, fetches trampolines for type ids 0..7 and calls f0. */
+static void *compile_and_call(void *arg)
+{
+    Shared *s = arg;
+    for (int round = 0; round < 3; round++) {
+        CompiledCode *code = NULL;
+        wk_error_t *err = jit_compile(s->jit, s->m, &code);
+        if (err) {
+            wk_error_delete(err);
+            s->failures++;
+            continue;
+        }
+        Trampoline tramp = NULL;
+        for (uint32_t id = 0; id < 8; id++)
+            if (jit_trampoline(s->jit, s->first_type_id + id, &s->m->types[0], &tramp))
+                s->failures++;
+        VMStore store = {0};
+        VMContext vmctx = {.magic = WK_VMCTX_MAGIC, .store = &store};
+        WasmVal v[1] = {{.i32 = 41}};
+        wk_trap_t *trap = trap_call(&store, tramp, code->funcs[0], &vmctx, v);
+        if (trap || v[0].i32 != 42) s->failures++;
+        trap_delete(trap);
+        jit_code_free(s->jit, code);
+    }
+    return NULL;
+}
+
+static void test_jit_concurrent_compiles_share_one_jit(void **state)
+{
+    (void)state;
+    Module *m = load_wat("(module (func (param i32) (result i32) (call 1 (local.get 0)))"
+                         " (func (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))");
+    Jit *jit = NULL;
+    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    Shared shared[3] = {{jit, m, 100, 0}, {jit, m, 100, 0}, {jit, m, 104, 0}};
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, compile_and_call, &shared[i]), 0);
+    for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < 3; i++) assert_int_equal(shared[i].failures, 0);
+    jit_delete(jit);
+    module_free(m);
 }
 
 static void test_jit_module_ir_verifies(void **state)
@@ -370,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_jit_globals_fold_and_update),
         cmocka_unit_test(test_jit_unreachable_traps),
         cmocka_unit_test(test_jit_fast_tier_keeps_semantics),
+        cmocka_unit_test(test_jit_concurrent_compiles_share_one_jit),
         cmocka_unit_test(test_jit_module_ir_verifies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

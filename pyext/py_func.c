@@ -1,0 +1,233 @@
+/* The Function type: a Wasm function (exported, or imported from Python) called through
+ * vectorcall with arguments converted on the C stack; the GIL is released while it runs. */
+#include <string.h>
+
+#include "py_internal.h"
+
+/* Weak until the runtime defines it: without it, every call releases the GIL. */
+#pragma weak wk_func_bounded
+
+/* Converts the arguments into vals; the common case (an exact int for an i32/i64 parameter
+ * within range) is handled inline. -1 with TypeError/OverflowError. */
+static int func_args(FuncObject *f, PyObject *const *args, wk_val_t *vals)
+{
+    for (size_t i = 0; i < f->nparams; i++) {
+        PyObject *a = args[i];
+        wk_valkind_t kind = f->params[i];
+        if (PyLong_CheckExact(a) && (kind == WK_I32 || kind == WK_I64)) {
+            int overflow;
+            long long v = PyLong_AsLongLongAndOverflow(a, &overflow);
+            if (!overflow && kind == WK_I64) {
+                vals[i] = wk_val_i64(v);
+                continue;
+            }
+            if (!overflow && v >= INT32_MIN && v <= (long long)UINT32_MAX) {
+                vals[i] = wk_val_i32((int32_t)(uint32_t)v);
+                continue;
+            }
+        }
+        ValueSite site = {f->name, "parameter", (Py_ssize_t)i};
+        if (py_value_from_py(f->st, (StoreObject *)f->store, a, kind, &site, &vals[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* None, the one result, or a tuple of the results. */
+static PyObject *func_results(FuncObject *f, const wk_val_t *vals)
+{
+    if (f->nresults == 0) Py_RETURN_NONE;
+    if (f->nresults == 1) return py_value_to_py(f->st, f->store, &vals[0]);
+    PyObject *t = PyTuple_New((Py_ssize_t)f->nresults);
+    for (size_t i = 0; t && i < f->nresults; i++) {
+        PyObject *x = py_value_to_py(f->st, f->store, &vals[i]);
+        if (!x) Py_CLEAR(t);
+        else PyTuple_SET_ITEM(t, (Py_ssize_t)i, x);
+    }
+    return t;
+}
+
+static int bad_call(FuncObject *f, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (kwnames && PyTuple_GET_SIZE(kwnames))
+        PyErr_Format(PyExc_TypeError, "%U() takes no keyword arguments", f->name);
+    else
+        PyErr_Format(PyExc_TypeError, "%U() takes %zu argument%s (%zd given)", f->name,
+                     f->nparams, f->nparams == 1 ? "" : "s", nargs);
+    return -1;
+}
+
+/* Runs the function with the GIL released, holding the store. */
+static wk_trap_t *func_run(FuncObject *f, const wk_val_t *args, wk_val_t *results)
+{
+    StoreObject *store = (StoreObject *)f->store;
+    wk_trap_t *trap;
+    py_store_enter(store);
+    Py_BEGIN_ALLOW_THREADS
+    trap = wk_func_call(f->func, args, f->nparams, results, f->nresults);
+    Py_END_ALLOW_THREADS
+    py_store_leave(store);
+    return trap;
+}
+
+static PyObject *func_vectorcall(PyObject *op, PyObject *const *args, size_t nargsf,
+                                 PyObject *kwnames)
+{
+    FuncObject *f = (FuncObject *)op;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if ((size_t)nargs != f->nparams || (kwnames && PyTuple_GET_SIZE(kwnames))) {
+        bad_call(f, nargs, kwnames);
+        return NULL;
+    }
+    wk_val_t inline_vals[FUNC_INLINE_VALS];
+    wk_val_t *vals = inline_vals;
+    size_t n = f->nparams + f->nresults;
+    if (n > FUNC_INLINE_VALS && !(vals = PyMem_Malloc(n * sizeof *vals))) return PyErr_NoMemory();
+    PyObject *r = NULL;
+    if (func_args(f, args, vals) == 0) {
+        wk_val_t *results = vals + f->nparams;
+        wk_trap_t *trap = func_run(f, vals, results);
+        r = trap ? py_errors_raise_trap(f->st, trap) : func_results(f, results);
+    }
+    if (vals != inline_vals) PyMem_Free(vals);
+    return r;
+}
+
+PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *name)
+{
+    wk_functype_t type = wk_func_type(func);
+    FuncObject *self = PyObject_GC_New(FuncObject, st->func_type);
+    if (!self) return NULL;
+    self->store = Py_NewRef(store);
+    self->func = func;
+    self->st = st;
+    self->name = name ? Py_NewRef(name) : PyUnicode_FromString("funcref");
+    self->nparams = type.nparams;
+    self->nresults = type.nresults;
+    self->params = PyMem_Malloc(type.nparams + type.nresults + 1);
+    self->results = self->params ? self->params + type.nparams : NULL;
+    self->vectorcall = func_vectorcall;
+    self->release_gil = !(wk_func_bounded && wk_func_bounded(func));
+    PyObject_GC_Track(self);
+    if (!self->name || !self->params) {
+        Py_DECREF(self);
+        return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+    }
+    memcpy(self->params, type.params, type.nparams);
+    memcpy(self->results, type.results, type.nresults);
+    return (PyObject *)self;
+}
+
+static int func_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(((FuncObject *)op)->store);
+    return 0;
+}
+
+static int func_clear(PyObject *op)
+{
+    Py_CLEAR(((FuncObject *)op)->store);
+    return 0;
+}
+
+static void func_dealloc(PyObject *op)
+{
+    FuncObject *f = (FuncObject *)op;
+    PyTypeObject *type = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
+    Py_CLEAR(f->store);
+    Py_CLEAR(f->name);
+    PyMem_Free(f->params);
+    PyObject_GC_Del(op);
+    Py_DECREF(type);
+}
+
+static PyObject *func_get_type(PyObject *op, void *closure)
+{
+    (void)closure;
+    FuncObject *f = (FuncObject *)op;
+    wk_functype_t t = {f->nparams, f->params, f->nresults, f->results};
+    return py_types_func(f->st, &t);
+}
+
+static PyObject *func_get_name(PyObject *op, void *closure)
+{
+    (void)closure;
+    return Py_NewRef(((FuncObject *)op)->name);
+}
+
+/* "(i32, i32)" from n kinds. */
+static PyObject *kinds_str(size_t n, const wk_valkind_t *kinds)
+{
+    PyObject *parts = PyList_New(0);
+    for (size_t i = 0; parts && i < n; i++) {
+        PyObject *s = PyUnicode_FromString(py_valkind_name(kinds[i]));
+        if (!s || PyList_Append(parts, s) < 0) Py_CLEAR(parts);
+        Py_XDECREF(s);
+    }
+    if (!parts) return NULL;
+    PyObject *sep = PyUnicode_FromString(", ");
+    PyObject *joined = sep ? PyUnicode_Join(sep, parts) : NULL;
+    Py_XDECREF(sep);
+    Py_DECREF(parts);
+    if (!joined) return NULL;
+    PyObject *r = PyUnicode_FromFormat("(%U)", joined);
+    Py_DECREF(joined);
+    return r;
+}
+
+static PyObject *func_repr(PyObject *op)
+{
+    FuncObject *f = (FuncObject *)op;
+    PyObject *p = kinds_str(f->nparams, f->params);
+    PyObject *r = p ? kinds_str(f->nresults, f->results) : NULL;
+    PyObject *s = r ? PyUnicode_FromFormat("<wasmkiln.Function %U%U -> %U>", f->name, p, r)
+                    : NULL;
+    Py_XDECREF(p);
+    Py_XDECREF(r);
+    return s;
+}
+
+static PyMemberDef func_members[] = {
+    {"__vectorcalloffset__", T_PYSSIZET, offsetof(FuncObject, vectorcall), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyGetSetDef func_getset[] = {
+    {"type", func_get_type, NULL, "FunctionType(params, results) of the function.", NULL},
+    {"__name__", func_get_name, NULL, "Export (or import) name of the function.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot func_slots[] = {
+    {Py_tp_doc, "A WebAssembly function (from instance.exports or a table).\n\n"
+                "Call it with one positional value per parameter: an int for i32/i64\n"
+                "(signed or unsigned range), a float or an int for f32/f64, an int for\n"
+                "v128, a Function or None for funcref, any object for externref, or a Value.\n"
+                "Returns None, one value, or a tuple for several results; i32/i64 results\n"
+                "are signed ints. Raises TypeError/OverflowError for bad arguments and Trap\n"
+                "when the code traps. The GIL is released while it runs."},
+    {Py_tp_call, PyVectorcall_Call},
+    {Py_tp_traverse, func_traverse},
+    {Py_tp_clear, func_clear},
+    {Py_tp_dealloc, func_dealloc},
+    {Py_tp_repr, func_repr},
+    {Py_tp_members, func_members},
+    {Py_tp_getset, func_getset},
+    {0, NULL},
+};
+
+static PyType_Spec func_spec = {
+    .name = "wasmkiln.Function",
+    .basicsize = sizeof(FuncObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE |
+             Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_HAVE_VECTORCALL,
+    .slots = func_slots,
+};
+
+int py_func_init(PyObject *mod, WkState *st)
+{
+    st->func_type = py_add_type(mod, &func_spec, NULL);
+    return st->func_type ? 0 : -1;
+}

@@ -1,0 +1,266 @@
+/* The Instance type: instantiation (resolving imports from nested mappings of Python callables
+ * and wasmkiln objects), and the instance's exports and memory. An instance lives in the store
+ * of the objects it imports, or in a new store of its own. */
+#include "py_internal.h"
+
+static const char *extern_kind_name(wk_externkind_t kind)
+{
+    static const char *names[] = {"a function", "a table", "a memory", "a global"};
+    return kind <= WK_EXTERN_GLOBAL ? names[kind] : "?";
+}
+
+/* Imports of one instantiation: the Python objects found and the externs they give. */
+typedef struct {
+    size_t n;
+    PyObject **objs;
+    wk_extern_t *externs;
+    PyObject *store; /* borrowed from an imported object, or NULL */
+} Resolved;
+
+static void resolved_free(Resolved *r)
+{
+    for (size_t i = 0; r->objs && i < r->n; i++)
+        Py_XDECREF(r->objs[i]);
+    PyMem_Free(r->objs);
+    PyMem_Free(r->externs);
+}
+
+/* imports[module][name] as a new reference; LinkError("unknown import") when missing. */
+static PyObject *lookup(WkState *st, PyObject *imports, PyObject *mod, PyObject *name)
+{
+    if (imports == Py_None) return py_errors_link(st, "unknown import %R.%R", mod, name);
+    PyObject *ns = PyObject_GetItem(imports, mod);
+    PyObject *val = ns ? PyObject_GetItem(ns, name) : NULL;
+    Py_XDECREF(ns);
+    if (!val && PyErr_ExceptionMatches(PyExc_LookupError)) {
+        PyErr_Clear();
+        return py_errors_link(st, "unknown import %R.%R", mod, name);
+    }
+    return val;
+}
+
+/* Finds import i, checks its kind and notes its store. */
+static int resolve_one(WkState *st, const wk_module_t *m, PyObject *imports, Resolved *r,
+                       size_t i)
+{
+    wk_name_t mn, nn;
+    wk_externtype_t type;
+    wk_module_import(m, i, &mn, &nn, &type);
+    PyObject *mod = PyUnicode_DecodeUTF8(mn.data, (Py_ssize_t)mn.size, "surrogateescape");
+    PyObject *name = mod ? PyUnicode_DecodeUTF8(nn.data, (Py_ssize_t)nn.size, "surrogateescape")
+                         : NULL;
+    PyObject *val = name ? lookup(st, imports, mod, name) : NULL;
+    int rc = -1;
+    if (!val) goto done;
+    r->objs[i] = val;
+    PyObject *store = NULL;
+    bool ok = py_extern_from_py(st, val, &r->externs[i], &store)
+                  ? r->externs[i].kind == type.kind
+                  : type.kind == WK_EXTERN_FUNC && PyCallable_Check(val);
+    if (!ok) {
+        py_errors_link(st, "incompatible import type for %R.%R: expected %s, got %s", mod, name,
+                    extern_kind_name(type.kind), Py_TYPE(val)->tp_name);
+        goto done;
+    }
+    if (store && r->store && store != r->store) {
+        py_errors_link(st, "import %R.%R comes from another store than the other imports", mod,
+                    name);
+        goto done;
+    }
+    if (store) r->store = store;
+    rc = 0;
+done:
+    Py_XDECREF(mod);
+    Py_XDECREF(name);
+    return rc;
+}
+
+/* Creates the host functions for the Python callables among the imports, in store. */
+static int make_host_funcs(const wk_module_t *m, Resolved *r, StoreObject *store)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->externs[i].kind != 0xFF) continue;
+        wk_name_t mn, nn;
+        wk_externtype_t type;
+        wk_module_import(m, i, &mn, &nn, &type);
+        PyObject *mod = PyUnicode_DecodeUTF8(mn.data, (Py_ssize_t)mn.size, "surrogateescape");
+        PyObject *field = mod ? PyUnicode_DecodeUTF8(nn.data, (Py_ssize_t)nn.size, "replace")
+                              : NULL;
+        PyObject *name = field ? PyUnicode_FromFormat("%U.%U", mod, field) : NULL;
+        Py_XDECREF(mod);
+        Py_XDECREF(field);
+        if (!name) return -1;
+        wk_func_t *f = py_store_host_func(store, &type.of.func, r->objs[i], name);
+        Py_DECREF(name);
+        if (!f) return -1;
+        r->externs[i] = (wk_extern_t){.kind = WK_EXTERN_FUNC, .of.func = f};
+    }
+    return 0;
+}
+
+static int resolve(WkState *st, const wk_module_t *m, PyObject *imports, Resolved *r)
+{
+    r->n = wk_module_import_count(m);
+    r->store = NULL;
+    r->objs = PyMem_Calloc(r->n + 1, sizeof *r->objs);
+    r->externs = PyMem_Calloc(r->n + 1, sizeof *r->externs);
+    if (!r->objs || !r->externs) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        r->externs[i].kind = 0xFF; /* a Python callable, until make_host_funcs */
+        if (resolve_one(st, m, imports, r, i) < 0) return -1;
+    }
+    return 0;
+}
+
+/* The first exported memory, or None. */
+static PyObject *first_memory(ExportsObject *ex)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(ex->names); i++) {
+        PyObject *obj = PyDict_GetItem(ex->dict, PyTuple_GET_ITEM(ex->names, i));
+        if (obj && PyObject_TypeCheck(obj, py_state_of((PyObject *)ex)->memory_type))
+            return Py_NewRef(obj);
+    }
+    Py_RETURN_NONE;
+}
+
+/* Instantiates module in store with the resolved imports; a new instance or NULL. */
+static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, Resolved *r)
+{
+    wk_instance_t *inst = NULL;
+    wk_trap_t *trap = NULL;
+    wk_error_t *err;
+    py_store_enter(store);
+    Py_BEGIN_ALLOW_THREADS
+    err = wk_instance_new(store->store, ((ModuleObject *)module)->module, r->externs, r->n,
+                          &inst, &trap);
+    Py_END_ALLOW_THREADS
+    py_store_leave(store);
+    if (err) return py_errors_raise(st, err);
+    if (trap) return py_errors_raise_trap(st, trap);
+    InstanceObject *self = PyObject_GC_New(InstanceObject, st->instance_type);
+    if (!self) return NULL;
+    self->store = Py_NewRef(store);
+    self->module = Py_NewRef(module);
+    self->instance = inst;
+    self->memory = NULL;
+    self->exports = py_exports_new(st, (PyObject *)store, inst);
+    PyObject_GC_Track(self);
+    if (!self->exports || !(self->memory = first_memory((ExportsObject *)self->exports))) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *instance_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"module", "imports", NULL};
+    WkState *st = py_state_of_type(type);
+    PyObject *arg, *imports = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Instance", kwlist, &arg, &imports))
+        return NULL;
+    PyObject *module = Py_IS_TYPE(arg, st->module_type) ? Py_NewRef(arg)
+                                                         : py_wasm_module_compile(st, arg);
+    if (!module) return NULL;
+    Resolved r = {0};
+    PyObject *store = NULL, *self = NULL;
+    const wk_module_t *m = ((ModuleObject *)module)->module;
+    if (resolve(st, m, imports, &r) < 0) goto done;
+    store = r.store ? Py_NewRef(r.store) : py_store_new(st);
+    if (!store || make_host_funcs(m, &r, (StoreObject *)store) < 0) goto done;
+    self = instantiate(st, module, (StoreObject *)store, &r);
+done:
+    resolved_free(&r);
+    Py_XDECREF(store);
+    Py_DECREF(module);
+    return self;
+}
+
+static int instance_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    InstanceObject *self = (InstanceObject *)op;
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(self->store);
+    Py_VISIT(self->module);
+    Py_VISIT(self->exports);
+    Py_VISIT(self->memory);
+    return 0;
+}
+
+static int instance_clear(PyObject *op)
+{
+    InstanceObject *self = (InstanceObject *)op;
+    Py_CLEAR(self->exports);
+    Py_CLEAR(self->memory);
+    Py_CLEAR(self->module);
+    Py_CLEAR(self->store);
+    return 0;
+}
+
+static void instance_dealloc(PyObject *op)
+{
+    PyTypeObject *type = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
+    instance_clear(op);
+    PyObject_GC_Del(op);
+    Py_DECREF(type);
+}
+
+static PyObject *instance_repr(PyObject *op)
+{
+    InstanceObject *self = (InstanceObject *)op;
+    return PyUnicode_FromFormat("<wasmkiln.Instance with %zd exports>",
+                                PyTuple_GET_SIZE(((ExportsObject *)self->exports)->names));
+}
+
+static PyMemberDef instance_members[] = {
+    {"exports", T_OBJECT, offsetof(InstanceObject, exports), READONLY,
+     "The exports: instance.exports.sum(1, 2), instance.exports['memory'], len(), iteration."},
+    {"memory", T_OBJECT, offsetof(InstanceObject, memory), READONLY,
+     "The first exported Memory, whatever its export name, or None."},
+    {"module", T_OBJECT, offsetof(InstanceObject, module), READONLY,
+     "The Module this instance was made from."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyType_Slot instance_slots[] = {
+    {Py_tp_doc,
+     "Instance(module, imports=None)\n--\n\n"
+     "Instantiates a WebAssembly module.\n\n"
+     "module is a Module or any bytes-like object holding a binary module (compiled\n"
+     "first). imports maps module names to mappings of field names to values:\n"
+     "  - a Python callable for an imported function: its types come from the module's\n"
+     "    import declaration; an exception it raises reaches the caller unchanged;\n"
+     "  - a Function, Memory, Global or Table, e.g. another instance's exports\n"
+     "    (an Exports object is itself such a mapping).\n\n"
+     "instance.exports.name(...) calls an exported function; instance.memory is the\n"
+     "first exported memory (or None).\n\n"
+     "Raises CompileError for bad bytes, LinkError when imports do not match, and Trap\n"
+     "when the start function traps.\n\n"
+     "Example:\n"
+     "    instance = Instance(open('simple.wasm', 'rb').read())\n"
+     "    instance.exports.sum(5, 37)  # 42"},
+    {Py_tp_new, instance_new},
+    {Py_tp_traverse, instance_traverse},
+    {Py_tp_clear, instance_clear},
+    {Py_tp_dealloc, instance_dealloc},
+    {Py_tp_repr, instance_repr},
+    {Py_tp_members, instance_members},
+    {0, NULL},
+};
+
+static PyType_Spec instance_spec = {
+    .name = "wasmkiln.Instance",
+    .basicsize = sizeof(InstanceObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = instance_slots,
+};
+
+int py_instance_init(PyObject *mod, WkState *st)
+{
+    st->instance_type = py_add_type(mod, &instance_spec, NULL);
+    return st->instance_type ? 0 : -1;
+}

@@ -1,0 +1,208 @@
+/* Shared declarations of the CPython extension `wasmkiln._wasmkiln`: the module state, the
+ * object layouts and the helpers the py_*.c files call across files. A client of wasmkiln.h
+ * only. */
+#ifndef WK_PY_INTERNAL_H
+#define WK_PY_INTERNAL_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#include "wasmkiln.h"
+
+/* Module state: the engine, every heap type and every exception class. */
+typedef struct {
+    wk_engine_t *engine;
+    PyTypeObject *store_type;
+    PyTypeObject *module_type;
+    PyTypeObject *instance_type;
+    PyTypeObject *exports_type;
+    PyTypeObject *func_type;
+    PyTypeObject *memory_type;
+    PyTypeObject *global_type;
+    PyTypeObject *table_type;
+    PyTypeObject *value_type;
+    PyTypeObject *view_types[10];
+    PyTypeObject *functype_type;
+    PyTypeObject *memorytype_type;
+    PyTypeObject *tabletype_type;
+    PyTypeObject *globaltype_type;
+    PyTypeObject *importtype_type;
+    PyTypeObject *exporttype_type;
+    PyObject *error;
+    PyObject *compile_error;
+    PyObject *decode_error;
+    PyObject *validation_error;
+    PyObject *link_error;
+    PyObject *trap;
+} WkState;
+
+/* A wk_store_t shared by every Python object made from it; it dies with the last of them. */
+typedef struct HostEnv HostEnv;
+typedef struct {
+    PyObject_HEAD
+    wk_store_t *store;
+    unsigned long owner; /* thread using the store now (0: none); only touched with the GIL */
+    int depth;           /* re-entrant uses by the owner (host callbacks calling exports) */
+    HostEnv **envs;      /* host functions' Python callables, visited by the GC */
+    size_t nenvs, capenvs;
+    PyObject *externs; /* list keeping alive every object passed to Wasm as externref */
+} StoreObject;
+
+typedef struct {
+    PyObject_HEAD
+    wk_module_t *module;
+} ModuleObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *store;   /* StoreObject */
+    PyObject *module;  /* ModuleObject */
+    PyObject *exports; /* ExportsObject */
+    PyObject *memory;  /* MemoryObject or None */
+    wk_instance_t *instance;
+} InstanceObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *names; /* tuple of str, in export order */
+    PyObject *dict;  /* name -> Function/Memory/Global/Table */
+} ExportsObject;
+
+enum { FUNC_INLINE_VALS = 16 };
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *store;
+    wk_func_t *func;
+    WkState *st;
+    PyObject *name; /* str, used in error messages */
+    size_t nparams, nresults;
+    wk_valkind_t *params, *results; /* one allocation, nparams + nresults kinds */
+    bool release_gil;               /* false for bounded functions (wk_func_bounded) */
+    vectorcallfunc vectorcall;
+} FuncObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *store;
+    wk_memory_t *memory;
+} MemoryObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *store;
+    wk_global_t *global;
+} GlobalObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *store;
+    wk_table_t *table;
+} TableObject;
+
+typedef struct {
+    PyObject_HEAD
+    wk_val_t val;
+} ValueObject;
+
+/* py_module.c */
+WkState *py_state_of_type(PyTypeObject *type);
+WkState *py_state_of(PyObject *obj);
+
+/* py_errors.c */
+int py_errors_init(PyObject *mod, WkState *st);
+/* Raises the exception for err (consumed) and returns NULL. */
+PyObject *py_errors_raise(WkState *st, own wk_error_t *err);
+/* Raises the exception for trap (consumed): the stashed Python exception of a host function,
+ * or wasmkiln.Trap. Returns NULL. */
+PyObject *py_errors_raise_trap(WkState *st, own wk_trap_t *trap);
+/* Turns the current Python exception into a host trap that carries it (for host callbacks). */
+own wk_trap_t *py_errors_stash_trap(void);
+/* Raises wasmkiln.LinkError with a printf-style message; returns NULL. */
+PyObject *py_errors_link(WkState *st, const char *fmt, ...);
+
+/* py_value.c */
+int py_value_init(PyObject *mod, WkState *st);
+const char *py_valkind_name(wk_valkind_t kind);
+/* Where a converted value goes, for error messages: "sum() parameter 1", "f() result 0",
+ * "Value.i32()" (what set, role NULL) or "value" (what NULL). */
+typedef struct {
+    PyObject *what;
+    const char *role;
+    Py_ssize_t index;
+} ValueSite;
+
+/* Converts obj to a value of kind, or raises TypeError/OverflowError and returns -1. Funcrefs
+ * must come from store; externrefs are kept alive by store (store may be NULL for numbers). */
+int py_value_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkind_t kind,
+                  const ValueSite *site, wk_val_t *out);
+/* New reference to the Python object for v (int, float, Function, None, ...). */
+PyObject *py_value_to_py(WkState *st, PyObject *store, const wk_val_t *v);
+
+/* py_store.c */
+int py_store_init(PyObject *mod, WkState *st);
+/* New StoreObject with a fresh wk_store_t, or NULL with MemoryError. */
+PyObject *py_store_new(WkState *st);
+/* Makes the calling thread the store's user (waiting, GIL released, while another thread
+ * uses it); re-entrant on one thread. Pair with py_store_leave. Needs the GIL. */
+void py_store_enter(StoreObject *s);
+void py_store_leave(StoreObject *s);
+/* A host function in store calling `callable` with the given type; name (a str) is used in
+ * messages. NULL with an exception. */
+wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
+                           PyObject *name);
+/* Keeps obj alive as long as the store (externref values); -1 on error. */
+int py_store_keep(StoreObject *s, PyObject *obj);
+
+/* py_types.c */
+int py_types_init(PyObject *mod, WkState *st);
+/* New reference describing an extern type (FunctionType, MemoryType, ...). */
+PyObject *py_types_extern(WkState *st, const wk_externtype_t *type);
+PyObject *py_types_func(WkState *st, const wk_functype_t *type);
+/* A new struct sequence of type filled from n stolen references; NULL if any is NULL. */
+PyObject *py_types_make(PyTypeObject *type, int n, PyObject **items);
+
+/* py_wasm_module.c */
+int py_wasm_module_init(PyObject *mod, WkState *st);
+/* Compiles a bytes-like object into a new ModuleObject; NULL with CompileError etc. */
+PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes);
+/* validate(bytes) -> bool, never raising for bad input (module function and staticmethod). */
+PyObject *py_wasm_module_validate(PyObject *unused, PyObject *bytes);
+
+/* py_instance.c */
+int py_instance_init(PyObject *mod, WkState *st);
+
+/* py_exports.c */
+int py_exports_init(PyObject *mod, WkState *st);
+/* New Exports object listing every export of inst (objects created in store). */
+PyObject *py_exports_new(WkState *st, PyObject *store, wk_instance_t *inst);
+
+/* New wrapper of an extern of store (Function, Memory, Global or Table). */
+PyObject *py_extern_to_py(WkState *st, PyObject *store, const wk_extern_t *ext, PyObject *name);
+/* If obj wraps an extern, fills *out, sets *store (borrowed) and returns 1; else 0. */
+int py_extern_from_py(WkState *st, PyObject *obj, wk_extern_t *out, PyObject **store);
+
+/* py_func.c */
+int py_func_init(PyObject *mod, WkState *st);
+PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *name);
+
+/* py_memory.c */
+int py_memory_init(PyObject *mod, WkState *st);
+PyObject *py_memory_wrap(WkState *st, PyObject *store, wk_memory_t *mem);
+
+/* py_view.c */
+int py_view_init(PyObject *mod, WkState *st);
+/* New typed view of the given element type index (0..9, see py_view.c) at byte offset. */
+PyObject *py_view_new(WkState *st, PyObject *memory, int type_index, PyObject *offset);
+
+/* py_global.c / py_table.c */
+int py_global_init(PyObject *mod, WkState *st);
+PyObject *py_global_wrap(WkState *st, PyObject *store, wk_global_t *global);
+int py_table_init(PyObject *mod, WkState *st);
+PyObject *py_table_wrap(WkState *st, PyObject *store, wk_table_t *table);
+
+/* Adds a heap type made from spec (with base, may be NULL) to the module; NULL on error. */
+PyTypeObject *py_add_type(PyObject *mod, PyType_Spec *spec, PyObject *base);
+
+#endif

@@ -1,0 +1,249 @@
+/* The Store object: one wk_store_t shared (by reference) by the Python objects made from it,
+ * the per-store "one thread at a time" rule, and the host functions that call Python. */
+#include <string.h>
+#include <time.h>
+
+#include "py_internal.h"
+
+/* What a Python host function needs: its callable and the kinds of its results. */
+struct HostEnv {
+    PyObject *callable; /* NULL once the GC cleared the store */
+    StoreObject *store; /* borrowed: the store owns this env */
+    PyObject *name;     /* "module.name" of the import, for messages */
+    size_t nparams, nresults;
+    wk_valkind_t results[];
+};
+
+PyObject *py_store_new(WkState *st)
+{
+    StoreObject *s = PyObject_GC_New(StoreObject, st->store_type);
+    if (!s) return NULL;
+    s->owner = 0;
+    s->depth = 0;
+    s->envs = NULL;
+    s->nenvs = s->capenvs = 0;
+    s->externs = PyList_New(0);
+    s->store = wk_store_new(st->engine);
+    PyObject_GC_Track(s);
+    if (!s->externs || !s->store) {
+        Py_DECREF(s);
+        return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+    }
+    return (PyObject *)s;
+}
+
+/* Sleeps a little with the GIL released, doubling the pause up to 1 ms. */
+static void wait_a_little(long *ns)
+{
+    struct timespec ts = {0, *ns};
+    Py_BEGIN_ALLOW_THREADS
+    nanosleep(&ts, NULL);
+    Py_END_ALLOW_THREADS
+    if (*ns < 1000000) *ns *= 2;
+}
+
+void py_store_enter(StoreObject *s)
+{
+    unsigned long me = PyThread_get_thread_ident();
+    long pause = 1000;
+    while (s->owner != 0 && s->owner != me)
+        wait_a_little(&pause);
+    s->owner = me;
+    s->depth++;
+}
+
+void py_store_leave(StoreObject *s)
+{
+    assert(s->owner == PyThread_get_thread_ident() && s->depth > 0);
+    if (--s->depth == 0) s->owner = 0;
+}
+
+int py_store_keep(StoreObject *s, PyObject *obj)
+{
+    return PyList_Append(s->externs, obj);
+}
+
+/* ---- host functions ---------------------------------------------------------------------- */
+
+static void env_free(void *data)
+{
+    HostEnv *env = data;
+    PyGILState_STATE g = PyGILState_Ensure();
+    Py_XDECREF(env->callable);
+    Py_XDECREF(env->name);
+    PyGILState_Release(g);
+    PyMem_RawFree(env);
+}
+
+/* Stores the callable's result(s) into results; -1 with an exception. */
+static int host_results(WkState *st, HostEnv *env, PyObject *r, wk_val_t *results)
+{
+    ValueSite site = {env->name, "result", 0};
+    if (env->nresults == 0) {
+        if (r == Py_None) return 0;
+        PyErr_Format(PyExc_TypeError, "%U() must return None, got %s", env->name,
+                     Py_TYPE(r)->tp_name);
+        return -1;
+    }
+    if (env->nresults == 1)
+        return py_value_from_py(st, env->store, r, env->results[0], &site, &results[0]);
+    PyObject *seq = PySequence_Fast(r, "a host function with several results must return "
+                                       "a sequence");
+    if (!seq) return -1;
+    int rc = 0;
+    if ((size_t)PySequence_Fast_GET_SIZE(seq) != env->nresults) {
+        PyErr_Format(PyExc_ValueError, "%U() must return %zu values, got %zd", env->name,
+                     env->nresults, PySequence_Fast_GET_SIZE(seq));
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i < env->nresults; i++) {
+        site.index = (Py_ssize_t)i;
+        rc = py_value_from_py(st, env->store, PySequence_Fast_GET_ITEM(seq, i), env->results[i],
+                           &site, &results[i]);
+    }
+    Py_DECREF(seq);
+    return rc;
+}
+
+/* Calls the Python callable with the converted args; -1 with an exception. */
+static int host_invoke(HostEnv *env, const wk_val_t *args, size_t nargs, wk_val_t *results)
+{
+    if (!env->callable) {
+        PyErr_SetString(PyExc_RuntimeError, "host function used after its store was cleared");
+        return -1;
+    }
+    WkState *st = py_state_of((PyObject *)env->store);
+    PyObject *inline_stack[FUNC_INLINE_VALS];
+    PyObject **stack = inline_stack;
+    if (nargs > FUNC_INLINE_VALS && !(stack = PyMem_Malloc(nargs * sizeof *stack))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    size_t made = 0;
+    PyObject *r = NULL;
+    for (; made < nargs; made++)
+        if (!(stack[made] = py_value_to_py(st, (PyObject *)env->store, &args[made]))) goto done;
+    r = PyObject_Vectorcall(env->callable, stack, nargs, NULL);
+done:
+    for (size_t i = 0; i < made; i++)
+        Py_DECREF(stack[i]);
+    if (stack != inline_stack) PyMem_Free(stack);
+    if (!r) return -1;
+    int rc = host_results(st, env, r, results);
+    Py_DECREF(r);
+    return rc;
+}
+
+/* The wk_host_callback_t of every Python host function: takes the GIL, calls, and turns a
+ * Python exception into a trap carrying it. */
+static wk_trap_t *host_call(void *data, const wk_caller_t *caller, const wk_val_t *args,
+                            wk_val_t *results)
+{
+    (void)caller;
+    HostEnv *env = data;
+    PyGILState_STATE g = PyGILState_Ensure();
+    wk_trap_t *trap = NULL;
+    if (host_invoke(env, args, env->nparams, results) < 0) trap = py_errors_stash_trap();
+    PyGILState_Release(g);
+    return trap;
+}
+
+/* Registers env with the store (for the GC); -1 with MemoryError. */
+static int store_add_env(StoreObject *s, HostEnv *env)
+{
+    if (s->nenvs == s->capenvs) {
+        size_t cap = s->capenvs ? 2 * s->capenvs : 8;
+        HostEnv **envs = PyMem_Realloc(s->envs, cap * sizeof *envs);
+        if (!envs) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        s->envs = envs;
+        s->capenvs = cap;
+    }
+    s->envs[s->nenvs++] = env;
+    return 0;
+}
+
+wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
+                           PyObject *name)
+{
+    HostEnv *env = PyMem_RawMalloc(sizeof *env + type->nresults);
+    if (!env) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    env->callable = Py_NewRef(callable);
+    env->name = Py_NewRef(name);
+    env->store = s;
+    env->nparams = type->nparams;
+    env->nresults = type->nresults;
+    memcpy(env->results, type->results, type->nresults);
+    if (store_add_env(s, env) < 0) {
+        env_free(env);
+        return NULL;
+    }
+    wk_func_t *f = wk_func_new(s->store, type, host_call, env, env_free);
+    if (!f) {
+        s->nenvs--;
+        env_free(env);
+        PyErr_NoMemory();
+    }
+    return f;
+}
+
+/* ---- the Store type ---------------------------------------------------------------------- */
+
+static int store_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    StoreObject *s = (StoreObject *)op;
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(s->externs);
+    for (size_t i = 0; i < s->nenvs; i++)
+        Py_VISIT(s->envs[i]->callable);
+    return 0;
+}
+
+static int store_clear(PyObject *op)
+{
+    StoreObject *s = (StoreObject *)op;
+    Py_CLEAR(s->externs);
+    for (size_t i = 0; i < s->nenvs; i++)
+        Py_CLEAR(s->envs[i]->callable);
+    return 0;
+}
+
+static void store_dealloc(PyObject *op)
+{
+    StoreObject *s = (StoreObject *)op;
+    PyTypeObject *type = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
+    wk_store_delete(s->store); /* runs env_free for every host function */
+    PyMem_Free(s->envs);
+    Py_CLEAR(s->externs);
+    PyObject_GC_Del(op);
+    Py_DECREF(type);
+}
+
+static PyType_Slot store_slots[] = {
+    {Py_tp_doc, "The runtime store behind instances and their exports (internal). Objects of "
+                "one store are used by one thread at a time; others wait."},
+    {Py_tp_traverse, store_traverse},
+    {Py_tp_clear, store_clear},
+    {Py_tp_dealloc, store_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec store_spec = {
+    .name = "wasmkiln.Store",
+    .basicsize = sizeof(StoreObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE |
+             Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = store_slots,
+};
+
+int py_store_init(PyObject *mod, WkState *st)
+{
+    st->store_type = py_add_type(mod, &store_spec, NULL);
+    return st->store_type ? 0 : -1;
+}

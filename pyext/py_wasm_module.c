@@ -1,0 +1,179 @@
+/* The Module type: a compiled module (compile once, instantiate many times) and its import
+ * and export declarations. */
+#include "py_internal.h"
+
+PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes)
+{
+    Py_buffer buf;
+    if (PyObject_GetBuffer(bytes, &buf, PyBUF_SIMPLE) < 0) {
+        PyErr_Format(PyExc_TypeError, "expected a bytes-like object or a Module, got %s",
+                     Py_TYPE(bytes)->tp_name);
+        return NULL;
+    }
+    wk_module_t *module = NULL;
+    wk_error_t *err;
+    Py_BEGIN_ALLOW_THREADS
+    err = wk_module_new(st->engine, buf.buf, (size_t)buf.len, &module);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&buf);
+    if (err) return py_errors_raise(st, err);
+    ModuleObject *self = PyObject_New(ModuleObject, st->module_type);
+    if (!self) {
+        wk_module_delete(module);
+        return NULL;
+    }
+    self->module = module;
+    return (PyObject *)self;
+}
+
+static PyObject *module_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"bytes", NULL};
+    PyObject *bytes;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:Module", kwlist, &bytes)) return NULL;
+    return py_wasm_module_compile(py_state_of_type(type), bytes);
+}
+
+static void module_dealloc(PyObject *op)
+{
+    PyTypeObject *type = Py_TYPE(op);
+    wk_module_delete(((ModuleObject *)op)->module);
+    PyObject_Free(op);
+    Py_DECREF(type);
+}
+
+/* One ImportType of the module. */
+static PyObject *import_at(WkState *st, const wk_module_t *m, size_t i)
+{
+    wk_name_t mod, name;
+    wk_externtype_t type;
+    wk_module_import(m, i, &mod, &name, &type);
+    PyObject *items[] = {
+        PyUnicode_DecodeUTF8(mod.data, (Py_ssize_t)mod.size, "surrogateescape"),
+        PyUnicode_DecodeUTF8(name.data, (Py_ssize_t)name.size, "surrogateescape"),
+        py_types_extern(st, &type),
+    };
+    return py_types_make(st->importtype_type, 3, items);
+}
+
+/* One ExportType of the module. */
+static PyObject *export_at(WkState *st, const wk_module_t *m, size_t i)
+{
+    wk_name_t name;
+    wk_externtype_t type;
+    wk_module_export(m, i, &name, &type);
+    PyObject *items[] = {
+        PyUnicode_DecodeUTF8(name.data, (Py_ssize_t)name.size, "surrogateescape"),
+        py_types_extern(st, &type),
+    };
+    return py_types_make(st->exporttype_type, 2, items);
+}
+
+static PyObject *list_of(PyObject *op, size_t n,
+                         PyObject *(*item)(WkState *, const wk_module_t *, size_t))
+{
+    WkState *st = py_state_of(op);
+    const wk_module_t *m = ((ModuleObject *)op)->module;
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *x = item(st, m, i);
+        if (!x) Py_CLEAR(list);
+        else PyList_SET_ITEM(list, (Py_ssize_t)i, x);
+    }
+    return list;
+}
+
+static PyObject *module_get_imports(PyObject *op, void *closure)
+{
+    (void)closure;
+    return list_of(op, wk_module_import_count(((ModuleObject *)op)->module), import_at);
+}
+
+static PyObject *module_get_exports(PyObject *op, void *closure)
+{
+    (void)closure;
+    return list_of(op, wk_module_export_count(((ModuleObject *)op)->module), export_at);
+}
+
+PyObject *py_wasm_module_validate(PyObject *cls, PyObject *arg)
+{
+    (void)cls;
+    Py_buffer buf;
+    if (PyObject_GetBuffer(arg, &buf, PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        Py_RETURN_FALSE;
+    }
+    wk_error_t *err;
+    Py_BEGIN_ALLOW_THREADS
+    err = wk_module_validate(buf.buf, (size_t)buf.len);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&buf);
+    bool ok = err == NULL;
+    wk_error_delete(err);
+    return PyBool_FromLong(ok);
+}
+
+static PyObject *module_instantiate(PyObject *op, PyObject *args, PyObject *kwds)
+{
+    WkState *st = py_state_of(op);
+    PyObject *imports = Py_None;
+    static char *kwlist[] = {"imports", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:instantiate", kwlist, &imports))
+        return NULL;
+    return PyObject_CallFunctionObjArgs((PyObject *)st->instance_type, op, imports, NULL);
+}
+
+static PyObject *module_repr(PyObject *op)
+{
+    const wk_module_t *m = ((ModuleObject *)op)->module;
+    return PyUnicode_FromFormat("<wasmkiln.Module: %zu imports, %zu exports>",
+                                wk_module_import_count(m), wk_module_export_count(m));
+}
+
+static PyMethodDef module_methods[] = {
+    {"validate", py_wasm_module_validate, METH_O | METH_STATIC,
+     "validate(bytes, /)\n--\n\nTrue when bytes is a valid module, else False (never raises)."},
+    {"instantiate", (PyCFunction)(void (*)(void))module_instantiate,
+     METH_VARARGS | METH_KEYWORDS,
+     "instantiate(self, imports=None)\n--\n\nA new Instance of this module (same as "
+     "Instance(module, imports))."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef module_getset[] = {
+    {"imports", module_get_imports, NULL,
+     "List of ImportType(module, name, type), in declaration order.", NULL},
+    {"exports", module_get_exports, NULL, "List of ExportType(name, type), in declaration order.",
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot module_slots[] = {
+    {Py_tp_doc, "Module(bytes)\n--\n\n"
+                "A compiled WebAssembly module.\n\n"
+                "bytes is any bytes-like object holding a binary module; it is decoded,\n"
+                "validated and compiled to machine code once (the GIL is released meanwhile),\n"
+                "then instantiated any number of times with Instance(module, imports) or\n"
+                "module.instantiate(imports).\n\n"
+                "Raises CompileError (DecodeError or ValidationError) with .message and\n"
+                ".offset."},
+    {Py_tp_new, module_new},
+    {Py_tp_dealloc, module_dealloc},
+    {Py_tp_repr, module_repr},
+    {Py_tp_methods, module_methods},
+    {Py_tp_getset, module_getset},
+    {0, NULL},
+};
+
+static PyType_Spec module_spec = {
+    .name = "wasmkiln.Module",
+    .basicsize = sizeof(ModuleObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = module_slots,
+};
+
+int py_wasm_module_init(PyObject *mod, WkState *st)
+{
+    st->module_type = py_add_type(mod, &module_spec, NULL);
+    return st->module_type ? 0 : -1;
+}

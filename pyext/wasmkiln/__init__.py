@@ -1,0 +1,82 @@
+"""wasmkiln: run WebAssembly modules from Python at native speed.
+
+Every function of a module is compiled to machine code by LLVM. The API:
+
+    from wasmkiln import Instance
+    instance = Instance(open("simple.wasm", "rb").read())
+    print(instance.exports.sum(5, 37))  # 42
+
+Instance, Module, Value, Memory (typed views and the buffer protocol), Global, Table,
+Function, validate(), and the errors Error > CompileError (DecodeError, ValidationError),
+LinkError, Trap (also a RuntimeError).
+"""
+
+from ._wasmkiln import (
+    CompileError,
+    DecodeError,
+    Error,
+    Exports,
+    ExportType,
+    Float32Array,
+    Float64Array,
+    Function,
+    FunctionType,
+    Global,
+    GlobalType,
+    ImportType,
+    Instance,
+    Int8Array,
+    Int16Array,
+    Int32Array,
+    Int64Array,
+    LinkError,
+    Memory,
+    MemoryType,
+    Module,
+    Table,
+    TableType,
+    Trap,
+    Uint8Array,
+    Uint16Array,
+    Uint32Array,
+    Uint64Array,
+    ValidationError,
+    Value,
+    validate,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CompileError",
+    "DecodeError",
+    "Error",
+    "ExportType",
+    "Exports",
+    "Float32Array",
+    "Float64Array",
+    "Function",
+    "FunctionType",
+    "Global",
+    "GlobalType",
+    "ImportType",
+    "Instance",
+    "Int16Array",
+    "Int32Array",
+    "Int64Array",
+    "Int8Array",
+    "LinkError",
+    "Memory",
+    "MemoryType",
+    "Module",
+    "Table",
+    "TableType",
+    "Trap",
+    "Uint16Array",
+    "Uint32Array",
+    "Uint64Array",
+    "Uint8Array",
+    "ValidationError",
+    "Value",
+    "validate",
+]

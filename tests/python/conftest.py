@@ -1,0 +1,50 @@
+"""pytest set-up: imports wasmkiln from the CMake build tree ($WK_BUILD_DIR, default
+<repo>/build) and compiles the .wat test modules with wat2wasm."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.abspath(os.environ.get("WK_BUILD_DIR", os.path.join(REPO, "build")))
+PACKAGE_DIR = os.path.join(BUILD, "python")
+WAT_DIR = os.path.join(os.path.dirname(__file__), "wat")
+
+if not os.path.isdir(os.path.join(PACKAGE_DIR, "wasmkiln")):
+    raise RuntimeError(f"no wasmkiln package in {PACKAGE_DIR}: build first (cmake/dev build) "
+                       "or set WK_BUILD_DIR")
+sys.path.insert(0, PACKAGE_DIR)
+
+
+@pytest.fixture(scope="session")
+def wasm_dir(tmp_path_factory):
+    """A directory holding NAME.wasm for every tests/python/wat/NAME.wat."""
+    out = tmp_path_factory.mktemp("wasm")
+    wat2wasm = shutil.which("wat2wasm")
+    assert wat2wasm, "wat2wasm (Debian package wabt) is needed to build the test modules"
+    for name in sorted(os.listdir(WAT_DIR)):
+        if name.endswith(".wat"):
+            subprocess.run([wat2wasm, os.path.join(WAT_DIR, name), "-o",
+                            str(out / (name[:-4] + ".wasm"))], check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def wasm(wasm_dir):
+    """wasm("calls") -> the bytes of tests/python/wat/calls.wat compiled."""
+    def load(name):
+        return (wasm_dir / (name + ".wasm")).read_bytes()
+    return load
+
+
+@pytest.fixture
+def instance(wasm):
+    """instance("calls", imports=None) -> a new Instance of that test module."""
+    import wasmkiln
+
+    def make(name, imports=None):
+        return wasmkiln.Instance(wasm(name), imports)
+    return make

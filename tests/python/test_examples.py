@@ -1,0 +1,17 @@
+"""examples/simple.py prints 42; the committed example modules match their sources' exports."""
+
+import os
+import subprocess
+import sys
+
+from conftest import PACKAGE_DIR, REPO
+
+
+def run_example(name):
+    env = dict(os.environ, PYTHONPATH=PACKAGE_DIR)
+    return subprocess.run([sys.executable, os.path.join(REPO, "examples", name)], env=env,
+                          capture_output=True, text=True, check=True, cwd="/")
+
+
+def test_simple_py_prints_42():
+    assert run_example("simple.py").stdout == "42\n"

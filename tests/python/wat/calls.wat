@@ -1,0 +1,35 @@
+;; Functions of every value type and arity, for the call conversions.
+(module
+  (func (export "add_i32") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func (export "add_i64") (param i64 i64) (result i64) local.get 0 local.get 1 i64.add)
+  (func (export "add_f32") (param f32 f32) (result f32) local.get 0 local.get 1 f32.add)
+  (func (export "add_f64") (param f64 f64) (result f64) local.get 0 local.get 1 f64.add)
+  (func (export "id_i32") (param i32) (result i32) local.get 0)
+  (func (export "id_i64") (param i64) (result i64) local.get 0)
+  (func (export "id_f32") (param f32) (result f32) local.get 0)
+  (func (export "id_f64") (param f64) (result f64) local.get 0)
+  (func (export "id_v128") (param v128) (result v128) local.get 0)
+  (func (export "id_externref") (param externref) (result externref) local.get 0)
+  (func (export "nothing"))
+  (func (export "mixed") (param i32 i64 f32 f64) (result f64 f32 i64 i32)
+    local.get 3 local.get 2 local.get 1 local.get 0)
+  (func (export "many") (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32
+                               i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+    local.get 0 local.get 19 i32.add)
+  (func (export "u32_max") (result i32) i32.const -1)
+  (func (export "loop") (param i32) (result i32) (local i32)
+    (block (loop
+      (br_if 1 (i32.eqz (local.get 0)))
+      (local.set 1 (i32.add (local.get 1) (local.get 0)))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br 0)))
+    local.get 1)
+  ;; A linear congruential loop LLVM cannot fold: n steps from seed 1.
+  (func (export "spin") (param i32) (result i32) (local i32)
+    (local.set 1 (i32.const 1))
+    (block (loop
+      (br_if 1 (i32.eqz (local.get 0)))
+      (local.set 1 (i32.add (i32.mul (local.get 1) (i32.const 1103515245)) (i32.const 12345)))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br 0)))
+    local.get 1))

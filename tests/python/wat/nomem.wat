@@ -1,0 +1,2 @@
+;; A module without memory.
+(module (func (export "f") (result i32) i32.const 1))

@@ -1,0 +1,17 @@
+;; Functions that trap, one per trap kind reachable from plain code.
+(module
+  (memory 1)
+  (table 2 funcref)
+  (type $v (func))
+  (elem (i32.const 0) $ok)
+  (func $ok (param i32))
+  (func (export "unreachable") unreachable)
+  (func (export "div_zero") (param i32) (result i32) i32.const 1 local.get 0 i32.div_s)
+  (func (export "overflow") (result i32) i32.const 0x80000000 i32.const -1 i32.div_s)
+  (func (export "bad_conversion") (result i32) f32.const nan i32.trunc_f32_s)
+  (func (export "oob_load") (result i32) i32.const 65536 i32.load)
+  (func (export "undefined_element") i32.const 5 call_indirect (type $v))
+  (func (export "uninitialized_element") i32.const 1 call_indirect (type $v))
+  (func (export "bad_signature") i32.const 0 call_indirect (type $v))
+  (func $recurse (export "recurse") (param i32) (result i32)
+    local.get 0 i32.const 1 i32.add call $recurse))
