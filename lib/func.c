@@ -66,13 +66,14 @@ wk_error_t *func_new_host(wk_store_t *store, const FuncType *type, wk_host_callb
     return NULL;
 }
 
-wk_error_t *func_new_wasm(wk_store_t *store, Instance *inst, void *code, uint32_t type_id,
+wk_error_t *func_new_wasm(wk_store_t *store, Instance *inst, uint32_t index, uint32_t type_id,
                           wk_func_t **out)
 {
     wk_func_t *f = NULL;
     wk_error_t *err = func_alloc(store, type_id, &f);
     if (err) return err;
-    f->ref.code = code;
+    f->ref.code = inst->module->code->funcs[index];
+    f->index = index;
     f->ref.vmctx = &inst->vm;
     f->inst = inst;
     if (!store_own(store, f, func_free))

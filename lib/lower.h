@@ -95,6 +95,8 @@ LLVMValueRef lower_i64(Lower *L, uint64_t v);
 LLVMValueRef lower_bool_to_i32(Lower *L, LLVMValueRef b);
 /* Branches to a trap of `kind` (cold) when cond is true; continues in a fresh block. */
 void lower_trap_if(Lower *L, LLVMValueRef cond, uint32_t kind);
+/* Same, through wk_rt_trap_index: the trap message ends with `index` (an i32). */
+void lower_trap_if_index(Lower *L, LLVMValueRef cond, uint32_t kind, LLVMValueRef index);
 /* Calls wk_rt_trap unconditionally (the current block ends). */
 void lower_trap(Lower *L, uint32_t kind);
 /* A runtime helper from WK_RT_HELPERS, declared on first use. */

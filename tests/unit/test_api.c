@@ -500,6 +500,32 @@ static void test_api_module_outlives_delete_while_instance_lives(void **state)
     assert_int_equal(r, 2);
 }
 
+static void test_api_engine_deleted_first_store_still_runs(void **state)
+{
+    Fixture *f = *state;
+    wk_engine_delete(f->engine);
+    f->engine = NULL;
+    int32_t r = 0;
+    assert_null(call_i32(f, "add", &r, 2, 20, 3));
+    assert_int_equal(r, 23);
+    wk_module_delete(f->basic);
+    f->basic = NULL;
+    assert_null(call_i32(f, "add", &r, 2, 1, 3));
+    assert_int_equal(r, 4);
+}
+
+static void test_api_func_bounded_only_without_loops_calls_bulk(void **state)
+{
+    Fixture *f = *state;
+    assert_true(wk_func_bounded(export_func(f->inst, "add", 3)));
+    assert_true(wk_func_bounded(export_func(f->inst, "load", 4)));
+    assert_true(wk_func_bounded(export_func(f->inst, "load", 4))); /* cached */
+    assert_false(wk_func_bounded(export_func(f->inst, "rec", 3)));
+    assert_false(wk_func_bounded(export_func(f->inst, "call_cb", 7)));
+    assert_false(wk_func_bounded(export_func(f->inst, "grow", 4)));
+    assert_false(wk_func_bounded(f->cb));
+}
+
 static void test_api_software_bounds_mode_same_traps(void **state)
 {
     (void)state;
@@ -545,6 +571,8 @@ int main(void)
         T(test_api_data_segment_oob_traps_earlier_writes_stay),
         T(test_api_start_function_runs_and_traps_fail_instantiation),
         T(test_api_module_outlives_delete_while_instance_lives),
+        T(test_api_engine_deleted_first_store_still_runs),
+        T(test_api_func_bounded_only_without_loops_calls_bulk),
         cmocka_unit_test(test_api_software_bounds_mode_same_traps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
