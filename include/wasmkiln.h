@@ -164,7 +164,8 @@ WK_API void *wk_trap_take_data(wk_trap_t *trap);
 typedef struct wk_engine wk_engine_t;
 typedef struct wk_module wk_module_t;
 
-/* An engine owns the compiler (LLVM, worker threads). Thread-safe. */
+/* An engine owns the compiler (LLVM, worker threads). Thread-safe. Stores and modules keep
+ * their engine alive: wk_engine_delete may come before theirs. */
 WK_API own wk_engine_t *wk_engine_new(void);
 WK_API void wk_engine_delete(own wk_engine_t *engine);
 /* True when this engine checks memory accesses in software because the 8 GiB address-space

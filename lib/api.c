@@ -105,7 +105,7 @@ wk_engine_t *wk_engine_new(void)
 
 void wk_engine_delete(wk_engine_t *engine)
 {
-    engine_delete(engine);
+    engine_unref(engine);
 }
 
 bool wk_engine_software_bounds(const wk_engine_t *engine)
@@ -253,6 +253,11 @@ wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
 wk_functype_t wk_func_type(const wk_func_t *func)
 {
     return functype_of(&func->type);
+}
+
+bool wk_func_bounded(const wk_func_t *func)
+{
+    return func->inst && module_func_bounded(func->inst->module, func->index);
 }
 
 wk_trap_t *wk_func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val_t *results,

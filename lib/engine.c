@@ -5,6 +5,7 @@
 
 #include "decode.h"
 #include "engine.h"
+#include "instr.h"
 #include "validate.h"
 
 BoundsMode engine_probe_bounds(void)
@@ -23,6 +24,7 @@ wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out)
     wk_engine_t *e = calloc(1, sizeof *e);
     if (!e) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     e->mode = mode;
+    atomic_init(&e->refs, 1);
     wk_error_t *err = jit_new(mode, &e->jit);
     if (err) {
         free(e);
@@ -33,9 +35,14 @@ wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out)
     return NULL;
 }
 
-void engine_delete(wk_engine_t *engine)
+void engine_ref(wk_engine_t *engine)
 {
-    if (!engine) return;
+    atomic_fetch_add(&engine->refs, 1);
+}
+
+void engine_unref(wk_engine_t *engine)
+{
+    if (!engine || atomic_fetch_sub(&engine->refs, 1) != 1) return;
     jit_delete(engine->jit);
     for (uint32_t i = 0; i < engine->ntypes; i++) free(engine->types[i].types);
     free(engine->types);
@@ -106,6 +113,8 @@ static void module_free_all(wk_module_t *mod)
     if (mod->code) jit_code_free(mod->engine->jit, mod->code);
     module_free(mod->m);
     free(mod->type_ids);
+    free(mod->bounded);
+    engine_unref(mod->engine);
     free(mod);
 }
 
@@ -138,9 +147,12 @@ wk_error_t *engine_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t 
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }
     atomic_init(&mod->refs, 1);
+    engine_ref(engine);
     mod->engine = engine;
     mod->m = m;
-    err = intern_module_types(mod);
+    mod->bounded = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *mod->bounded);
+    err = mod->bounded ? intern_module_types(mod)
+                       : error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     if (!err) err = jit_compile(engine->jit, m, &mod->code);
     if (err) {
         module_free_all(mod);
@@ -148,6 +160,44 @@ wk_error_t *engine_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t 
     }
     *out = mod;
     return NULL;
+}
+
+static bool op_unbounded(Opcode op)
+{
+    switch (op) {
+    case OP_Loop: case OP_Call: case OP_CallIndirect:
+    case OP_MemoryGrow: case OP_MemoryInit: case OP_MemoryCopy: case OP_MemoryFill:
+    case OP_TableGrow: case OP_TableInit: case OP_TableCopy: case OP_TableFill:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Scans a validated body for an instruction that makes its running time unbounded. */
+static bool body_bounded(const Module *m, const Func *f)
+{
+    Reader r = {m->bytes, f->body_offset, (size_t)f->body_offset + f->body_size};
+    while (!reader_eof(&r)) {
+        Instr in;
+        wk_error_t *err = instr_read(&r, &in);
+        if (err) {
+            wk_error_delete(err);
+            return false;
+        }
+        if (op_unbounded(in.op)) return false;
+    }
+    return true;
+}
+
+bool module_func_bounded(wk_module_t *mod, uint32_t index)
+{
+    unsigned char known = atomic_load(&mod->bounded[index]);
+    if (!known) {
+        known = body_bounded(mod->m, &mod->m->funcs[index]) ? 1 : 2;
+        atomic_store(&mod->bounded[index], known);
+    }
+    return known == 1;
 }
 
 void module_ref(wk_module_t *mod)

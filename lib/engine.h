@@ -12,6 +12,7 @@
 #include "module.h"
 
 struct wk_engine {
+    atomic_uint refs; /* the embedder's, plus one per store and module */
     Jit *jit;
     BoundsMode mode;
     pthread_mutex_t lock; /* guards the type table */
@@ -27,6 +28,7 @@ struct wk_module {
     Module *m;
     CompiledCode *code;
     uint32_t *type_ids; /* module type index -> engine type id */
+    atomic_uchar *bounded; /* per defined function: 0 unknown, 1 bounded, 2 not */
 };
 
 /* Probes whether guard-page memories are possible (an 8 GiB PROT_NONE reservation works);
@@ -35,7 +37,9 @@ BoundsMode engine_probe_bounds(void);
 
 /* A new engine with the given bounds mode and its compiler. Returns NULL or an owned error. */
 wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out);
-void engine_delete(wk_engine_t *engine);
+/* Takes / drops a reference; the last one frees the engine. engine_unref accepts NULL. */
+void engine_ref(wk_engine_t *engine);
+void engine_unref(wk_engine_t *engine);
 
 /* The engine-wide id of a function type (interned on first sight). Thread-safe. Returns
  * UINT32_MAX only when out of memory. */
@@ -46,6 +50,11 @@ FuncType engine_type(wk_engine_t *engine, uint32_t id);
 /* Decodes, validates and compiles; *out gets a module with one reference. */
 wk_error_t *engine_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size,
                               wk_module_t **out);
+/* True when defined function `index` (imports excluded) has no loop, call, call_indirect and
+ * no memory/table instruction that may take long (grow, fill, copy, init): every call of it
+ * returns in a time bounded by its size. Computed on first use; thread-safe. */
+bool module_func_bounded(wk_module_t *mod, uint32_t index);
+
 void module_ref(wk_module_t *mod);
 /* Drops a reference; the last one frees the module and its code. Accepts NULL. */
 void module_unref(wk_module_t *mod);

@@ -66,13 +66,14 @@ wk_error_t *func_new_host(wk_store_t *store, const FuncType *type, wk_host_callb
     return NULL;
 }
 
-wk_error_t *func_new_wasm(wk_store_t *store, Instance *inst, void *code, uint32_t type_id,
+wk_error_t *func_new_wasm(wk_store_t *store, Instance *inst, uint32_t index, uint32_t type_id,
                           wk_func_t **out)
 {
     wk_func_t *f = NULL;
     wk_error_t *err = func_alloc(store, type_id, &f);
     if (err) return err;
-    f->ref.code = code;
+    f->ref.code = inst->module->code->funcs[index];
+    f->index = index;
     f->ref.vmctx = &inst->vm;
     f->inst = inst;
     if (!store_own(store, f, func_free))
@@ -95,12 +96,12 @@ static wk_trap_t *check_args(const FuncType *t, const wk_val_t *args, size_t nar
     return NULL;
 }
 
-static wk_trap_t *call_host(wk_func_t *func, const wk_val_t *args, wk_val_t *results)
+wk_trap_t *func_run_host(wk_func_t *func, const wk_caller_t *caller, const wk_val_t *args,
+                         wk_val_t *results)
 {
     const FuncType *t = &func->type;
     for (uint32_t i = 0; i < t->nresults; i++) results[i].kind = t->types[t->nparams + i];
-    wk_caller_t caller = {NULL};
-    wk_trap_t *trap = func->callback(func->env, &caller, args, results);
+    wk_trap_t *trap = func->callback(func->env, caller, args, results);
     if (trap) return trap;
     for (uint32_t i = 0; i < t->nresults; i++) {
         if (results[i].kind != t->types[t->nparams + i])
@@ -143,5 +144,7 @@ wk_trap_t *func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val
 {
     wk_trap_t *trap = check_args(&func->type, args, nargs, nresults);
     if (trap) return trap;
-    return func->callback ? call_host(func, args, results) : call_wasm(func, args, results);
+    wk_caller_t no_caller = {NULL};
+    return func->callback ? func_run_host(func, &no_caller, args, results)
+                          : call_wasm(func, args, results);
 }

@@ -15,6 +15,7 @@ struct wk_func {
     wk_store_t *store;
     FuncType type;      /* the engine's canonical type (ref.type_id) */
     struct Instance *inst;        /* defining instance, or NULL for a host function */
+    uint32_t index;               /* defined-function index in inst's module */
     Trampoline tramp;             /* host->Wasm trampoline, fetched on first call */
     wk_host_callback_t callback;  /* host functions only */
     void *env;
@@ -26,13 +27,18 @@ struct wk_func {
 wk_error_t *func_new_host(wk_store_t *store, const FuncType *type, wk_host_callback_t cb,
                           void *env, void (*finalizer)(void *), wk_func_t **out);
 /* A new Wasm function of inst (store-owned) with its code and engine type id. */
-wk_error_t *func_new_wasm(wk_store_t *store, struct Instance *inst, void *code,
+wk_error_t *func_new_wasm(wk_store_t *store, struct Instance *inst, uint32_t index,
                           uint32_t type_id, wk_func_t **out);
 
 /* Calls func with args (checked against its type); results receive the results. Returns NULL
  * or an owned trap. */
 wk_trap_t *func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val_t *results,
                      size_t nresults);
+
+/* Runs host function func's callback: sets the result kinds, calls it, checks the kinds it
+ * left. Returns NULL or the (owned) trap. */
+wk_trap_t *func_run_host(wk_func_t *func, const wk_caller_t *caller, const wk_val_t *args,
+                         wk_val_t *results);
 
 /* Value conversions for a value of type t. */
 wk_val_t val_from_raw(ValType t, const WasmVal *raw);

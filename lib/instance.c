@@ -205,7 +205,7 @@ static wk_error_t *define_funcs(Instance *inst)
     const Module *m = mod->m;
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         uint32_t id = mod->type_ids[m->funcs[i].type];
-        wk_error_t *err = func_new_wasm(inst->store, inst, mod->code->funcs[i], id,
+        wk_error_t *err = func_new_wasm(inst->store, inst, i, id,
                                         &inst->funcs[m->nimported_funcs + i]);
         if (err) return err;
     }

@@ -411,7 +411,7 @@ static void store_results(LLVMBuilderRef b, LLVMContextRef ctx, const FuncType *
 {
     for (uint32_t i = 0; i < ft->nresults; i++) {
         LLVMValueRef v = ft->nresults == 1 ? r : LLVMBuildExtractValue(b, r, i, "");
-        LLVMBuildStore(b, v, slot_ptr(b, ctx, vals, i));
+        LLVMSetAlignment(LLVMBuildStore(b, v, slot_ptr(b, ctx, vals, i)), 8); /* WasmVal */
     }
 }
 
@@ -428,9 +428,11 @@ static void build_trampoline(LLVMModuleRef mod, LLVMContextRef ctx, const char *
     LLVMValueRef vals = LLVMGetParam(fn, 2);
     LLVMValueRef args[ft->nparams + 1];
     args[0] = LLVMGetParam(fn, 1);
-    for (uint32_t i = 0; i < ft->nparams; i++)
+    for (uint32_t i = 0; i < ft->nparams; i++) {
         args[i + 1] = LLVMBuildLoad2(b, lower_val_type(ctx, ft->types[i]),
                                      slot_ptr(b, ctx, vals, i), "");
+        LLVMSetAlignment(args[i + 1], 8); /* WasmVal arrays are only 8-aligned (v128 slots) */
+    }
     LLVMTypeRef fty = lower_func_type(ctx, ft);
     LLVMValueRef r = LLVMBuildCall2(b, fty, LLVMGetParam(fn, 0), args, ft->nparams + 1, "");
     store_results(b, ctx, ft, r, vals);

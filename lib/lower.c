@@ -92,7 +92,8 @@ LLVMValueRef lower_bool_to_i32(Lower *L, LLVMValueRef b)
 static const struct {
     const char *name, *sig;
 } helper_sigs[] = {
-    {"wk_rt_trap", "vpi"},          {"wk_rt_memory_grow", "ipii"},
+    {"wk_rt_trap", "vpi"},          {"wk_rt_trap_index", "vpii"},
+    {"wk_rt_memory_grow", "ipii"},
     {"wk_rt_memory_init", "vpiiiii"}, {"wk_rt_data_drop", "vpi"},
     {"wk_rt_memory_copy", "vpiiiii"}, {"wk_rt_memory_fill", "vpiiii"},
     {"wk_rt_table_get", "ppii"},    {"wk_rt_table_set", "vpiip"},
@@ -125,7 +126,7 @@ LLVMValueRef lower_helper(Lower *L, const char *name, LLVMTypeRef *fn_type)
     if (fn) return fn;
     fn = LLVMAddFunction(L->mod, name, *fn_type);
     add_fn_attr(L->ctx, fn, "nounwind");
-    if (strcmp(name, "wk_rt_trap") == 0) {
+    if (strncmp(name, "wk_rt_trap", 10) == 0) {
         add_fn_attr(L->ctx, fn, "noreturn");
         add_fn_attr(L->ctx, fn, "cold");
     }
@@ -210,6 +211,19 @@ void lower_trap_if(Lower *L, LLVMValueRef cond, uint32_t kind)
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "");
     LLVMValueRef br = LLVMBuildCondBr(L->b, cond, trap_block(L, kind), ok);
     LLVMSetMetadata(br, LLVMGetMDKindIDInContext(L->ctx, "prof", 4), branch_weights(L, 1, 1 << 20));
+    LLVMPositionBuilderAtEnd(L->b, ok);
+}
+
+void lower_trap_if_index(Lower *L, LLVMValueRef cond, uint32_t kind, LLVMValueRef index)
+{
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "");
+    LLVMBasicBlockRef trap = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "trap");
+    LLVMValueRef br = LLVMBuildCondBr(L->b, cond, trap, ok);
+    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(L->ctx, "prof", 4), branch_weights(L, 1, 1 << 20));
+    LLVMPositionBuilderAtEnd(L->b, trap);
+    LLVMValueRef args[3] = {L->vmctx, lower_i32(L, kind), index};
+    lower_call_helper(L, "wk_rt_trap_index", args, 3);
+    LLVMBuildUnreachable(L->b);
     LLVMPositionBuilderAtEnd(L->b, ok);
 }
 
@@ -346,6 +360,7 @@ static bool dispatch(Lower *L, const Instr *in)
     case OP_LocalGet: case OP_LocalSet: case OP_LocalTee: case OP_GlobalGet: case OP_GlobalSet:
         return lower_variable(L, in);
     default:
+        if (op_info[in->op].prefix == 0xFD) return lower_simd(L, in);
         if (is_memory_op(in->op)) return lower_memory(L, in);
         return lower_numeric(L, in);
     }

@@ -95,6 +95,8 @@ LLVMValueRef lower_i64(Lower *L, uint64_t v);
 LLVMValueRef lower_bool_to_i32(Lower *L, LLVMValueRef b);
 /* Branches to a trap of `kind` (cold) when cond is true; continues in a fresh block. */
 void lower_trap_if(Lower *L, LLVMValueRef cond, uint32_t kind);
+/* Same, through wk_rt_trap_index: the trap message ends with `index` (an i32). */
+void lower_trap_if_index(Lower *L, LLVMValueRef cond, uint32_t kind, LLVMValueRef index);
 /* Calls wk_rt_trap unconditionally (the current block ends). */
 void lower_trap(Lower *L, uint32_t kind);
 /* A runtime helper from WK_RT_HELPERS, declared on first use. */
@@ -121,10 +123,19 @@ bool lower_float(Lower *L, const Instr *in);
 bool lower_convert(Lower *L, const Instr *in);
 bool lower_table(Lower *L, const Instr *in);
 bool lower_call(Lower *L, const Instr *in);
+/* lower_simd.c: every 0xFD-prefixed (SIMD) instruction. */
+bool lower_simd(Lower *L, const Instr *in);
 
 /* lower_float.c: constrained conversion `op` (fptrunc, fpext) of a to type `to`. */
 LLVMValueRef lower_constrained_conv(Lower *L, const char *op, LLVMTypeRef to, LLVMValueRef a,
                                     bool rounding);
+
+/* lower_float.c: constrained float operation `op` (fadd, sqrt, ...) on n args of one type. */
+LLVMValueRef lower_constrained(Lower *L, const char *op, LLVMValueRef *args, unsigned n,
+                               bool rounding);
+/* lower_memory.c: host address of a `size`-byte access at the popped i32 address + the memarg
+ * offset of `in`, bounds-checked as the scalar loads and stores are. */
+LLVMValueRef lower_address(Lower *L, const Instr *in, unsigned size);
 
 /* lower_control.c: called by the driver to open the function body's block and to finish. */
 void lower_control_begin_func(Lower *L);

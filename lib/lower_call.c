@@ -51,7 +51,7 @@ static void call_direct(Lower *L, uint32_t index)
 }
 
 /* call_indirect typeidx table: index >= size -> "undefined element"; null -> "uninitialized
- * element"; type_id differs from vmctx->type_ids[typeidx] -> "indirect call type mismatch". */
+ * element <i>"; type_id differs from vmctx->type_ids[typeidx] -> "indirect call type mismatch". */
 static void call_indirect(Lower *L, uint32_t type_index, uint32_t table)
 {
     LLVMValueRef i = lower_pop(L);
@@ -64,8 +64,8 @@ static void call_indirect(Lower *L, uint32_t type_index, uint32_t table)
     LLVMValueRef slot = LLVMBuildGEP2(L->b, L->t.ptr, elems, &i64, 1, "");
     LLVMValueRef ref = LLVMBuildLoad2(L->b, L->t.ptr, slot, "");
     LLVMValueRef null = LLVMConstPointerNull(L->t.ptr);
-    lower_trap_if(L, LLVMBuildICmp(L->b, LLVMIntEQ, ref, null, ""),
-                  WK_TRAP_UNINITIALIZED_ELEMENT);
+    lower_trap_if_index(L, LLVMBuildICmp(L->b, LLVMIntEQ, ref, null, ""),
+                        WK_TRAP_UNINITIALIZED_ELEMENT, i);
     LLVMValueRef ids = lower_entry_load(L, L->t.ptr, L->vmctx, offsetof(VMContext, type_ids));
     LLVMValueRef want = lower_entry_load(L, L->t.i32, ids, (uint64_t)type_index * 4);
     LLVMValueRef have = lower_load_field(L, L->t.i32, ref, offsetof(VMFuncRef, type_id));

@@ -150,3 +150,9 @@ bool lower_float(Lower *L, const Instr *in)
     }
     return true;
 }
+
+LLVMValueRef lower_constrained(Lower *L, const char *op, LLVMValueRef *args, unsigned n,
+                               bool rounding)
+{
+    return constrained(L, op, args, n, rounding);
+}

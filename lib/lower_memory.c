@@ -124,3 +124,8 @@ bool lower_memory(Lower *L, const Instr *in)
     }
     return true;
 }
+
+LLVMValueRef lower_address(Lower *L, const Instr *in, unsigned size)
+{
+    return effective_address(L, in, size);
+}

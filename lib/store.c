@@ -8,6 +8,7 @@ wk_store_t *store_new(wk_engine_t *engine)
 {
     wk_store_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
+    engine_ref(engine);
     s->engine = engine;
     trap_ensure_handler();
     return s;
@@ -18,6 +19,7 @@ void store_delete(wk_store_t *store)
     if (!store) return;
     for (size_t i = store->nobjs; i-- > 0;) store->objs[i].free_fn(store->objs[i].obj);
     free(store->objs);
+    engine_unref(store->engine);
     free(store);
 }
 

@@ -16,7 +16,7 @@
 
 #include "runner.h"
 
-enum { STDERR_MAX_LINES = 200 };
+enum { STDERR_MAX_LINES = 200, STDERR_MAX_BYTES = 1 << 20 };
 
 static const char *const type_names[CMD_COUNT] = {
     [CMD_MODULE] = "module",
@@ -285,13 +285,14 @@ static bool start_child(File *f, File *files, size_t nfiles, const Options *opt)
     return true;
 }
 
-/* Reads what is available on *fd into b; closes it at end of file. */
-static void drain(int *fd, Buf *b)
+/* Reads what is available on *fd into b (keeping at most limit bytes); closes it at end of
+ * file. */
+static void drain(int *fd, Buf *b, size_t limit)
 {
     char chunk[65536];
     ssize_t n = read(*fd, chunk, sizeof chunk);
     if (n > 0) {
-        buf_append(b, chunk, (size_t)n);
+        if (b->len < limit) buf_append(b, chunk, (size_t)n);
     } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         close(*fd);
         *fd = -1;
@@ -453,8 +454,8 @@ static void wait_some(File *files, size_t nfiles, Totals *t, const Options *opt)
         for (size_t i = 0; i < n; i++) {
             if (!pfd[i].revents) continue;
             File *f = owner[i];
-            if (pfd[i].fd == f->res_fd) drain(&f->res_fd, &f->res);
-            else drain(&f->err_fd, &f->err);
+            if (pfd[i].fd == f->res_fd) drain(&f->res_fd, &f->res, SIZE_MAX);
+            else drain(&f->err_fd, &f->err, STDERR_MAX_BYTES);
         }
     }
     for (size_t i = 0; i < nfiles; i++) {

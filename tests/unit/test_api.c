@@ -127,7 +127,7 @@ static wk_func_t *export_func(wk_instance_t *inst, const char *name, size_t len)
 
 /* host.cb: mode 0 returns x*2, mode 1 traps with a payload, mode 2 calls the caller's "add"
  * export with (x, 100) (re-entry), mode 3 calls the caller's "div" by zero and passes the
- * trap on. */
+ * trap on, mode 4 returns a result of the wrong kind. */
 static wk_trap_t *host_cb(void *env, const wk_caller_t *caller, const wk_val_t *args,
                           wk_val_t *results)
 {
@@ -135,7 +135,11 @@ static wk_trap_t *host_cb(void *env, const wk_caller_t *caller, const wk_val_t *
     f->cb_calls++;
     int32_t x = args[0].of.i32;
     if (f->cb_mode == 1) return wk_trap_new("boom", f, payload_free);
-    if (f->cb_mode >= 2) {
+    if (f->cb_mode == 4) {
+        results[0] = wk_val_i64(x);
+        return NULL;
+    }
+    if (f->cb_mode == 2 || f->cb_mode == 3) {
         wk_extern_t e;
         const char *name = f->cb_mode == 2 ? "add" : "div";
         if (!wk_caller_export(caller, name, 3, &e)) return wk_trap_new("no caller", NULL, NULL);
@@ -322,6 +326,18 @@ static void test_api_host_trap_propagates_as_same_trap(void **state)
     assert_int_equal(r, 3);
 }
 
+static void test_api_host_result_of_wrong_kind_host_trap(void **state)
+{
+    Fixture *f = *state;
+    f->cb_mode = 4;
+    int32_t r = 0;
+    wk_trap_t *t = call_i32(f, "call_cb", &r, 1, 5);
+    assert_non_null(t);
+    assert_int_equal(wk_trap_kind(t), WK_TRAP_HOST);
+    assert_string_equal(wk_trap_message(t), "host function returned a result of the wrong type");
+    wk_trap_delete(t);
+}
+
 static void test_api_host_reenters_caller_export(void **state)
 {
     Fixture *f = *state;
@@ -500,6 +516,52 @@ static void test_api_module_outlives_delete_while_instance_lives(void **state)
     assert_int_equal(r, 2);
 }
 
+static void test_api_engine_deleted_first_store_still_runs(void **state)
+{
+    Fixture *f = *state;
+    wk_engine_delete(f->engine);
+    f->engine = NULL;
+    int32_t r = 0;
+    assert_null(call_i32(f, "add", &r, 2, 20, 3));
+    assert_int_equal(r, 23);
+    wk_module_delete(f->basic);
+    f->basic = NULL;
+    assert_null(call_i32(f, "add", &r, 2, 1, 3));
+    assert_int_equal(r, 4);
+}
+
+static void test_api_func_bounded_only_without_loops_calls_bulk(void **state)
+{
+    Fixture *f = *state;
+    assert_true(wk_func_bounded(export_func(f->inst, "add", 3)));
+    assert_true(wk_func_bounded(export_func(f->inst, "load", 4)));
+    assert_true(wk_func_bounded(export_func(f->inst, "load", 4))); /* cached */
+    assert_false(wk_func_bounded(export_func(f->inst, "rec", 3)));
+    assert_false(wk_func_bounded(export_func(f->inst, "call_cb", 7)));
+    assert_false(wk_func_bounded(export_func(f->inst, "grow", 4)));
+    assert_false(wk_func_bounded(f->cb));
+}
+
+static void test_api_software_bounds_mode_same_traps(void **state)
+{
+    (void)state;
+    setenv("WK_BOUNDS", "software", 1);
+    Fixture *f;
+    setup_basic((void **)&f);
+    unsetenv("WK_BOUNDS");
+    assert_true(wk_engine_software_bounds(f->engine));
+    int32_t r = 0;
+    wk_trap_t *t = call_i32(f, "load", &r, 1, 65533);
+    assert_non_null(t);
+    assert_int_equal(wk_trap_kind(t), WK_TRAP_MEMORY_OOB);
+    wk_trap_delete(t);
+    assert_null(call_i32(f, "load", &r, 1, 16));
+    assert_int_equal(r, 0x6c6c6568); /* "hell" */
+    assert_null(call_i32(f, "grow", &r, 1, 1));
+    assert_null(call_i32(f, "load", &r, 1, 65533));
+    teardown_basic((void **)&f);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_basic, teardown_basic)
 
 int main(void)
@@ -516,6 +578,7 @@ int main(void)
         T(test_api_host_function_called_with_args),
         T(test_api_host_trap_propagates_as_same_trap),
         T(test_api_host_reenters_caller_export),
+        T(test_api_host_result_of_wrong_kind_host_trap),
         T(test_api_nested_trap_in_reentry_passed_on_by_host),
         T(test_api_wrong_argument_kind_host_trap),
         T(test_api_globals_get_set_and_immutable_refused),
@@ -525,6 +588,9 @@ int main(void)
         T(test_api_data_segment_oob_traps_earlier_writes_stay),
         T(test_api_start_function_runs_and_traps_fail_instantiation),
         T(test_api_module_outlives_delete_while_instance_lives),
+        T(test_api_engine_deleted_first_store_still_runs),
+        T(test_api_func_bounded_only_without_loops_calls_bulk),
+        cmocka_unit_test(test_api_software_bounds_mode_same_traps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

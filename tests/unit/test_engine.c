@@ -18,7 +18,7 @@ static int setup_engine(void **state)
 
 static int teardown_engine(void **state)
 {
-    engine_delete(*state);
+    engine_unref(*state);
     return 0;
 }
 

@@ -35,6 +35,7 @@ typedef struct Env {
     VMFuncRef refs[MAX_FUNCS];
     VMFuncRef *funcs[MAX_FUNCS];
     uint32_t type_ids[MAX_FUNCS];
+    char last_trap[64]; /* message of the last trap */
 } Env;
 
 /* Converts wat text to a Module with wat2wasm (a file in /tmp). */
@@ -108,6 +109,7 @@ static uint32_t call(Env *e, uint32_t i, WasmVal *vals)
     wk_trap_t *trap = trap_call(&e->store, tramp, e->code->funcs[i], &e->vmctx, vals);
     if (!trap) return 0;
     uint32_t kind = trap->kind;
+    snprintf(e->last_trap, sizeof e->last_trap, "%s", trap->message);
     trap_delete(trap);
     return kind;
 }
@@ -280,6 +282,7 @@ static void test_jit_call_indirect_checks_element(void **state)
     assert_int_equal(r, 42);
     assert_int_equal(call_i32(e, 2, 1, 21, &r), WK_TRAP_INDIRECT_CALL_TYPE);
     assert_int_equal(call_i32(e, 2, 2, 21, &r), WK_TRAP_UNINITIALIZED_ELEMENT);
+    assert_string_equal(e->last_trap, "uninitialized element 2");
     assert_int_equal(call_i32(e, 2, 4, 21, &r), WK_TRAP_UNDEFINED_ELEMENT);
     env_delete(e);
 }
