@@ -14,7 +14,7 @@ def geomean(values):
 
 
 def ratio(results, kernel, engine):
-    """Median seconds of engine over native's at the same size, or None."""
+    """Median seconds of engine over native's median at the same size, or None."""
     ref = 'native-small' if engine.small else 'native'
     mine, base = results.median(kernel, engine.name), results.median(kernel, ref)
     return mine / base if mine and base else None
