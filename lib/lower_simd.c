@@ -1,8 +1,6 @@
-/* Lowering of the SIMD instructions (0xFD prefix, spec 4.3.5 / 4.4.3 / 4.4.7): a v128 is a
- * <2 x i64> on the value stack, bitcast to the lane shape of each operation. Generic LLVM vector
- * IR throughout; float arithmetic goes through the same constrained intrinsics as the scalar
- * ops (lower_float.c), and i8x16.swizzle uses pshufb on x86-64. */
-#include <string.h>
+/* Lowering of the SIMD instructions (0xFD prefix, spec 4.3.5, 4.4.3, 4.4.7): v128 is <2 x i64>
+ * on the value stack, bitcast per operation; generic vector IR only, with float arithmetic
+ * through the same constrained intrinsics as the scalar ops (lower_float.c). */
 
 #include "lower.h"
 
@@ -165,29 +163,21 @@ static void shuffle_op(Lower *L, const uint8_t *lanes16)
     push_v(L, shuffle(L, a, b, idx, 16));
 }
 
-/* swizzle: lane i = a[b[i]] when b[i] < 16, else 0. On x86 pshufb zeroes lanes whose index
- * has the top bit set, so indices >= 16 are pushed there by a saturating add of 0x70. */
+/* swizzle: lane i = a[b[i]] when b[i] < 16, else 0. Written as a variable permute of a by
+ * b & 15 then masked; the x86 backend turns the pattern into pshufb (checked with llc 19). */
 static void swizzle(Lower *L)
 {
     LLVMValueRef b = pop_as(L, S_I8);
     LLVMValueRef a = pop_as(L, S_I8);
-    if (strncmp(LLVMGetTarget(L->mod), "x86_64", 6) == 0) {
-        LLVMValueRef idx = call2(L, "llvm.uadd.sat", b, int_splat(L, S_I8, 0x70));
-        LLVMValueRef args[2] = {a, idx};
-        push_v(L, lower_intrinsic(L, "llvm.x86.ssse3.pshuf.b.128", NULL, 0, args, 2));
-        return;
-    }
-    LLVMValueRef r = LLVMConstNull(vec_type(L, S_I8));
-    LLVMValueRef zero = LLVMConstNull(L->t.i8), sixteen = LLVMConstInt(L->t.i8, 16, 0);
+    LLVMValueRef m = LLVMBuildAnd(L->b, b, int_splat(L, S_I8, 15), "");
+    LLVMValueRef r = LLVMGetPoison(vec_type(L, S_I8));
     for (unsigned i = 0; i < 16; i++) {
-        LLVMValueRef k = LLVMBuildExtractElement(L->b, b, lower_i32(L, i), "");
-        LLVMValueRef in = LLVMBuildICmp(L->b, LLVMIntULT, k, sixteen, "");
-        LLVMValueRef m = LLVMBuildAnd(L->b, k, LLVMConstInt(L->t.i8, 15, 0), "");
-        LLVMValueRef e = LLVMBuildExtractElement(L->b, a, m, "");
-        e = LLVMBuildSelect(L->b, in, e, zero, "");
+        LLVMValueRef k = LLVMBuildExtractElement(L->b, m, lower_i32(L, i), "");
+        LLVMValueRef e = LLVMBuildExtractElement(L->b, a, k, "");
         r = LLVMBuildInsertElement(L->b, r, e, lower_i32(L, i), "");
     }
-    push_v(L, r);
+    LLVMValueRef in = LLVMBuildICmp(L->b, LLVMIntULT, b, int_splat(L, S_I8, 16), "");
+    push_v(L, LLVMBuildAnd(L->b, r, LLVMBuildSExt(L->b, in, vec_type(L, S_I8), ""), ""));
 }
 
 /* ---- memory ---- */
