@@ -187,6 +187,8 @@ static void prepare_module(const Jit *jit, LLVMModuleRef mod, LLVMTargetMachineR
     LLVMDisposeTargetData(dl);
 }
 
+/* Debugging aid: with WK_JIT_VERIFY set, every module is verified before optimisation (and
+ * dumped to stderr when invalid and WK_JIT_DUMP is set too). */
 static wk_error_t *verify(LLVMModuleRef mod)
 {
     if (!getenv("WK_JIT_VERIFY")) return NULL;
