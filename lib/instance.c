@@ -334,6 +334,7 @@ wk_error_t *instance_new(wk_store_t *store, wk_module_t *module, const wk_extern
 {
     *out = NULL;
     *trap = NULL;
+    trap_ensure_handler(); /* a handler installed since the store was made goes below ours */
     wk_error_t *err = link_check(module, imports, nimports);
     Instance *inst = NULL;
     if (!err) err = instance_alloc(store, module, &inst);
