@@ -509,13 +509,26 @@ static LLVMValueRef zero_extend_lanes(Lower *L, LLVMValueRef v, unsigned n)
     return shuffle(L, v, LLVMConstNull(LLVMTypeOf(v)), idx, 2 * n);
 }
 
+/* trunc_sat to i32 lanes (spec 4.3.4): lanes in range convert directly (NaN and lanes below
+ * it convert 0.0), the others are replaced by the bounds. Not llvm.fpto*i.sat, which the x86
+ * backend scalarises. */
 static void trunc_sat(Lower *L, Shape from, bool sign)
 {
     LLVMValueRef a = pop_as(L, from);
     unsigned n = lanes(from);
-    LLVMTypeRef types[2] = {LLVMVectorType(L->t.i32, n), LLVMTypeOf(a)};
-    const char *name = sign ? "llvm.fptosi.sat" : "llvm.fptoui.sat";
-    LLVMValueRef r = lower_intrinsic(L, name, types, 2, &a, 1);
+    LLVMTypeRef ft = lane_type(L, from), it = LLVMVectorType(L->t.i32, n);
+    LLVMValueRef lo = const_splat(LLVMConstReal(ft, sign ? -2147483648.0 : 0.0), n);
+    LLVMValueRef hi = const_splat(LLVMConstReal(ft, sign ? 2147483648.0 : 4294967296.0), n);
+    LLVMValueRef below = LLVMBuildFCmp(L->b, LLVMRealOLT, a, lo, "");
+    LLVMValueRef above = LLVMBuildFCmp(L->b, LLVMRealOGE, a, hi, "");
+    LLVMValueRef in = LLVMBuildFCmp(L->b, LLVMRealOLT, a, hi, "");
+    in = LLVMBuildAnd(L->b, in, LLVMBuildFCmp(L->b, LLVMRealOGE, a, lo, ""), "");
+    LLVMValueRef safe = LLVMBuildSelect(L->b, in, a, LLVMConstNull(LLVMTypeOf(a)), "");
+    LLVMValueRef r =
+        sign ? LLVMBuildFPToSI(L->b, safe, it, "") : LLVMBuildFPToUI(L->b, safe, it, "");
+    uint64_t max = sign ? INT32_MAX : UINT32_MAX;
+    r = LLVMBuildSelect(L->b, above, const_splat(lower_i32(L, max), n), r, "");
+    if (sign) r = LLVMBuildSelect(L->b, below, const_splat(lower_i32(L, 1u << 31), n), r, "");
     push_v(L, n == 4 ? r : zero_extend_lanes(L, r, n));
 }
 
