@@ -96,12 +96,12 @@ static wk_trap_t *check_args(const FuncType *t, const wk_val_t *args, size_t nar
     return NULL;
 }
 
-static wk_trap_t *call_host(wk_func_t *func, const wk_val_t *args, wk_val_t *results)
+wk_trap_t *func_run_host(wk_func_t *func, const wk_caller_t *caller, const wk_val_t *args,
+                         wk_val_t *results)
 {
     const FuncType *t = &func->type;
     for (uint32_t i = 0; i < t->nresults; i++) results[i].kind = t->types[t->nparams + i];
-    wk_caller_t caller = {NULL};
-    wk_trap_t *trap = func->callback(func->env, &caller, args, results);
+    wk_trap_t *trap = func->callback(func->env, caller, args, results);
     if (trap) return trap;
     for (uint32_t i = 0; i < t->nresults; i++) {
         if (results[i].kind != t->types[t->nparams + i])
@@ -144,5 +144,7 @@ wk_trap_t *func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val
 {
     wk_trap_t *trap = check_args(&func->type, args, nargs, nresults);
     if (trap) return trap;
-    return func->callback ? call_host(func, args, results) : call_wasm(func, args, results);
+    wk_caller_t no_caller = {NULL};
+    return func->callback ? func_run_host(func, &no_caller, args, results)
+                          : call_wasm(func, args, results);
 }

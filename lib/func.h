@@ -35,6 +35,11 @@ wk_error_t *func_new_wasm(wk_store_t *store, struct Instance *inst, uint32_t ind
 wk_trap_t *func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val_t *results,
                      size_t nresults);
 
+/* Runs host function func's callback: sets the result kinds, calls it, checks the kinds it
+ * left. Returns NULL or the (owned) trap. */
+wk_trap_t *func_run_host(wk_func_t *func, const wk_caller_t *caller, const wk_val_t *args,
+                         wk_val_t *results);
+
 /* Value conversions for a value of type t. */
 wk_val_t val_from_raw(ValType t, const WasmVal *raw);
 WasmVal val_to_raw(const wk_val_t *v);

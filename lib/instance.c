@@ -8,81 +8,62 @@
 #include "func.h"
 #include "global.h"
 #include "instance.h"
+#include "instr.h"
 #include "memory.h"
 #include "table.h"
 #include "trap.h"
 
-/* ---- Constant expressions (spec 3.3.10): validated, so decoding cannot fail ---------- */
-
-static uint64_t leb_u(const uint8_t **p)
-{
-    uint64_t v = 0;
-    unsigned shift = 0;
-    uint8_t b;
-    do {
-        b = *(*p)++;
-        if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-    } while (b & 0x80);
-    return v;
-}
-
-static int64_t leb_s(const uint8_t **p)
-{
-    uint64_t v = 0;
-    unsigned shift = 0;
-    uint8_t b;
-    do {
-        b = *(*p)++;
-        if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-    } while (b & 0x80);
-    if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
-    return (int64_t)v;
-}
+/* ---- Constant expressions (spec 3.3.10; validated, so reading cannot fail) -------------- */
 
 /* Applies an extended-constant binary operator to the two top values; false if op is not one. */
-static bool const_binop(uint8_t op, WasmVal *stack, int *sp)
+static bool const_binop(Opcode op, WasmVal *stack, int *sp)
 {
     WasmVal *a = &stack[*sp - 2], *b = &stack[*sp - 1];
     switch (op) {
-    case 0x6a: a->i32 += b->i32; break;
-    case 0x6b: a->i32 -= b->i32; break;
-    case 0x6c: a->i32 *= b->i32; break;
-    case 0x7c: a->i64 += b->i64; break;
-    case 0x7d: a->i64 -= b->i64; break;
-    case 0x7e: a->i64 *= b->i64; break;
+    case OP_I32Add: a->i32 += b->i32; break;
+    case OP_I32Sub: a->i32 -= b->i32; break;
+    case OP_I32Mul: a->i32 *= b->i32; break;
+    case OP_I64Add: a->i64 += b->i64; break;
+    case OP_I64Sub: a->i64 -= b->i64; break;
+    case OP_I64Mul: a->i64 *= b->i64; break;
     default: return false;
     }
     (*sp)--;
     return true;
 }
 
-/* Reads one operand-producing instruction at *p into *out. */
-static void const_operand(const Instance *inst, uint8_t op, const uint8_t **p, WasmVal *out)
+/* The value an operand-producing constant instruction pushes. */
+static WasmVal const_operand(const Instance *inst, const Instr *in)
 {
-    memset(out, 0, sizeof *out);
-    switch (op) {
-    case 0x41: out->i32 = (uint32_t)(int32_t)leb_s(p); break;
-    case 0x42: out->i64 = (uint64_t)leb_s(p); break;
-    case 0x43: memcpy(&out->f32_bits, *p, 4); *p += 4; break;
-    case 0x44: memcpy(&out->f64_bits, *p, 8); *p += 8; break;
-    case 0xd0: (*p)++; out->ref = NULL; break;
-    case 0xd2: out->ref = &inst->funcs[leb_u(p)]->ref; break;
-    case 0x23: *out = inst->globals[leb_u(p)]->vm.value; break;
-    case 0xfd: leb_u(p); memcpy(out->v128, *p, 16); *p += 16; break; /* v128.const */
+    WasmVal v;
+    memset(&v, 0, sizeof v);
+    switch (in->op) {
+    case OP_I32Const: v.i32 = (uint32_t)in->imm.i32; break;
+    case OP_I64Const: v.i64 = (uint64_t)in->imm.i64; break;
+    case OP_F32Const: v.f32_bits = in->imm.f32_bits; break;
+    case OP_F64Const: v.f64_bits = in->imm.f64_bits; break;
+    case OP_RefNull: v.ref = NULL; break;
+    case OP_RefFunc: v.ref = &inst->funcs[in->imm.index]->ref; break;
+    case OP_GlobalGet: v = inst->globals[in->imm.index]->vm.value; break;
+    case OP_V128Const: memcpy(v.v128, in->imm.v128, 16); break;
     default: abort(); /* the validator admits nothing else */
     }
+    return v;
 }
 
 static WasmVal const_eval(const Instance *inst, ConstExpr e)
 {
-    const uint8_t *p = inst->module->m->bytes + e.offset;
+    const Module *m = inst->module->m;
+    Reader r = {m->bytes, e.offset, (size_t)e.offset + e.size};
     WasmVal stack[16];
     int sp = 0;
-    for (uint8_t op = *p++; op != 0x0b; op = *p++) {
-        if (sp >= 2 && const_binop(op, stack, &sp)) continue;
-        if (sp < 16) const_operand(inst, op, &p, &stack[sp++]);
+    Instr in;
+    while (!reader_eof(&r)) {
+        wk_error_t *err = instr_read(&r, &in);
+        if (err) abort(); /* decoded once already: a runtime bug */
+        if (in.op == OP_End) break;
+        if (sp >= 2 && const_binop(in.op, stack, &sp)) continue;
+        if (sp < 16) stack[sp++] = const_operand(inst, &in);
     }
     return stack[0];
 }
@@ -353,6 +334,7 @@ wk_error_t *instance_new(wk_store_t *store, wk_module_t *module, const wk_extern
 {
     *out = NULL;
     *trap = NULL;
+    trap_ensure_handler(); /* a handler installed since the store was made goes below ours */
     wk_error_t *err = link_check(module, imports, nimports);
     Instance *inst = NULL;
     if (!err) err = instance_alloc(store, module, &inst);

@@ -14,7 +14,7 @@
 #include "module.h"
 #include "vmctx.h"
 
-#define WK_TRAP_KINDS 16
+#define LOWER_TRAP_SLOTS 16
 
 enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF };
 
@@ -67,7 +67,7 @@ typedef struct Lower {
     uint32_t nctl, ctl_cap;
     bool dead;           /* current code is unreachable: skipping to the matching else/end */
     uint32_t dead_depth; /* blocks opened while dead */
-    LLVMBasicBlockRef trap_bb[WK_TRAP_KINDS];
+    LLVMBasicBlockRef trap_bb[LOWER_TRAP_SLOTS];
     LLVMValueRef *mem_bases;    /* per memory index, cached in the entry block */
     LLVMValueRef *global_ptrs;  /* per global index */
 } Lower;
@@ -112,6 +112,8 @@ LLVMValueRef lower_intrinsic(Lower *L, const char *name, LLVMTypeRef *types, uns
 LLVMValueRef lower_load_field(Lower *L, LLVMTypeRef ty, LLVMValueRef base, uint64_t off);
 /* Loads vmctx field at `off` in the entry block (values fixed for the instance's life). */
 LLVMValueRef lower_entry_load(Lower *L, LLVMTypeRef ty, LLVMValueRef base, uint64_t off);
+/* The constant value of global `global_index` when it is an immutable defined global whose
+ * initialiser is a single constant (*folded = true); otherwise NULL with *folded = false. */
 LLVMValueRef lower_const_expr_value(Lower *L, uint32_t global_index, bool *folded);
 
 /* Family entry points: each returns false with L->err set on an unsupported instruction. */

@@ -1,8 +1,6 @@
-/* Lowering of the SIMD instructions (0xFD prefix, spec 4.3.5 / 4.4.3 / 4.4.7): a v128 is a
- * <2 x i64> on the value stack, bitcast to the lane shape of each operation. Generic LLVM vector
- * IR throughout; float arithmetic goes through the same constrained intrinsics as the scalar
- * ops (lower_float.c), and i8x16.swizzle uses pshufb on x86-64. */
-#include <string.h>
+/* Lowering of the SIMD instructions (0xFD prefix, spec 4.3.5, 4.4.3, 4.4.7): v128 is <2 x i64>
+ * on the value stack, bitcast per operation; generic vector IR only, with float arithmetic
+ * through the same constrained intrinsics as the scalar ops (lower_float.c). */
 
 #include "lower.h"
 
@@ -165,29 +163,21 @@ static void shuffle_op(Lower *L, const uint8_t *lanes16)
     push_v(L, shuffle(L, a, b, idx, 16));
 }
 
-/* swizzle: lane i = a[b[i]] when b[i] < 16, else 0. On x86 pshufb zeroes lanes whose index
- * has the top bit set, so indices >= 16 are pushed there by a saturating add of 0x70. */
+/* swizzle: lane i = a[b[i]] when b[i] < 16, else 0. Written as a variable permute of a by
+ * b & 15 then masked; the x86 backend turns the pattern into pshufb (checked with llc 19). */
 static void swizzle(Lower *L)
 {
     LLVMValueRef b = pop_as(L, S_I8);
     LLVMValueRef a = pop_as(L, S_I8);
-    if (strncmp(LLVMGetTarget(L->mod), "x86_64", 6) == 0) {
-        LLVMValueRef idx = call2(L, "llvm.uadd.sat", b, int_splat(L, S_I8, 0x70));
-        LLVMValueRef args[2] = {a, idx};
-        push_v(L, lower_intrinsic(L, "llvm.x86.ssse3.pshuf.b.128", NULL, 0, args, 2));
-        return;
-    }
-    LLVMValueRef r = LLVMConstNull(vec_type(L, S_I8));
-    LLVMValueRef zero = LLVMConstNull(L->t.i8), sixteen = LLVMConstInt(L->t.i8, 16, 0);
+    LLVMValueRef m = LLVMBuildAnd(L->b, b, int_splat(L, S_I8, 15), "");
+    LLVMValueRef r = LLVMGetPoison(vec_type(L, S_I8));
     for (unsigned i = 0; i < 16; i++) {
-        LLVMValueRef k = LLVMBuildExtractElement(L->b, b, lower_i32(L, i), "");
-        LLVMValueRef in = LLVMBuildICmp(L->b, LLVMIntULT, k, sixteen, "");
-        LLVMValueRef m = LLVMBuildAnd(L->b, k, LLVMConstInt(L->t.i8, 15, 0), "");
-        LLVMValueRef e = LLVMBuildExtractElement(L->b, a, m, "");
-        e = LLVMBuildSelect(L->b, in, e, zero, "");
+        LLVMValueRef k = LLVMBuildExtractElement(L->b, m, lower_i32(L, i), "");
+        LLVMValueRef e = LLVMBuildExtractElement(L->b, a, k, "");
         r = LLVMBuildInsertElement(L->b, r, e, lower_i32(L, i), "");
     }
-    push_v(L, r);
+    LLVMValueRef in = LLVMBuildICmp(L->b, LLVMIntULT, b, int_splat(L, S_I8, 16), "");
+    push_v(L, LLVMBuildAnd(L->b, r, LLVMBuildSExt(L->b, in, vec_type(L, S_I8), ""), ""));
 }
 
 /* ---- memory ---- */
@@ -519,13 +509,26 @@ static LLVMValueRef zero_extend_lanes(Lower *L, LLVMValueRef v, unsigned n)
     return shuffle(L, v, LLVMConstNull(LLVMTypeOf(v)), idx, 2 * n);
 }
 
+/* trunc_sat to i32 lanes (spec 4.3.4): lanes in range convert directly (NaN and lanes below
+ * it convert 0.0), the others are replaced by the bounds. Not llvm.fpto*i.sat, which the x86
+ * backend scalarises. */
 static void trunc_sat(Lower *L, Shape from, bool sign)
 {
     LLVMValueRef a = pop_as(L, from);
     unsigned n = lanes(from);
-    LLVMTypeRef types[2] = {LLVMVectorType(L->t.i32, n), LLVMTypeOf(a)};
-    const char *name = sign ? "llvm.fptosi.sat" : "llvm.fptoui.sat";
-    LLVMValueRef r = lower_intrinsic(L, name, types, 2, &a, 1);
+    LLVMTypeRef ft = lane_type(L, from), it = LLVMVectorType(L->t.i32, n);
+    LLVMValueRef lo = const_splat(LLVMConstReal(ft, sign ? -2147483648.0 : 0.0), n);
+    LLVMValueRef hi = const_splat(LLVMConstReal(ft, sign ? 2147483648.0 : 4294967296.0), n);
+    LLVMValueRef below = LLVMBuildFCmp(L->b, LLVMRealOLT, a, lo, "");
+    LLVMValueRef above = LLVMBuildFCmp(L->b, LLVMRealOGE, a, hi, "");
+    LLVMValueRef in = LLVMBuildFCmp(L->b, LLVMRealOLT, a, hi, "");
+    in = LLVMBuildAnd(L->b, in, LLVMBuildFCmp(L->b, LLVMRealOGE, a, lo, ""), "");
+    LLVMValueRef safe = LLVMBuildSelect(L->b, in, a, LLVMConstNull(LLVMTypeOf(a)), "");
+    LLVMValueRef r =
+        sign ? LLVMBuildFPToSI(L->b, safe, it, "") : LLVMBuildFPToUI(L->b, safe, it, "");
+    uint64_t max = sign ? INT32_MAX : UINT32_MAX;
+    r = LLVMBuildSelect(L->b, above, const_splat(lower_i32(L, max), n), r, "");
+    if (sign) r = LLVMBuildSelect(L->b, below, const_splat(lower_i32(L, 1u << 31), n), r, "");
     push_v(L, n == 4 ? r : zero_extend_lanes(L, r, n));
 }
 

@@ -130,19 +130,14 @@ static wk_trap_t *host_invoke(wk_func_t *f, WasmVal *vals, wk_val_t *args, wk_va
 {
     const FuncType *t = &f->type;
     for (uint32_t i = 0; i < t->nparams; i++) args[i] = val_from_raw(t->types[i], &vals[i]);
-    for (uint32_t i = 0; i < t->nresults; i++) results[i].kind = t->types[t->nparams + i];
     VMContext *caller_ctx = f->store->vm.caller_vmctx;
     wk_caller_t caller = {caller_ctx ? caller_ctx->instance : NULL};
     bool was_in_wasm = trap_set_in_wasm(false);
-    wk_trap_t *trap = f->callback(f->env, &caller, args, results);
+    wk_trap_t *trap = func_run_host(f, &caller, args, results);
     trap_set_in_wasm(was_in_wasm);
     f->store->vm.caller_vmctx = caller_ctx;
     if (trap) return trap;
-    for (uint32_t i = 0; i < t->nresults; i++) {
-        if (results[i].kind != t->types[t->nparams + i])
-            return trap_new_host("host function returned a result of the wrong type");
-        vals[i] = val_to_raw(&results[i]);
-    }
+    for (uint32_t i = 0; i < t->nresults; i++) vals[i] = val_to_raw(&results[i]);
     return NULL;
 }
 

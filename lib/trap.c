@@ -285,19 +285,44 @@ static void recheck_handler(void)
     trap_ensure_handler();
 }
 
+#define ALTSTACK_SIZE ((size_t)64 << 10)
+static pthread_key_t altstack_key;
+static pthread_once_t altstack_once = PTHREAD_ONCE_INIT;
+
+/* Thread exit: switches our alternate stack off and frees it. */
+static void altstack_free(void *mem)
+{
+    stack_t cur;
+    if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == mem) {
+        stack_t off = {.ss_flags = SS_DISABLE};
+        sigaltstack(&off, NULL);
+    }
+    munmap(mem, ALTSTACK_SIZE);
+}
+
+static void altstack_key_create(void)
+{
+    pthread_key_create(&altstack_key, altstack_free);
+}
+
 /* Gives this thread an alternate signal stack (once) unless it already has one, so that a
- * fault near the end of the stack can still be handled. The stack is never freed. */
+ * fault near the end of the stack can still be handled. Freed when the thread exits. */
 static void ensure_altstack(void)
 {
     if (tls_altstack_done) return;
     tls_altstack_done = true;
     stack_t old;
     if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) && old.ss_sp) return;
-    size_t size = 64 << 10;
-    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *mem = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
     if (mem == MAP_FAILED) return;
-    stack_t ss = {.ss_sp = mem, .ss_size = size, .ss_flags = 0};
-    if (sigaltstack(&ss, NULL) != 0) munmap(mem, size);
+    stack_t ss = {.ss_sp = mem, .ss_size = ALTSTACK_SIZE, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) != 0) {
+        munmap(mem, ALTSTACK_SIZE);
+        return;
+    }
+    pthread_once(&altstack_once, altstack_key_create);
+    pthread_setspecific(altstack_key, mem);
 }
 
 /* ---- Entries ----------------------------------------------------------------------------- */

@@ -17,12 +17,13 @@ static int func_args(FuncObject *f, PyObject *const *args, wk_val_t *vals)
         if (PyLong_CheckExact(a) && (kind == WK_I32 || kind == WK_I64)) {
             int overflow;
             long long v = PyLong_AsLongLongAndOverflow(a, &overflow);
+            vals[i].kind = kind;
             if (!overflow && kind == WK_I64) {
-                vals[i] = wk_val_i64(v);
+                vals[i].of.i64 = v;
                 continue;
             }
             if (!overflow && v >= INT32_MIN && v <= (long long)UINT32_MAX) {
-                vals[i] = wk_val_i32((int32_t)(uint32_t)v);
+                vals[i].of.i32 = (int32_t)(uint32_t)v;
                 continue;
             }
         }
@@ -189,6 +190,19 @@ static PyObject *func_repr(PyObject *op)
     return s;
 }
 
+/* Two wrappers of the same function compare equal (table reads make new wrappers). */
+static PyObject *func_richcompare(PyObject *a, PyObject *b, int op)
+{
+    if (!Py_IS_TYPE(b, Py_TYPE(a)) || (op != Py_EQ && op != Py_NE)) Py_RETURN_NOTIMPLEMENTED;
+    bool eq = ((FuncObject *)a)->func == ((FuncObject *)b)->func;
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static Py_hash_t func_hash(PyObject *op)
+{
+    return _Py_HashPointer(((FuncObject *)op)->func);
+}
+
 static PyMemberDef func_members[] = {
     {"__vectorcalloffset__", T_PYSSIZET, offsetof(FuncObject, vectorcall), READONLY, NULL},
     {NULL, 0, 0, 0, NULL},
@@ -213,6 +227,8 @@ static PyType_Slot func_slots[] = {
     {Py_tp_clear, func_clear},
     {Py_tp_dealloc, func_dealloc},
     {Py_tp_repr, func_repr},
+    {Py_tp_richcompare, func_richcompare},
+    {Py_tp_hash, func_hash},
     {Py_tp_members, func_members},
     {Py_tp_getset, func_getset},
     {0, NULL},

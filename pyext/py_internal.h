@@ -35,6 +35,7 @@ typedef struct {
     PyObject *validation_error;
     PyObject *link_error;
     PyObject *trap;
+    PyObject *byte_ints[384]; /* the ints -128 .. 255, for fast byte view slices */
 } WkState;
 
 /* A wk_store_t shared by every Python object made from it; it dies with the last of them. */

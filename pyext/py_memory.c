@@ -138,7 +138,7 @@ VIEW_METHOD(float64_view, 9)
 
 #define VIEW_DEF(fn, cls)                                                                      \
     {#fn, (PyCFunction)(void (*)(void))fn, METH_VARARGS | METH_KEYWORDS,                       \
-     #fn "(self, offset=0)\n--\n\nA " cls " over the memory from byte offset (live: its "      \
+     #fn "($self, offset=0)\n--\n\nA " cls " over the memory from byte offset (live: its "      \
          "length follows memory growth)."}
 
 static PyMethodDef memory_methods[] = {
@@ -153,7 +153,7 @@ static PyMethodDef memory_methods[] = {
     VIEW_DEF(float32_view, "Float32Array"),
     VIEW_DEF(float64_view, "Float64Array"),
     {"grow", memory_grow, METH_O,
-     "grow(self, pages, /)\n--\n\nGrows the memory by pages (64 KiB each); returns the previous "
+     "grow($self, pages, /)\n--\n\nGrows the memory by pages (64 KiB each); returns the previous "
      "size in pages. Raises wasmkiln.Error past the maximum."},
     {NULL, NULL, 0, NULL},
 };

@@ -36,6 +36,13 @@ static PyMethodDef wk_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* The parts of the module, in dependency order (types before the types using them). */
+static int (*const INITS[])(PyObject *, WkState *) = {
+    py_errors_init, py_value_init,  py_types_init, py_store_init,   py_wasm_module_init,
+    py_func_init,   py_memory_init, py_view_init,  py_global_init,  py_table_init,
+    py_exports_init, py_instance_init,
+};
+
 static int wk_exec(PyObject *mod)
 {
     WkState *st = PyModule_GetState(mod);
@@ -44,11 +51,8 @@ static int wk_exec(PyObject *mod)
         PyErr_NoMemory();
         return -1;
     }
-    if (py_errors_init(mod, st) < 0 || py_value_init(mod, st) < 0 || py_types_init(mod, st) < 0 ||
-        py_store_init(mod, st) < 0 || py_wasm_module_init(mod, st) < 0 || py_func_init(mod, st) < 0 ||
-        py_memory_init(mod, st) < 0 || py_view_init(mod, st) < 0 || py_global_init(mod, st) < 0 ||
-        py_table_init(mod, st) < 0 || py_exports_init(mod, st) < 0 || py_instance_init(mod, st) < 0)
-        return -1;
+    for (size_t i = 0; i < sizeof INITS / sizeof INITS[0]; i++)
+        if (INITS[i](mod, st) < 0) return -1;
     return 0;
 }
 

@@ -159,7 +159,7 @@ static PyObject *table_repr(PyObject *op)
 
 static PyMethodDef table_methods[] = {
     {"grow", (PyCFunction)(void (*)(void))table_grow, METH_VARARGS | METH_KEYWORDS,
-     "grow(self, delta, init=None)\n--\n\nAdds delta elements set to init; returns the "
+     "grow($self, delta, init=None)\n--\n\nAdds delta elements set to init; returns the "
      "previous size. Raises wasmkiln.Error past the maximum."},
     {NULL, NULL, 0, NULL},
 };

@@ -180,6 +180,22 @@ static PyObject *view_item(PyObject *op, Py_ssize_t i)
     return elem_get(e, view_base(v) + i * e->size);
 }
 
+/* A list of n bytes from p (every step-th), signed or not, from the cached ints. */
+static PyObject *byte_slice(PyObject *op, const uint8_t *p, Py_ssize_t n, Py_ssize_t step,
+                            bool is_signed)
+{
+    PyObject *const *ints = py_state_of(op)->byte_ints + 128;
+    PyObject *list = PyList_New(n);
+    if (!list) return NULL;
+    PyObject **items = ((PyListObject *)list)->ob_item;
+    for (Py_ssize_t k = 0; k < n; k++, p += step) {
+        PyObject *x = ints[is_signed ? (int8_t)*p : *p];
+        Py_INCREF(x);
+        items[k] = x;
+    }
+    return list;
+}
+
 static PyObject *view_slice(PyObject *op, PyObject *slice)
 {
     ViewObject *v = (ViewObject *)op;
@@ -188,6 +204,7 @@ static PyObject *view_slice(PyObject *op, PyObject *slice)
     Py_ssize_t n = PySlice_AdjustIndices(view_len(op), &start, &stop, step);
     const Elem *e = &ELEMS[v->index];
     const uint8_t *base = view_base(v);
+    if (e->size == 1) return byte_slice(op, base + start, n, step, e->is_signed);
     PyObject *list = PyList_New(n);
     for (Py_ssize_t k = 0; list && k < n; k++) {
         PyObject *x = elem_get(e, base + (start + k * step) * e->size);
@@ -397,6 +414,8 @@ static PyType_Slot view_slots[] = {
 
 int py_view_init(PyObject *mod, WkState *st)
 {
+    for (int i = 0; i < 384; i++)
+        if (!(st->byte_ints[i] = PyLong_FromLong(i - 128))) return -1;
     for (int i = 0; i < 10; i++) {
         PyType_Spec spec = {
             .name = ELEMS[i].name,

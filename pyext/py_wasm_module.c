@@ -135,7 +135,7 @@ static PyMethodDef module_methods[] = {
      "validate(bytes, /)\n--\n\nTrue when bytes is a valid module, else False (never raises)."},
     {"instantiate", (PyCFunction)(void (*)(void))module_instantiate,
      METH_VARARGS | METH_KEYWORDS,
-     "instantiate(self, imports=None)\n--\n\nA new Instance of this module (same as "
+     "instantiate($self, imports=None)\n--\n\nA new Instance of this module (same as "
      "Instance(module, imports))."},
     {NULL, NULL, 0, NULL},
 };

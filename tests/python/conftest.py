@@ -19,6 +19,34 @@ if not os.path.isdir(os.path.join(PACKAGE_DIR, "wasmkiln")):
 sys.path.insert(0, PACKAGE_DIR)
 
 
+def _cache_value(key):
+    try:
+        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def pytest_configure(config):
+    """An extension built with WK_SANITIZE=ON needs the ASan runtime loaded first: run pytest
+    again in a process that preloads it (leak checks off: CPython keeps memory at exit; no
+    quarantine, so that RSS measures what is live)."""
+    if _cache_value("WK_SANITIZE") != "ON" or "libasan" in os.environ.get("LD_PRELOAD", ""):
+        return
+    config.pluginmanager.getplugin("capturemanager").suspend_global_capture(in_=True)
+    cc = _cache_value("CMAKE_C_COMPILER") or "cc"
+    lib = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    env = dict(os.environ, LD_PRELOAD=lib,
+               ASAN_OPTIONS="detect_leaks=0:quarantine_size_mb=0:thread_local_quarantine_size_kb=0")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "pytest"] + sys.argv[1:], env)
+
+
 @pytest.fixture(scope="session")
 def wasm_dir(tmp_path_factory):
     """A directory holding NAME.wasm for every tests/python/wat/NAME.wat."""

@@ -106,7 +106,8 @@ def test_call_loop_result(calls):
 
 def test_function_type_name_repr(calls):
     f = calls.mixed
-    assert f.type == wasmkiln.FunctionType(("i32", "i64", "f32", "f64"), ("f64", "f32", "i64", "i32"))
+    assert f.type == wasmkiln.FunctionType(params=("i32", "i64", "f32", "f64"),
+                                           results=("f64", "f32", "i64", "i32"))
     assert f.__name__ == "mixed"
     assert repr(f) == "<wasmkiln.Function mixed(i32, i64, f32, f64) -> (f64, f32, i64, i32)>"
     assert isinstance(f, wasmkiln.Function)
@@ -119,7 +120,7 @@ def test_function_type_name_repr(calls):
     ("bad_conversion", (), "invalid_conversion", "invalid conversion to integer"),
     ("oob_load", (), "memory_out_of_bounds", "out of bounds memory access"),
     ("undefined_element", (), "undefined_element", "undefined element"),
-    ("uninitialized_element", (), "uninitialized_element", "uninitialized element"),
+    ("uninitialized_element", (), "uninitialized_element", "uninitialized element 1"),
     ("bad_signature", (), "indirect_call_type_mismatch", "indirect call type mismatch"),
     ("recurse", (0,), "call_stack_exhausted", "call stack exhausted"),
 ])
@@ -128,8 +129,8 @@ def test_trap_kind_and_message(instance, fn, args, kind, message):
     with pytest.raises(wasmkiln.Trap) as info:
         getattr(exports, fn)(*args)
     assert info.value.kind == kind
-    assert info.value.message == message
-    assert str(info.value) == message
+    assert info.value.message.startswith(message)  # the spec's wording, maybe with details
+    assert str(info.value) == info.value.message
     assert isinstance(info.value, RuntimeError) and isinstance(info.value, wasmkiln.Error)
 
 

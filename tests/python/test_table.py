@@ -14,6 +14,8 @@ def test_table_len_get_type(inst):
     t = inst.exports.table
     assert len(t) == 2
     assert isinstance(t[0], wasmkiln.Function) and t[0]() == 7
+    assert t[0] == inst.exports.seven and hash(t[0]) == hash(inst.exports.seven)
+    assert t[0] != inst.exports.get_counter
     assert t[1] is None and t[-1] is None
     assert t.type == wasmkiln.TableType("funcref", 2, 10)
 

@@ -127,7 +127,7 @@ static wk_func_t *export_func(wk_instance_t *inst, const char *name, size_t len)
 
 /* host.cb: mode 0 returns x*2, mode 1 traps with a payload, mode 2 calls the caller's "add"
  * export with (x, 100) (re-entry), mode 3 calls the caller's "div" by zero and passes the
- * trap on. */
+ * trap on, mode 4 returns a result of the wrong kind. */
 static wk_trap_t *host_cb(void *env, const wk_caller_t *caller, const wk_val_t *args,
                           wk_val_t *results)
 {
@@ -135,7 +135,11 @@ static wk_trap_t *host_cb(void *env, const wk_caller_t *caller, const wk_val_t *
     f->cb_calls++;
     int32_t x = args[0].of.i32;
     if (f->cb_mode == 1) return wk_trap_new("boom", f, payload_free);
-    if (f->cb_mode >= 2) {
+    if (f->cb_mode == 4) {
+        results[0] = wk_val_i64(x);
+        return NULL;
+    }
+    if (f->cb_mode == 2 || f->cb_mode == 3) {
         wk_extern_t e;
         const char *name = f->cb_mode == 2 ? "add" : "div";
         if (!wk_caller_export(caller, name, 3, &e)) return wk_trap_new("no caller", NULL, NULL);
@@ -320,6 +324,18 @@ static void test_api_host_trap_propagates_as_same_trap(void **state)
     f->cb_mode = 0;
     assert_null(call_i32(f, "call_cb", &r, 1, 1));
     assert_int_equal(r, 3);
+}
+
+static void test_api_host_result_of_wrong_kind_host_trap(void **state)
+{
+    Fixture *f = *state;
+    f->cb_mode = 4;
+    int32_t r = 0;
+    wk_trap_t *t = call_i32(f, "call_cb", &r, 1, 5);
+    assert_non_null(t);
+    assert_int_equal(wk_trap_kind(t), WK_TRAP_HOST);
+    assert_string_equal(wk_trap_message(t), "host function returned a result of the wrong type");
+    wk_trap_delete(t);
 }
 
 static void test_api_host_reenters_caller_export(void **state)
@@ -562,6 +578,7 @@ int main(void)
         T(test_api_host_function_called_with_args),
         T(test_api_host_trap_propagates_as_same_trap),
         T(test_api_host_reenters_caller_export),
+        T(test_api_host_result_of_wrong_kind_host_trap),
         T(test_api_nested_trap_in_reentry_passed_on_by_host),
         T(test_api_wrong_argument_kind_host_trap),
         T(test_api_globals_get_set_and_immutable_refused),
