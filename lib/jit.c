@@ -37,7 +37,8 @@ struct Jit {
     char *triple, *cpu, *features;
     LLVMTargetRef target;
     atomic_uint next_id;
-    pthread_mutex_t lock; /* guards thunks and ORC additions of thunk objects */
+    pthread_mutex_t lock; /* guards thunks, thunk_tm and ORC additions of thunk objects */
+    LLVMTargetMachineRef thunk_tm; /* for trampolines and adapters, made on first use */
     Thunk *thunks;
     uint32_t nthunks, thunk_cap;
 };
@@ -169,6 +170,7 @@ void jit_delete(Jit *jit)
         LLVMErrorRef err = LLVMOrcDisposeLLJIT(jit->lljit);
         if (err) LLVMConsumeError(err);
     }
+    if (jit->thunk_tm) LLVMDisposeTargetMachine(jit->thunk_tm);
     LLVMDisposeMessage(jit->triple);
     LLVMDisposeMessage(jit->cpu);
     LLVMDisposeMessage(jit->features);
@@ -203,16 +205,18 @@ static wk_error_t *verify(LLVMModuleRef mod)
     return e;
 }
 
-/* Optimises `mod` (O2 or the fast tier) and emits an object into *obj. */
-static wk_error_t *emit_object(const Jit *jit, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+/* Optimises `mod` with pipeline `passes` (none when NULL) and emits an object into *obj. */
+static wk_error_t *emit_object(const char *passes, LLVMModuleRef mod, LLVMTargetMachineRef tm,
                                LLVMMemoryBufferRef *obj)
 {
     wk_error_t *e = verify(mod);
     if (e) return e;
-    LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef err = LLVMRunPasses(mod, pipeline(jit), tm, opts);
-    LLVMDisposePassBuilderOptions(opts);
-    if (err) return llvm_error(err, "optimising");
+    if (passes) {
+        LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+        LLVMErrorRef err = LLVMRunPasses(mod, passes, tm, opts);
+        LLVMDisposePassBuilderOptions(opts);
+        if (err) return llvm_error(err, "optimising");
+    }
     char *msg = NULL;
     if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, obj)) {
         e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "LLVM codegen: %s", msg);
@@ -246,7 +250,7 @@ static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
     prepare_module(w->jit, mod, tm);
     p->err = lower_functions(w->m, w->jit->mode, w->module_id, ctx, mod, p->lo, p->hi);
-    if (!p->err) p->err = emit_object(w->jit, mod, tm, &p->obj);
+    if (!p->err) p->err = emit_object(pipeline(w->jit), mod, tm, &p->obj);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
 }
@@ -473,7 +477,8 @@ static void build_adapter(LLVMModuleRef mod, LLVMContextRef ctx, const char *nam
     LLVMDisposeBuilder(b);
 }
 
-/* Compiles the thunk `name` built by `build` and returns its address. Caller holds jit->lock. */
+/* Compiles the thunk `name` built by `build` and returns its address. Caller holds jit->lock.
+ * Thunks are straight-line code: no IR passes, only code generation. */
 static wk_error_t *compile_thunk(Jit *jit, const char *name, const FuncType *ft,
                                  void (*build)(LLVMModuleRef, LLVMContextRef, const char *,
                                                const FuncType *),
@@ -481,14 +486,13 @@ static wk_error_t *compile_thunk(Jit *jit, const char *name, const FuncType *ft,
 {
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(name, ctx);
-    LLVMTargetMachineRef tm = make_tm(jit);
-    prepare_module(jit, mod, tm);
+    if (!jit->thunk_tm) jit->thunk_tm = make_tm(jit);
+    prepare_module(jit, mod, jit->thunk_tm);
     build(mod, ctx, name, ft);
     LLVMMemoryBufferRef obj = NULL;
-    wk_error_t *e = emit_object(jit, mod, tm, &obj);
+    wk_error_t *e = emit_object(NULL, mod, jit->thunk_tm, &obj);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
-    LLVMDisposeTargetMachine(tm);
     if (e) return e;
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
     LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(jit->lljit, jd, obj);

@@ -120,7 +120,7 @@ def test_function_type_name_repr(calls):
     ("bad_conversion", (), "invalid_conversion", "invalid conversion to integer"),
     ("oob_load", (), "memory_out_of_bounds", "out of bounds memory access"),
     ("undefined_element", (), "undefined_element", "undefined element"),
-    ("uninitialized_element", (), "uninitialized_element", "uninitialized element"),
+    ("uninitialized_element", (), "uninitialized_element", "uninitialized element 1"),
     ("bad_signature", (), "indirect_call_type_mismatch", "indirect call type mismatch"),
     ("recurse", (0,), "call_stack_exhausted", "call stack exhausted"),
 ])
