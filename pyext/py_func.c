@@ -4,9 +4,6 @@
 
 #include "py_internal.h"
 
-/* Weak until the runtime defines it: without it, every call releases the GIL. */
-#pragma weak wk_func_bounded
-
 /* Converts the arguments into vals; the common case (an exact int for an i32/i64 parameter
  * within range) is handled inline. -1 with TypeError/OverflowError. */
 static int func_args(FuncObject *f, PyObject *const *args, wk_val_t *vals)
@@ -58,15 +55,20 @@ static int bad_call(FuncObject *f, Py_ssize_t nargs, PyObject *kwnames)
     return -1;
 }
 
-/* Runs the function with the GIL released, holding the store. */
+/* Runs the function holding the store, with the GIL released unless the function is
+ * bounded (releasing and re-taking the GIL would cost more than such a call). */
 static wk_trap_t *func_run(FuncObject *f, const wk_val_t *args, wk_val_t *results)
 {
     StoreObject *store = (StoreObject *)f->store;
     wk_trap_t *trap;
     py_store_enter(store);
-    Py_BEGIN_ALLOW_THREADS
-    trap = wk_func_call(f->func, args, f->nparams, results, f->nresults);
-    Py_END_ALLOW_THREADS
+    if (!f->release_gil) {
+        trap = wk_func_call(f->func, args, f->nparams, results, f->nresults);
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        trap = wk_func_call(f->func, args, f->nparams, results, f->nresults);
+        Py_END_ALLOW_THREADS
+    }
     py_store_leave(store);
     return trap;
 }
@@ -108,7 +110,7 @@ PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *
     self->params = PyMem_Malloc(type.nparams + type.nresults + 1);
     self->results = self->params ? self->params + type.nparams : NULL;
     self->vectorcall = func_vectorcall;
-    self->release_gil = !(wk_func_bounded && wk_func_bounded(func));
+    self->release_gil = !wk_func_bounded(func);
     PyObject_GC_Track(self);
     if (!self->name || !self->params) {
         Py_DECREF(self);

@@ -145,10 +145,24 @@ PyObject *py_value_to_py(WkState *st, PyObject *store, const wk_val_t *v);
 int py_store_init(PyObject *mod, WkState *st);
 /* New StoreObject with a fresh wk_store_t, or NULL with MemoryError. */
 PyObject *py_store_new(WkState *st);
+/* Waits (GIL released) until no other thread uses the store, then takes it. */
+void py_store_wait(StoreObject *s, unsigned long me);
+
 /* Makes the calling thread the store's user (waiting, GIL released, while another thread
  * uses it); re-entrant on one thread. Pair with py_store_leave. Needs the GIL. */
-void py_store_enter(StoreObject *s);
-void py_store_leave(StoreObject *s);
+static inline void py_store_enter(StoreObject *s)
+{
+    unsigned long me = PyThread_get_thread_ident();
+    if (s->owner != 0 && s->owner != me) py_store_wait(s, me);
+    s->owner = me;
+    s->depth++;
+}
+
+static inline void py_store_leave(StoreObject *s)
+{
+    assert(s->owner == PyThread_get_thread_ident() && s->depth > 0);
+    if (--s->depth == 0) s->owner = 0;
+}
 /* A host function in store calling `callable` with the given type; name (a str) is used in
  * messages. NULL with an exception. */
 wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,

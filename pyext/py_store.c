@@ -42,20 +42,11 @@ static void wait_a_little(long *ns)
     if (*ns < 1000000) *ns *= 2;
 }
 
-void py_store_enter(StoreObject *s)
+void py_store_wait(StoreObject *s, unsigned long me)
 {
-    unsigned long me = PyThread_get_thread_ident();
     long pause = 1000;
     while (s->owner != 0 && s->owner != me)
         wait_a_little(&pause);
-    s->owner = me;
-    s->depth++;
-}
-
-void py_store_leave(StoreObject *s)
-{
-    assert(s->owner == PyThread_get_thread_ident() && s->depth > 0);
-    if (--s->depth == 0) s->owner = 0;
 }
 
 int py_store_keep(StoreObject *s, PyObject *obj)

@@ -50,6 +50,7 @@ class Engine:
     run at the reduced size (and are compared with native at that size)."""
     small = False
     hidden = False
+    max_reps = 1000
 
     def __init__(self, ctx, name, label, reason=None, broken=False):
         self.ctx, self.name, self.label = ctx, name, label
@@ -85,6 +86,7 @@ class NativeSmall(Native):
     """Native at the reduced size: the reference of the wasm-interp column."""
     small = True
     hidden = True
+    max_reps = 3
 
     def __init__(self, ctx):
         super().__init__(ctx, 'native-small', 'native (reduced n)')
@@ -188,8 +190,10 @@ class V8Simd(V8):
 
 class WasmInterp(Engine):
     """wabt's interpreter: cannot pass arguments, so it runs run_fixed() of a module built with
-    the reduced n; timed from outside (process start to exit)."""
+    the reduced n; timed from outside (process start to exit). A floor, not a target: at most
+    three repetitions."""
     small = True
+    max_reps = 3
 
     def __init__(self, ctx):
         super().__init__(ctx, 'wasm-interp', 'wasm-interp (wabt)')

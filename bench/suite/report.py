@@ -63,8 +63,8 @@ def md_table(table):
 
 
 def header_lines(ctx, results, missing, reps):
-    lines = ['wasmkiln benchmark suite, %s size, median of %d, engines alternated per repetition'
-             % (results.size, reps),
+    lines = ['wasmkiln benchmark suite, %s size, median of %d (wasm-interp: of %d), engines '
+             'alternated per repetition' % (results.size, reps, min(reps, 3)),
              'date: %s' % datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
              'machine: %s' % ctx.machine(), 'engines:']
     lines += ['  %-20s %s' % (e.label, e.version) for e in columns(results)]
