@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <llvm-c/Analysis.h>
@@ -17,8 +18,10 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <llvm-c/blake3.h>
 
 #include "jit.h"
+#include "jit_cache.h"
 #include "lower.h"
 
 typedef struct Thunk {
@@ -36,8 +39,11 @@ struct Jit {
     int tier;
     char *triple, *cpu, *features;
     LLVMTargetRef target;
-    atomic_uint next_id;
-    pthread_mutex_t lock; /* guards thunks, thunk_tm and ORC additions of thunk objects */
+    atomic_ullong next_nonce;
+    char *cache_dir;  /* WK_CACHE_DIR: the object cache, or NULL */
+    pthread_mutex_t lock; /* guards thunks, thunk_tm, live and ORC additions of thunks */
+    uint64_t *live;   /* symbol nonces of the compiled modules now loaded */
+    uint32_t nlive, live_cap;
     LLVMTargetMachineRef thunk_tm; /* for trampolines and adapters, made on first use */
     Thunk *thunks;
     uint32_t nthunks, thunk_cap;
@@ -144,6 +150,9 @@ wk_error_t *jit_new(BoundsMode mode, Jit **out)
     Jit *jit = calloc(1, sizeof *jit);
     if (!jit) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     jit->mode = mode;
+    const char *cache = getenv("WK_CACHE_DIR");
+    if (cache && cache[0]) jit->cache_dir = strdup(cache);
+    atomic_init(&jit->next_nonce, (uint64_t)(uintptr_t)jit ^ ((uint64_t)time(NULL) << 32));
     const char *opt = getenv("WK_JIT_OPT");
     jit->tier = opt && opt[0] == '0' ? TIER_FAST : TIER_O2;
     pthread_mutex_init(&jit->lock, NULL);
@@ -176,6 +185,8 @@ void jit_delete(Jit *jit)
     LLVMDisposeMessage(jit->features);
     pthread_mutex_destroy(&jit->lock);
     free(jit->thunks);
+    free(jit->live);
+    free(jit->cache_dir);
     free(jit);
 }
 
@@ -237,7 +248,7 @@ typedef struct Part {
 typedef struct Work {
     const Jit *jit;
     const Module *m;
-    uint32_t module_id;
+    uint64_t module_id;
     Part *parts;
     uint32_t nparts;
     atomic_uint next;
@@ -328,7 +339,7 @@ static wk_error_t *add_objects(Jit *jit, LLVMOrcResourceTrackerRef rt, Part *par
     return e;
 }
 
-static wk_error_t *lookup_funcs(Jit *jit, const Module *m, uint32_t id, void **funcs)
+static wk_error_t *lookup_funcs(Jit *jit, const Module *m, uint64_t id, void **funcs)
 {
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         char name[48];
@@ -341,7 +352,7 @@ static wk_error_t *lookup_funcs(Jit *jit, const Module *m, uint32_t id, void **f
     return NULL;
 }
 
-static wk_error_t *compile_parts(Jit *jit, const Module *m, uint32_t id, Part *parts,
+static wk_error_t *compile_parts(Jit *jit, const Module *m, uint64_t id, Part *parts,
                                  uint32_t nparts)
 {
     Work w = {.jit = jit, .m = m, .module_id = id, .parts = parts, .nparts = nparts};
@@ -361,25 +372,135 @@ static void free_objects(Part *parts, uint32_t n)
         if (parts[i].obj) LLVMDisposeMemoryBuffer(parts[i].obj);
 }
 
+/* ---- symbol nonces and the object cache ---- */
+
+/* Records nonce as loaded; false when a loaded module already uses it. */
+static bool claim_nonce(Jit *jit, uint64_t nonce)
+{
+    pthread_mutex_lock(&jit->lock);
+    bool free_ = true;
+    for (uint32_t i = 0; i < jit->nlive && free_; i++) free_ = jit->live[i] != nonce;
+    if (free_ && jit->nlive == jit->live_cap) {
+        jit->live_cap = jit->live_cap ? 2 * jit->live_cap : 16;
+        jit->live = realloc(jit->live, jit->live_cap * sizeof *jit->live);
+        if (!jit->live) abort();
+    }
+    if (free_) jit->live[jit->nlive++] = nonce;
+    pthread_mutex_unlock(&jit->lock);
+    return free_;
+}
+
+static void release_nonce(Jit *jit, uint64_t nonce)
+{
+    pthread_mutex_lock(&jit->lock);
+    for (uint32_t i = 0; i < jit->nlive; i++)
+        if (jit->live[i] == nonce) jit->live[i] = jit->live[--jit->nlive];
+    pthread_mutex_unlock(&jit->lock);
+}
+
+static uint64_t fresh_nonce(Jit *jit)
+{
+    for (;;) {
+        uint64_t n = atomic_fetch_add(&jit->next_nonce, 0x9E3779B97F4A7C15ull);
+        if (claim_nonce(jit, n)) return n;
+    }
+}
+
+/* The cache key: the Wasm bytes and everything the object code depends on (this build of the
+ * library, LLVM, the target and CPU, the tier and bounds mode). */
+static void cache_key(const Jit *jit, const Module *m, uint8_t key[JIT_CACHE_KEY_SIZE])
+{
+    unsigned major, minor, patch;
+    LLVMGetVersion(&major, &minor, &patch);
+    char config[1024];
+    int n = snprintf(config, sizeof config, "wasmkiln %s %s %s|llvm %u.%u.%u|%s|%s|%s|%d|%d",
+                     WK_VERSION, __DATE__, __TIME__, major, minor, patch, jit->triple, jit->cpu,
+                     jit->features, jit->tier, (int)jit->mode);
+    llvm_blake3_hasher h;
+    llvm_blake3_hasher_init(&h);
+    llvm_blake3_hasher_update(&h, m->bytes, m->size);
+    llvm_blake3_hasher_update(&h, config, n > 0 ? (size_t)n : 0);
+    llvm_blake3_hasher_finalize(&h, key, JIT_CACHE_KEY_SIZE);
+}
+
+/* Parts from the cache entry of key, when there is one whose nonce is free in this Jit. */
+static bool load_cached(Jit *jit, const uint8_t *key, Part **parts, uint32_t *nparts,
+                        uint64_t *nonce)
+{
+    CacheEntry ce;
+    if (!cache_load(jit->cache_dir, key, &ce)) return false;
+    bool ok = claim_nonce(jit, ce.nonce);
+    if (ok) {
+        *parts = calloc(ce.nobjs ? ce.nobjs : 1, sizeof **parts);
+        if (!*parts) abort();
+        for (uint32_t i = 0; i < ce.nobjs; i++)
+            (*parts)[i].obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+                (const char *)ce.objs[i], ce.sizes[i], "wasm");
+        *nparts = ce.nobjs;
+        *nonce = ce.nonce;
+    }
+    cache_entry_free(&ce);
+    return ok;
+}
+
+static void store_cached(Jit *jit, const uint8_t *key, Part *parts, uint32_t nparts,
+                         uint64_t nonce)
+{
+    CacheEntry ce = {.nonce = nonce, .nobjs = nparts};
+    ce.objs = calloc(nparts ? nparts : 1, sizeof *ce.objs);
+    ce.sizes = calloc(nparts ? nparts : 1, sizeof *ce.sizes);
+    if (!ce.objs || !ce.sizes) abort();
+    for (uint32_t i = 0; i < nparts; i++) {
+        ce.objs[i] = (uint8_t *)LLVMGetBufferStart(parts[i].obj);
+        ce.sizes[i] = LLVMGetBufferSize(parts[i].obj);
+    }
+    cache_store(jit->cache_dir, key, &ce);
+    free(ce.objs);
+    free(ce.sizes);
+}
+
+/* The objects of m: from the cache when possible, else compiled (and then cached). */
+static wk_error_t *build_objects(Jit *jit, const Module *m, Part **parts, uint32_t *nparts,
+                                 uint64_t *nonce)
+{
+    uint8_t key[JIT_CACHE_KEY_SIZE];
+    if (jit->cache_dir) {
+        cache_key(jit, m, key);
+        if (load_cached(jit, key, parts, nparts, nonce)) return NULL;
+    }
+    *nonce = fresh_nonce(jit);
+    uint32_t want = parts_wanted(m, cpu_count());
+    *parts = calloc(want ? want : 1, sizeof **parts);
+    if (!*parts) abort();
+    *nparts = m->nfuncs ? partition(m, want, *parts) : 0;
+    wk_error_t *e = compile_parts(jit, m, *nonce, *parts, *nparts);
+    if (!e && jit->cache_dir) store_cached(jit, key, *parts, *nparts, *nonce);
+    return e;
+}
+
+/* ---- compiled modules ---- */
+
+typedef struct CodePriv {
+    LLVMOrcResourceTrackerRef rt;
+    uint64_t nonce;
+} CodePriv;
+
 wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out)
 {
-    uint32_t id = atomic_fetch_add(&jit->next_id, 1);
-    uint32_t want = parts_wanted(m, cpu_count());
-    Part *parts = calloc(want ? want : 1, sizeof *parts);
     CompiledCode *code = calloc(1, sizeof *code);
+    CodePriv *priv = calloc(1, sizeof *priv);
     void **funcs = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *funcs);
-    if (!parts || !code || !funcs) abort();
-    uint32_t nparts = m->nfuncs ? partition(m, want, parts) : 0;
-    wk_error_t *e = compile_parts(jit, m, id, parts, nparts);
+    if (!priv || !code || !funcs) abort();
+    Part *parts = NULL;
+    uint32_t nparts = 0;
+    wk_error_t *e = build_objects(jit, m, &parts, &nparts, &priv->nonce);
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
-    LLVMOrcResourceTrackerRef rt = LLVMOrcJITDylibCreateResourceTracker(jd);
-    if (!e) e = add_objects(jit, rt, parts, nparts);
-    if (!e) e = lookup_funcs(jit, m, id, funcs);
+    priv->rt = LLVMOrcJITDylibCreateResourceTracker(jd);
+    if (!e) e = add_objects(jit, priv->rt, parts, nparts);
+    if (!e) e = lookup_funcs(jit, m, priv->nonce, funcs);
     free_objects(parts, nparts);
     free(parts);
-    code->nfuncs = m->nfuncs;
-    code->funcs = funcs;
-    code->priv = rt;
+    *code = (CompiledCode){.nfuncs = m->nfuncs, .funcs = funcs, .priv = priv};
     if (e) {
         jit_code_free(jit, code);
         return e;
@@ -391,14 +512,14 @@ wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out)
 void jit_code_free(Jit *jit, CompiledCode *code)
 {
     if (!code) return;
-    LLVMOrcResourceTrackerRef rt = code->priv;
-    if (rt) {
-        LLVMErrorRef err = LLVMOrcResourceTrackerRemove(rt);
-        if (err) LLVMConsumeError(err);
-        LLVMOrcReleaseResourceTracker(rt);
-        LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(jit->lljit);
-        LLVMOrcSymbolStringPoolClearDeadEntries(LLVMOrcExecutionSessionGetSymbolStringPool(es));
-    }
+    CodePriv *priv = code->priv;
+    LLVMErrorRef err = LLVMOrcResourceTrackerRemove(priv->rt);
+    if (err) LLVMConsumeError(err);
+    LLVMOrcReleaseResourceTracker(priv->rt);
+    LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(jit->lljit);
+    LLVMOrcSymbolStringPoolClearDeadEntries(LLVMOrcExecutionSessionGetSymbolStringPool(es));
+    release_nonce(jit, priv->nonce);
+    free(priv);
     free(code->funcs);
     free(code);
 }

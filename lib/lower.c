@@ -38,9 +38,9 @@ LLVMTypeRef lower_func_type(LLVMContextRef ctx, const FuncType *ft)
     return LLVMFunctionType(lower_result_type(ctx, ft), params, ft->nparams + 1, 0);
 }
 
-void lower_func_name(char *buf, size_t size, uint32_t module_id, uint32_t index)
+void lower_func_name(char *buf, size_t size, uint64_t module_id, uint32_t index)
 {
-    snprintf(buf, size, "wk_m%u_f%u", module_id, index);
+    snprintf(buf, size, "wk_%016llx_f%u", (unsigned long long)module_id, index);
 }
 
 /* ---- value stack ---- */
@@ -445,7 +445,7 @@ static wk_error_t *lower_one(Lower *L, uint32_t defined)
     return e;
 }
 
-wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint32_t module_id,
+wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint64_t module_id,
                             LLVMContextRef ctx, LLVMModuleRef mod, uint32_t lo, uint32_t hi)
 {
     Lower L = {.m = m, .mode = mode, .module_id = module_id, .ctx = ctx, .mod = mod};

@@ -44,7 +44,7 @@ typedef struct LowerTypes {
 typedef struct Lower {
     const Module *m;
     BoundsMode mode;
-    uint32_t module_id;
+    uint64_t module_id; /* the symbol nonce of the compiled module */
     LLVMContextRef ctx;
     LLVMModuleRef mod;
     LLVMBuilderRef b;
@@ -76,10 +76,10 @@ typedef struct Lower {
 
 /* Lowers defined functions [lo, hi) (defined-function indices) of m into `mod`, a module of
  * `ctx`, with symbol names from lower_func_name. Returns NULL or an owned error. */
-wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint32_t module_id,
+wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint64_t module_id,
                             LLVMContextRef ctx, LLVMModuleRef mod, uint32_t lo, uint32_t hi);
 /* Writes the symbol name of function `index` (index space) of module `module_id`. */
-void lower_func_name(char *buf, size_t size, uint32_t module_id, uint32_t index);
+void lower_func_name(char *buf, size_t size, uint64_t module_id, uint32_t index);
 /* The LLVM function type `ret (ptr vmctx, params...)` of a Wasm function type. */
 LLVMTypeRef lower_func_type(LLVMContextRef ctx, const FuncType *ft);
 LLVMTypeRef lower_val_type(LLVMContextRef ctx, ValType t);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -398,6 +399,65 @@ static void test_jit_concurrent_compiles_share_one_jit(void **state)
     module_free(m);
 }
 
+/* The inode of the only .wkobj file in dir (0 when there is none). */
+static ino_t cache_file_inode(const char *dir)
+{
+    char cmd[128], path[512] = "";
+    snprintf(cmd, sizeof cmd, "ls %s/*.wkobj 2>/dev/null", dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    if (!fgets(path, sizeof path, p)) path[0] = 0;
+    pclose(p);
+    path[strcspn(path, "\n")] = 0;
+    struct stat st;
+    return path[0] && stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+static uint32_t compile_and_add(Jit *jit, Module *m, CompiledCode **code)
+{
+    assert_null(jit_compile(jit, m, code));
+    Trampoline tramp;
+    assert_null(jit_trampoline(jit, 7, &m->types[0], &tramp));
+    VMStore store = {0};
+    VMContext vmctx = {.magic = WK_VMCTX_MAGIC, .store = &store};
+    WasmVal v[2] = {{.i32 = 40}, {.i32 = 2}};
+    assert_null(trap_call(&store, tramp, (*code)->funcs[0], &vmctx, v));
+    return v[0].i32;
+}
+
+static void test_jit_object_cache_hit_and_shared_reuse(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wk_test_jit_cache_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    setenv("WK_CACHE_DIR", dir, 1);
+    Module *m = load_wat("(module (func (param i32 i32) (result i32) (call 1 (local.get 0)"
+                         "  (local.get 1))) (func (param i32 i32) (result i32)"
+                         "  (i32.add (local.get 0) (local.get 1))))");
+    Jit *jit;
+    CompiledCode *a, *b;
+    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_int_equal(compile_and_add(jit, m, &a), 42);
+    ino_t stored = cache_file_inode(dir);
+    assert_true(stored != 0);
+    jit_code_free(jit, a);
+    jit_delete(jit);
+    /* A new JIT loads the file instead of compiling (it is not rewritten). */
+    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_int_equal(compile_and_add(jit, m, &a), 42);
+    assert_true(cache_file_inode(dir) == stored);
+    /* While the cached code is loaded, the same module again gets fresh symbols. */
+    assert_int_equal(compile_and_add(jit, m, &b), 42);
+    jit_code_free(jit, a);
+    jit_code_free(jit, b);
+    jit_delete(jit);
+    unsetenv("WK_CACHE_DIR");
+    module_free(m);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_jit_module_ir_verifies(void **state)
 {
     (void)state;
@@ -427,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_jit_unreachable_traps),
         cmocka_unit_test(test_jit_fast_tier_keeps_semantics),
         cmocka_unit_test(test_jit_concurrent_compiles_share_one_jit),
+        cmocka_unit_test(test_jit_object_cache_hit_and_shared_reuse),
         cmocka_unit_test(test_jit_module_ir_verifies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
