@@ -121,18 +121,7 @@ PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *
     return (PyObject *)self;
 }
 
-static int func_traverse(PyObject *op, visitproc visit, void *arg)
-{
-    Py_VISIT(Py_TYPE(op));
-    Py_VISIT(((FuncObject *)op)->store);
-    return 0;
-}
-
-static int func_clear(PyObject *op)
-{
-    Py_CLEAR(((FuncObject *)op)->store);
-    return 0;
-}
+PY_HOLDER_LAYOUT(FuncObject, store);
 
 static void func_dealloc(PyObject *op)
 {
@@ -225,8 +214,8 @@ static PyType_Slot func_slots[] = {
                 "are signed ints. Raises TypeError/OverflowError for bad arguments and Trap\n"
                 "when the code traps. The GIL is released while it runs."},
     {Py_tp_call, PyVectorcall_Call},
-    {Py_tp_traverse, func_traverse},
-    {Py_tp_clear, func_clear},
+    {Py_tp_traverse, py_holder_traverse},
+    {Py_tp_clear, py_holder_clear},
     {Py_tp_dealloc, func_dealloc},
     {Py_tp_repr, func_repr},
     {Py_tp_richcompare, func_richcompare},

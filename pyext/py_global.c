@@ -32,27 +32,7 @@ static PyObject *global_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return r;
 }
 
-static int global_traverse(PyObject *op, visitproc visit, void *arg)
-{
-    Py_VISIT(Py_TYPE(op));
-    Py_VISIT(((GlobalObject *)op)->store);
-    return 0;
-}
-
-static int global_clear(PyObject *op)
-{
-    Py_CLEAR(((GlobalObject *)op)->store);
-    return 0;
-}
-
-static void global_dealloc(PyObject *op)
-{
-    PyTypeObject *type = Py_TYPE(op);
-    PyObject_GC_UnTrack(op);
-    global_clear(op);
-    PyObject_GC_Del(op);
-    Py_DECREF(type);
-}
+PY_HOLDER_LAYOUT(GlobalObject, store);
 
 static PyObject *global_get_value(PyObject *op, void *closure)
 {
@@ -122,9 +102,9 @@ static PyType_Slot global_slots[] = {
     {Py_tp_doc, "Global(value, mutable=False)\n--\n\nA WebAssembly global. Exported ones come "
                 "from instance.exports; Global(Value.i32(1), mutable=True) makes one to import."},
     {Py_tp_new, global_new},
-    {Py_tp_traverse, global_traverse},
-    {Py_tp_clear, global_clear},
-    {Py_tp_dealloc, global_dealloc},
+    {Py_tp_traverse, py_holder_traverse},
+    {Py_tp_clear, py_holder_clear},
+    {Py_tp_dealloc, py_holder_dealloc},
     {Py_tp_repr, global_repr},
     {Py_tp_getset, global_getset},
     {0, NULL},

@@ -217,6 +217,18 @@ PyObject *py_global_wrap(WkState *st, PyObject *store, wk_global_t *global);
 int py_table_init(PyObject *mod, WkState *st);
 PyObject *py_table_wrap(WkState *st, PyObject *store, wk_table_t *table);
 
+/* Objects whose one Python reference (their store, or a view's memory) is the first field
+ * after the head share these GC slots: Memory, Global, Table, views. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *ref;
+} HolderObject;
+int py_holder_traverse(PyObject *op, visitproc visit, void *arg);
+int py_holder_clear(PyObject *op);
+void py_holder_dealloc(PyObject *op);
+#define PY_HOLDER_LAYOUT(T, field)                                                             \
+    _Static_assert(offsetof(T, field) == offsetof(HolderObject, ref), #T " is no holder")
+
 /* Adds a heap type made from spec (with base, may be NULL) to the module; NULL on error. */
 PyTypeObject *py_add_type(PyObject *mod, PyType_Spec *spec, PyObject *base);
 

@@ -34,27 +34,7 @@ static PyObject *memory_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return r;
 }
 
-static int memory_traverse(PyObject *op, visitproc visit, void *arg)
-{
-    Py_VISIT(Py_TYPE(op));
-    Py_VISIT(((MemoryObject *)op)->store);
-    return 0;
-}
-
-static int memory_clear(PyObject *op)
-{
-    Py_CLEAR(((MemoryObject *)op)->store);
-    return 0;
-}
-
-static void memory_dealloc(PyObject *op)
-{
-    PyTypeObject *type = Py_TYPE(op);
-    PyObject_GC_UnTrack(op);
-    memory_clear(op);
-    PyObject_GC_Del(op);
-    Py_DECREF(type);
-}
+PY_HOLDER_LAYOUT(MemoryObject, store);
 
 /* The buffer protocol: the whole memory as it is now, writable, bytes ('B'). */
 static int memory_getbuffer(PyObject *op, Py_buffer *view, int flags)
@@ -176,9 +156,9 @@ static PyType_Slot memory_slots[] = {
                 "numpy.frombuffer(memory, dtype) see the live memory, zero-copy and\n"
                 "writable; the base never moves, so they stay valid across grow()."},
     {Py_tp_new, memory_new},
-    {Py_tp_traverse, memory_traverse},
-    {Py_tp_clear, memory_clear},
-    {Py_tp_dealloc, memory_dealloc},
+    {Py_tp_traverse, py_holder_traverse},
+    {Py_tp_clear, py_holder_clear},
+    {Py_tp_dealloc, py_holder_dealloc},
     {Py_tp_repr, memory_repr},
     {Py_tp_methods, memory_methods},
     {Py_tp_getset, memory_getset},

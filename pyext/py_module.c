@@ -27,6 +27,28 @@ PyTypeObject *py_add_type(PyObject *mod, PyType_Spec *spec, PyObject *base)
     return (PyTypeObject *)type;
 }
 
+int py_holder_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(((HolderObject *)op)->ref);
+    return 0;
+}
+
+int py_holder_clear(PyObject *op)
+{
+    Py_CLEAR(((HolderObject *)op)->ref);
+    return 0;
+}
+
+void py_holder_dealloc(PyObject *op)
+{
+    PyTypeObject *type = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
+    py_holder_clear(op);
+    PyObject_GC_Del(op);
+    Py_DECREF(type);
+}
+
 PyDoc_STRVAR(validate_doc, "validate(bytes, /)\n--\n\n"
                            "True when bytes (any bytes-like object) is a valid WebAssembly "
                            "module, else False.\nNever raises for bad input.");

@@ -42,27 +42,7 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return r;
 }
 
-static int table_traverse(PyObject *op, visitproc visit, void *arg)
-{
-    Py_VISIT(Py_TYPE(op));
-    Py_VISIT(((TableObject *)op)->store);
-    return 0;
-}
-
-static int table_clear(PyObject *op)
-{
-    Py_CLEAR(((TableObject *)op)->store);
-    return 0;
-}
-
-static void table_dealloc(PyObject *op)
-{
-    PyTypeObject *type = Py_TYPE(op);
-    PyObject_GC_UnTrack(op);
-    table_clear(op);
-    PyObject_GC_Del(op);
-    Py_DECREF(type);
-}
+PY_HOLDER_LAYOUT(TableObject, store);
 
 static Py_ssize_t table_len(PyObject *op)
 {
@@ -174,9 +154,9 @@ static PyType_Slot table_slots[] = {
                 "len(table); table[i] is a Function (funcref), any object (externref) or None "
                 "(null); table[i] = value; table.grow(delta, init=None)."},
     {Py_tp_new, table_new},
-    {Py_tp_traverse, table_traverse},
-    {Py_tp_clear, table_clear},
-    {Py_tp_dealloc, table_dealloc},
+    {Py_tp_traverse, py_holder_traverse},
+    {Py_tp_clear, py_holder_clear},
+    {Py_tp_dealloc, py_holder_dealloc},
     {Py_tp_repr, table_repr},
     {Py_mp_length, table_len},
     {Py_mp_subscript, table_subscript},

@@ -361,27 +361,7 @@ static PyObject *view_repr(PyObject *op)
                                 view_len(op));
 }
 
-static int view_traverse(PyObject *op, visitproc visit, void *arg)
-{
-    Py_VISIT(Py_TYPE(op));
-    Py_VISIT(((ViewObject *)op)->memory);
-    return 0;
-}
-
-static int view_clear(PyObject *op)
-{
-    Py_CLEAR(((ViewObject *)op)->memory);
-    return 0;
-}
-
-static void view_dealloc(PyObject *op)
-{
-    PyTypeObject *type = Py_TYPE(op);
-    PyObject_GC_UnTrack(op);
-    view_clear(op);
-    PyObject_GC_Del(op);
-    Py_DECREF(type);
-}
+PY_HOLDER_LAYOUT(ViewObject, memory);
 
 static PyGetSetDef view_getset[] = {
     {"bytes_per_element", view_get_bpe, NULL, "Size of one element in bytes.", NULL},
@@ -406,9 +386,9 @@ static PyType_Slot view_slots[] = {
     {Py_bf_releasebuffer, view_releasebuffer},
     {Py_tp_getset, view_getset},
     {Py_tp_repr, view_repr},
-    {Py_tp_traverse, view_traverse},
-    {Py_tp_clear, view_clear},
-    {Py_tp_dealloc, view_dealloc},
+    {Py_tp_traverse, py_holder_traverse},
+    {Py_tp_clear, py_holder_clear},
+    {Py_tp_dealloc, py_holder_dealloc},
     {0, NULL},
 };
 

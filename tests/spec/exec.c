@@ -33,6 +33,7 @@ typedef struct Exec {
     wk_engine_t *engine;
     wk_store_t *store;
     const char *dir;
+    const char *source; /* the .wast file (source_filename), or NULL */
     Spectest *spectest;
     Inst **insts;
     size_t ninsts, cap_insts;
@@ -328,11 +329,36 @@ static bool is_text_module(const cJSON *cmd, Outcome *o)
     return false;
 }
 
+/* wast2json (wabt 1.0.32) writes `select (result)` -- a typed select with zero types -- as a
+ * plain `select` (0x1B), so the binary it produces no longer holds the construct under test
+ * (select.wast checks it is "invalid result arity"). True when the command's module text, read
+ * from the .wast at its line, contains that construct. */
+static bool lossy_select_result(const Exec *x, const cJSON *cmd)
+{
+    const cJSON *line = cJSON_GetObjectItemCaseSensitive(cmd, "line");
+    FILE *f = x->source ? fopen(x->source, "r") : NULL;
+    if (!f || !cJSON_IsNumber(line)) {
+        if (f) fclose(f);
+        return false;
+    }
+    char buf[4096];
+    int n = 0, first = (int)line->valuedouble;
+    bool found = false;
+    while (!found && n < first + 3 && fgets(buf, sizeof buf, f))
+        if (++n >= first) found = strstr(buf, "(select (result)") != NULL;
+    fclose(f);
+    return found;
+}
+
 /* assert_invalid / assert_malformed: validation must fail with a matching message and the
  * right kind (malformed: decoding; invalid: validation). */
 static void cmd_assert_rejected(Exec *x, const cJSON *cmd, CmdType t, Outcome *o)
 {
     if (is_text_module(cmd, o)) return;
+    if (t == CMD_ASSERT_INVALID && lossy_select_result(x, cmd)) {
+        skip(o, SKIP_LOSSY_CONVERSION);
+        return;
+    }
     uint8_t *bytes;
     size_t size;
     if (!read_wasm(x, str(cmd, "filename"), &bytes, &size, o)) return;
@@ -622,6 +648,7 @@ static void exec_free(Exec *x)
 int exec_file(const cJSON *root, const char *dir, FILE *out)
 {
     Exec x = {.dir = dir};
+    x.source = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "source_filename"));
     const cJSON *cmds = cJSON_GetObjectItemCaseSensitive(root, "commands");
     x.engine = wk_engine_new();
     x.store = x.engine ? wk_store_new(x.engine) : NULL;
