@@ -1,12 +1,16 @@
 /* The JIT: one ORC LLJIT per Jit, runtime helpers bound as absolute symbols, parallel
  * compilation of a module's functions (partitions of functions, one LLVMContext and
- * TargetMachine per worker thread, objects emitted to memory then linked by ORC), and the
- * per-signature host<->Wasm trampolines. LLVM errors become wk_error_t. */
+ * TargetMachine per worker thread, objects emitted to memory then linked by ORC), the
+ * object cache glue (WK_CACHE_DIR), and the per-signature host<->Wasm trampolines. LLVM errors
+ * become wk_error_t. Environment: WK_JIT_OPT=0 selects the fast tier, WK_CACHE_DIR enables
+ * the object cache, WK_JIT_VERIFY verifies the IR. */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -406,15 +410,29 @@ static uint64_t fresh_nonce(Jit *jit)
     }
 }
 
+/* Identifies this build of the library: the file holding this code (executable or shared
+ * object) with its size and modification time, so any rebuild invalidates cached objects. */
+static void build_stamp(char *buf, size_t size)
+{
+    Dl_info info;
+    struct stat st;
+    if (dladdr((void *)build_stamp, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0)
+        snprintf(buf, size, "%s %lld %lld.%09ld", info.dli_fname, (long long)st.st_size,
+                 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    else
+        snprintf(buf, size, "%s %s", __DATE__, __TIME__);
+}
+
 /* The cache key: the Wasm bytes and everything the object code depends on (this build of the
  * library, LLVM, the target and CPU, the tier and bounds mode). */
 static void cache_key(const Jit *jit, const Module *m, uint8_t key[JIT_CACHE_KEY_SIZE])
 {
     unsigned major, minor, patch;
     LLVMGetVersion(&major, &minor, &patch);
-    char config[1024];
-    int n = snprintf(config, sizeof config, "wasmkiln %s %s %s|llvm %u.%u.%u|%s|%s|%s|%d|%d",
-                     WK_VERSION, __DATE__, __TIME__, major, minor, patch, jit->triple, jit->cpu,
+    char stamp[512], config[2048];
+    build_stamp(stamp, sizeof stamp);
+    int n = snprintf(config, sizeof config, "wasmkiln %s %s|llvm %u.%u.%u|%s|%s|%s|%d|%d",
+                     WK_VERSION, stamp, major, minor, patch, jit->triple, jit->cpu,
                      jit->features, jit->tier, (int)jit->mode);
     llvm_blake3_hasher h;
     llvm_blake3_hasher_init(&h);
