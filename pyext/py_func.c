@@ -61,6 +61,9 @@ static wk_trap_t *func_run(FuncObject *f, const wk_val_t *args, wk_val_t *result
 {
     StoreObject *store = (StoreObject *)f->store;
     wk_trap_t *trap;
+    /* A bounded call keeps the GIL and cannot call out: nobody can see the store taken. */
+    if (!f->release_gil && store->owner == 0)
+        return wk_func_call(f->func, args, f->nparams, results, f->nresults);
     py_store_enter(store);
     if (!f->release_gil) {
         trap = wk_func_call(f->func, args, f->nparams, results, f->nresults);

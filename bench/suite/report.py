@@ -160,7 +160,7 @@ def write_png(path, results):
         return False
     cols = [e for e in columns(results) if e.name != 'native']
     names = [k.name for k in results.kernels] + ['geomean']
-    fig, ax = plt.subplots(figsize=(max(8, len(names) * 0.9), 4.8))
+    fig, ax = plt.subplots(figsize=(max(8, len(names) * 0.9), 5.6))
     width = 0.8 / max(1, len(cols))
     for i, e in enumerate(cols):
         vals = [ratio(results, k, e) or 0 for k in results.kernels]
@@ -177,7 +177,8 @@ def write_png(path, results):
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names, rotation=30, ha='right')
     ax.set_title('wasmkiln benchmark suite (%s size)' % results.size)
-    ax.legend(fontsize='small')
+    ax.legend(fontsize='small', ncol=min(len(cols), 4), loc='upper center',
+              bbox_to_anchor=(0.5, -0.22))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -215,3 +215,15 @@ def test_memory_read_write_1mib_fast(instance):
         out = bytes(mem.buffer[0:len(data)])
     assert out == data
     assert time.perf_counter() - start < 0.5
+
+
+def test_zero_page_memory_then_grown_by_wasm(instance):
+    inst = instance("zeromem")
+    mem = inst.memory
+    view = mem.uint32_view()
+    assert len(view) == 0 and mem.data_size == 0 and bytes(mem) == b""
+    assert view[0:4] == [] and list(view) == []
+    with pytest.raises(IndexError):
+        view[0]
+    assert inst.exports.grow() == 0
+    assert len(view) == 16384 and view[16383] == 0 and mem.size == 1

@@ -1,5 +1,6 @@
 """Reprs, docstrings, the package's public names and type stubs."""
 
+import ast
 import os
 
 import wasmkiln
@@ -33,6 +34,7 @@ def test_stubs_and_py_typed_installed():
     assert os.path.exists(os.path.join(pkg, "py.typed"))
     with open(os.path.join(pkg, "__init__.pyi")) as f:
         stub = f.read()
+    ast.parse(stub)
     for name in wasmkiln.__all__:
         assert f"class {name}" in stub or f"def {name}" in stub, name
 
