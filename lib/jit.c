@@ -54,12 +54,15 @@ struct Jit {
 };
 
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
+static bool verify_ir, dump_ir; /* WK_JIT_VERIFY, WK_JIT_DUMP; read once, in llvm_init */
 
 static void llvm_init(void)
 {
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
     LLVMInitializeNativeAsmParser();
+    verify_ir = getenv("WK_JIT_VERIFY") != NULL;
+    dump_ir = getenv("WK_JIT_DUMP") != NULL;
 }
 
 /* Consumes err; returns an owned WK_ERROR_RESOURCE error naming `what`. */
@@ -208,14 +211,14 @@ static void prepare_module(const Jit *jit, LLVMModuleRef mod, LLVMTargetMachineR
  * dumped to stderr when invalid and WK_JIT_DUMP is set too). */
 static wk_error_t *verify(LLVMModuleRef mod)
 {
-    if (!getenv("WK_JIT_VERIFY")) return NULL;
+    if (!verify_ir) return NULL;
     char *msg = NULL;
     if (!LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
         LLVMDisposeMessage(msg);
         return NULL;
     }
     wk_error_t *e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "invalid IR: %s", msg);
-    if (getenv("WK_JIT_DUMP")) LLVMDumpModule(mod);
+    if (dump_ir) LLVMDumpModule(mod);
     LLVMDisposeMessage(msg);
     return e;
 }

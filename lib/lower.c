@@ -336,7 +336,19 @@ static void stack_check(Lower *L)
     LLVMValueRef sp = lower_intrinsic(L, "llvm.stacksave", &L->t.ptr, 1, NULL, 0);
     LLVMValueRef spi = LLVMBuildPtrToInt(L->b, sp, L->t.i64, "");
     LLVMValueRef li = LLVMBuildPtrToInt(L->b, limit, L->t.i64, "");
-    lower_trap_if(L, LLVMBuildICmp(L->b, LLVMIntULT, spi, li, ""), WK_TRAP_STACK_EXHAUSTED);
+    L->stack_cond = LLVMBuildICmp(L->b, LLVMIntULT, spi, li, "");
+    lower_trap_if(L, L->stack_cond, WK_TRAP_STACK_EXHAUSTED);
+}
+
+/* A leaf function (no calls) with a small body cannot recurse, and its frame (at most a slot
+ * per local and per instruction) fits in the reserve the runtime keeps below the stack
+ * limit: its check is dropped, so inlined leaves cost nothing in loops. */
+static void drop_leaf_stack_check(Lower *L, const Func *f)
+{
+    uint64_t slots = (uint64_t)L->nlocals + f->body_size;
+    if (L->calls || slots * 16 > 32 * 1024) return;
+    LLVMReplaceAllUsesWith(L->stack_cond, LLVMConstInt(L->t.i1, 0, 0));
+    LLVMInstructionEraseFromParent(L->stack_cond);
 }
 
 static bool is_memory_op(Opcode op)
@@ -400,6 +412,7 @@ static void reset_function_state(Lower *L)
     L->nctl = L->sp = 0;
     L->dead = false;
     L->strict = false;
+    L->calls = false;
     L->dead_depth = 0;
     memset(L->trap_bb, 0, sizeof L->trap_bb);
 }
@@ -439,6 +452,7 @@ static wk_error_t *lower_one(Lower *L, uint32_t defined)
     LLVMPositionBuilderAtEnd(L->b, body);
     stack_check(L);
     wk_error_t *e = lower_body(L, f);
+    if (!e) drop_leaf_stack_check(L, f);
     /* Only functions with constrained intrinsics are strictfp: it limits optimisation. */
     if (L->strict) LLVMAddAttributeAtIndex(L->fn, LLVMAttributeFunctionIndex, L->strictfp);
     reset_function_state(L);

@@ -57,6 +57,8 @@ typedef struct Lower {
     const FuncType *type;
     LLVMValueRef fn, vmctx;
     bool strict;                 /* uses constrained FP intrinsics: the function is strictfp */
+    bool calls;                  /* calls Wasm or host functions (not a leaf) */
+    LLVMValueRef stack_cond;     /* the prologue's "sp below the limit" condition */
     LLVMBasicBlockRef alloca_bb; /* entry block: allocas and cached vmctx loads */
     LLVMValueRef *locals;        /* allocas */
     ValType *local_types;

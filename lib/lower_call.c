@@ -19,6 +19,7 @@ void lower_emit_call(Lower *L, LLVMTypeRef fty, LLVMValueRef callee, LLVMValueRe
     lower_pop_n(L, ft->nparams, args + 1);
     LLVMValueRef call = LLVMBuildCall2(L->b, fty, callee, args, ft->nparams + 1, "");
     LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+    L->calls = true;
     if (ft->nresults == 1) {
         lower_push(L, call);
     } else {

@@ -470,6 +470,27 @@ static void test_jit_module_ir_verifies(void **state)
     module_free(m);
 }
 
+/* True when the IR of the module has the prologue's stack-limit comparison. */
+static bool ir_has_stack_check(const char *wat)
+{
+    Module *m = load_wat(wat);
+    char *ir = NULL;
+    assert_null(jit_module_ir(m, BOUNDS_GUARD, &ir));
+    bool has = strstr(ir, "icmp ult i64") != NULL;
+    free(ir);
+    module_free(m);
+    return has;
+}
+
+static void test_jit_stack_check_only_where_calls_are(void **state)
+{
+    (void)state;
+    assert_false(ir_has_stack_check("(module (func (param i32) (result i32)"
+                                     "  (i32.mul (local.get 0) (local.get 0))))"));
+    assert_true(ir_has_stack_check("(module (func $f (param i32) (result i32)"
+                                   "  (call $f (local.get 0))))"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_jit_concurrent_compiles_share_one_jit),
         cmocka_unit_test(test_jit_object_cache_hit_and_shared_reuse),
         cmocka_unit_test(test_jit_module_ir_verifies),
+        cmocka_unit_test(test_jit_stack_check_only_where_calls_are),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
