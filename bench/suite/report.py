@@ -58,7 +58,7 @@ def md_table(table):
              '|' + '|'.join(['---', '---:'] + ['---:'] * (len(table[0]) - 2)) + '|']
     lines += ['| ' + ' | '.join(r) + ' |' for r in table[1:-1]]
     lines.append('| **' + table[-1][0] + '** | | ' + ' | '.join(
-        '**%s**' % c for c in table[-1][2:]) + ' |')
+        '**%s**' % c.strip() for c in table[-1][2:]) + ' |')
     return '\n'.join(lines)
 
 
