@@ -1,9 +1,10 @@
 /* The JIT: one ORC LLJIT per Jit, runtime helpers bound as absolute symbols, parallel
  * compilation of a module's functions (partitions of functions, one LLVMContext and
- * TargetMachine per worker thread, objects emitted to memory then linked by ORC), the
- * object cache glue (WK_CACHE_DIR), and the per-signature host<->Wasm trampolines. LLVM errors
- * become wk_error_t. Environment: WK_JIT_OPT=0 selects the fast tier, WK_CACHE_DIR enables
- * the object cache, WK_JIT_VERIFY verifies the IR. */
+ * TargetMachine per worker thread, objects emitted to memory then linked by ORC), the object
+ * cache glue (WK_CACHE_DIR), sharing of loaded code between identical modules, and the
+ * per-signature host<->Wasm trampolines. LLVM errors become wk_error_t. Environment:
+ * WK_JIT_OPT=0 selects the fast tier, WK_CACHE_DIR enables the object cache, WK_JIT_VERIFY
+ * verifies the IR. */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -33,6 +34,17 @@ typedef struct Thunk {
     void *tramp, *adapter;
 } Thunk;
 
+/* Loaded code, shared by every CompiledCode of the same module bytes in this Jit. */
+typedef struct CodePriv {
+    LLVMOrcResourceTrackerRef rt;
+    uint64_t nonce;
+    uint8_t key[JIT_CACHE_KEY_SIZE];
+    uint32_t refs; /* handles (CompiledCode) using it; guarded by jit->lock */
+    uint32_t nfuncs;
+    void **funcs;
+    struct CodePriv *next; /* in jit->loaded */
+} CodePriv;
+
 /* Optimisation tiers: O2 (default) or a fast tier for start-up (WK_JIT_OPT=0 in the
  * environment): a short function pipeline and FastISel code generation. */
 enum { TIER_FAST = 0, TIER_O2 = 2 };
@@ -45,8 +57,9 @@ struct Jit {
     LLVMTargetRef target;
     atomic_ullong next_nonce;
     char *cache_dir;  /* WK_CACHE_DIR: the object cache, or NULL */
-    pthread_mutex_t lock; /* guards thunks, thunk_tm, live and ORC additions of thunks */
+    pthread_mutex_t lock; /* guards thunks, thunk_tm, live, loaded, ORC additions of thunks */
     uint64_t *live;   /* symbol nonces of the compiled modules now loaded */
+    CodePriv *loaded; /* loaded code by key, shared by identical modules */
     uint32_t nlive, live_cap;
     LLVMTargetMachineRef thunk_tm; /* for trampolines and adapters, made on first use */
     Thunk *thunks;
@@ -54,12 +67,15 @@ struct Jit {
 };
 
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
+static bool verify_ir, dump_ir; /* WK_JIT_VERIFY, WK_JIT_DUMP; read once, in llvm_init */
 
 static void llvm_init(void)
 {
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
     LLVMInitializeNativeAsmParser();
+    verify_ir = getenv("WK_JIT_VERIFY") != NULL;
+    dump_ir = getenv("WK_JIT_DUMP") != NULL;
 }
 
 /* Consumes err; returns an owned WK_ERROR_RESOURCE error naming `what`. */
@@ -188,6 +204,12 @@ void jit_delete(Jit *jit)
     LLVMDisposeMessage(jit->cpu);
     LLVMDisposeMessage(jit->features);
     pthread_mutex_destroy(&jit->lock);
+    while (jit->loaded) { /* code the runtime did not free: its memory went with the LLJIT */
+        CodePriv *p = jit->loaded;
+        jit->loaded = p->next;
+        free(p->funcs);
+        free(p);
+    }
     free(jit->thunks);
     free(jit->live);
     free(jit->cache_dir);
@@ -208,14 +230,14 @@ static void prepare_module(const Jit *jit, LLVMModuleRef mod, LLVMTargetMachineR
  * dumped to stderr when invalid and WK_JIT_DUMP is set too). */
 static wk_error_t *verify(LLVMModuleRef mod)
 {
-    if (!getenv("WK_JIT_VERIFY")) return NULL;
+    if (!verify_ir) return NULL;
     char *msg = NULL;
     if (!LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
         LLVMDisposeMessage(msg);
         return NULL;
     }
     wk_error_t *e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "invalid IR: %s", msg);
-    if (getenv("WK_JIT_DUMP")) LLVMDumpModule(mod);
+    if (dump_ir) LLVMDumpModule(mod);
     LLVMDisposeMessage(msg);
     return e;
 }
@@ -423,8 +445,9 @@ static void build_stamp(char *buf, size_t size)
         snprintf(buf, size, "%s %s", __DATE__, __TIME__);
 }
 
-/* The cache key: the Wasm bytes and everything the object code depends on (this build of the
- * library, LLVM, the target and CPU, the tier and bounds mode). */
+/* The key of a module (object cache file name, sharing of loaded code): the Wasm bytes and
+ * everything the object code depends on (this build of the library, LLVM, the target and
+ * CPU, the tier and bounds mode). */
 static void cache_key(const Jit *jit, const Module *m, uint8_t key[JIT_CACHE_KEY_SIZE])
 {
     unsigned major, minor, patch;
@@ -478,14 +501,10 @@ static void store_cached(Jit *jit, const uint8_t *key, Part *parts, uint32_t npa
 }
 
 /* The objects of m: from the cache when possible, else compiled (and then cached). */
-static wk_error_t *build_objects(Jit *jit, const Module *m, Part **parts, uint32_t *nparts,
-                                 uint64_t *nonce)
+static wk_error_t *build_objects(Jit *jit, const Module *m, const uint8_t *key, Part **parts,
+                                 uint32_t *nparts, uint64_t *nonce)
 {
-    uint8_t key[JIT_CACHE_KEY_SIZE];
-    if (jit->cache_dir) {
-        cache_key(jit, m, key);
-        if (load_cached(jit, key, parts, nparts, nonce)) return NULL;
-    }
+    if (jit->cache_dir && load_cached(jit, key, parts, nparts, nonce)) return NULL;
     *nonce = fresh_nonce(jit);
     uint32_t want = parts_wanted(m, cpu_count());
     *parts = calloc(want ? want : 1, sizeof **parts);
@@ -498,32 +517,84 @@ static wk_error_t *build_objects(Jit *jit, const Module *m, Part **parts, uint32
 
 /* ---- compiled modules ---- */
 
-typedef struct CodePriv {
-    LLVMOrcResourceTrackerRef rt;
-    uint64_t nonce;
-} CodePriv;
 
-wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out)
+static CompiledCode *new_handle(CodePriv *priv)
 {
     CompiledCode *code = calloc(1, sizeof *code);
+    void **funcs = calloc(priv->nfuncs ? priv->nfuncs : 1, sizeof *funcs);
+    if (!code || !funcs) abort();
+    if (priv->nfuncs) memcpy(funcs, priv->funcs, priv->nfuncs * sizeof *funcs);
+    *code = (CompiledCode){.nfuncs = priv->nfuncs, .funcs = funcs, .priv = priv};
+    return code;
+}
+
+/* A new handle on already loaded code for `key`, or NULL. */
+static CompiledCode *share_loaded(Jit *jit, const uint8_t *key)
+{
+    pthread_mutex_lock(&jit->lock);
+    CodePriv *p = jit->loaded;
+    while (p && memcmp(p->key, key, JIT_CACHE_KEY_SIZE) != 0) p = p->next;
+    if (p) p->refs++;
+    pthread_mutex_unlock(&jit->lock);
+    return p ? new_handle(p) : NULL;
+}
+
+static void unload(Jit *jit, CodePriv *priv)
+{
+    LLVMErrorRef err = LLVMOrcResourceTrackerRemove(priv->rt);
+    if (err) LLVMConsumeError(err);
+    LLVMOrcReleaseResourceTracker(priv->rt);
+    LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(jit->lljit);
+    LLVMOrcSymbolStringPoolClearDeadEntries(LLVMOrcExecutionSessionGetSymbolStringPool(es));
+    release_nonce(jit, priv->nonce);
+    free(priv->funcs);
+    free(priv);
+}
+
+/* Compiles (or loads from the cache) and links m's code into a new CodePriv. */
+static wk_error_t *load_module(Jit *jit, const Module *m, const uint8_t *key, CodePriv **out)
+{
     CodePriv *priv = calloc(1, sizeof *priv);
-    void **funcs = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *funcs);
-    if (!priv || !code || !funcs) abort();
+    if (!priv) abort();
+    memcpy(priv->key, key, JIT_CACHE_KEY_SIZE);
+    priv->nfuncs = m->nfuncs;
+    priv->funcs = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *priv->funcs);
+    if (!priv->funcs) abort();
     Part *parts = NULL;
     uint32_t nparts = 0;
-    wk_error_t *e = build_objects(jit, m, &parts, &nparts, &priv->nonce);
+    wk_error_t *e = build_objects(jit, m, key, &parts, &nparts, &priv->nonce);
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
     priv->rt = LLVMOrcJITDylibCreateResourceTracker(jd);
     if (!e) e = add_objects(jit, priv->rt, parts, nparts);
-    if (!e) e = lookup_funcs(jit, m, priv->nonce, funcs);
+    if (!e) e = lookup_funcs(jit, m, priv->nonce, priv->funcs);
     free_objects(parts, nparts);
     free(parts);
-    *code = (CompiledCode){.nfuncs = m->nfuncs, .funcs = funcs, .priv = priv};
     if (e) {
-        jit_code_free(jit, code);
+        unload(jit, priv);
         return e;
     }
-    *out = code;
+    *out = priv;
+    return NULL;
+}
+
+wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out)
+{
+    uint8_t key[JIT_CACHE_KEY_SIZE];
+    cache_key(jit, m, key);
+    CompiledCode *code = share_loaded(jit, key);
+    if (code) {
+        *out = code;
+        return NULL;
+    }
+    CodePriv *priv = NULL;
+    wk_error_t *e = load_module(jit, m, key, &priv);
+    if (e) return e;
+    priv->refs = 1;
+    pthread_mutex_lock(&jit->lock);
+    priv->next = jit->loaded;
+    jit->loaded = priv;
+    pthread_mutex_unlock(&jit->lock);
+    *out = new_handle(priv);
     return NULL;
 }
 
@@ -531,13 +602,15 @@ void jit_code_free(Jit *jit, CompiledCode *code)
 {
     if (!code) return;
     CodePriv *priv = code->priv;
-    LLVMErrorRef err = LLVMOrcResourceTrackerRemove(priv->rt);
-    if (err) LLVMConsumeError(err);
-    LLVMOrcReleaseResourceTracker(priv->rt);
-    LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(jit->lljit);
-    LLVMOrcSymbolStringPoolClearDeadEntries(LLVMOrcExecutionSessionGetSymbolStringPool(es));
-    release_nonce(jit, priv->nonce);
-    free(priv);
+    pthread_mutex_lock(&jit->lock);
+    bool last = --priv->refs == 0;
+    if (last) {
+        CodePriv **pp = &jit->loaded;
+        while (*pp != priv) pp = &(*pp)->next;
+        *pp = priv->next;
+    }
+    pthread_mutex_unlock(&jit->lock);
+    if (last) unload(jit, priv);
     free(code->funcs);
     free(code);
 }

@@ -30,7 +30,10 @@ typedef struct CompiledCode {
  * to vals[0..nresults). Runs inside the runtime's trap entry (see trap.h). */
 typedef void (*Trampoline)(void *code, VMContext *vmctx, WasmVal *vals);
 
-/* Creates the compiler. Thread-safe once created. */
+/* Creates the compiler. Thread-safe once created. Reads the environment once: WK_JIT_OPT=0
+ * selects the fast tier (short pipeline, FastISel) instead of O2; WK_CACHE_DIR=<dir> keeps
+ * compiled objects in <dir>, keyed by the Wasm bytes and this build, and loads them from there
+ * on the next compile of the same bytes (no eviction). */
 wk_error_t *jit_new(BoundsMode mode, Jit **out);
 void jit_delete(Jit *jit);
 

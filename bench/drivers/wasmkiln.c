@@ -2,6 +2,7 @@
  * bytes -> callable instance and run(n) of one kernel module; also the issue-4 call-cost
  * micro-benchmark (ns per wk_func_call of a trivial export) and an engine probe.
  *   wk_bench FILE.wasm N [WARM_N]  prints "checksum=<u32> run_s=<s> compile_s=<s>"
+ *   wk_bench --compile FILE.wasm   prints "checksum=<run(1)> compile_s=<cold> compile_warm_s=<s>"
  *   wk_bench --callcost [CALLS]    prints "ns_per_call=<ns> calls=<count>"
  *   wk_bench --probe               exit 0 when modules can be instantiated and called, else 3 */
 #include <stdio.h>
@@ -39,12 +40,14 @@ static void unload(Loaded *l)
     wk_engine_delete(l->engine);
 }
 
-/* Compiles and instantiates bytes and finds the function export `name`. Returns 0, or prints
- * why not and returns 3 (the engine cannot run modules yet) or 1 (any other failure). */
-static int load(const uint8_t *bytes, size_t size, const char *name, Loaded *l)
+/* Compiles and instantiates bytes in engine (owned by l afterwards) and finds the function
+ * export `name`. Returns 0, or prints why not and returns 3 (the engine cannot run modules yet)
+ * or 1 (any other failure). */
+static int load_in(wk_engine_t *engine, const uint8_t *bytes, size_t size, const char *name,
+                   Loaded *l)
 {
     memset(l, 0, sizeof *l);
-    l->engine = wk_engine_new();
+    l->engine = engine;
     wk_error_t *err = wk_module_new(l->engine, bytes, size, &l->module);
     wk_instance_t *inst = NULL;
     wk_trap_t *trap = NULL;
@@ -70,6 +73,12 @@ static int load(const uint8_t *bytes, size_t size, const char *name, Loaded *l)
     }
     l->func = ext.of.func;
     return 0;
+}
+
+/* A new engine, then load_in. */
+static int load(const uint8_t *bytes, size_t size, const char *name, Loaded *l)
+{
+    return load_in(wk_engine_new(), bytes, size, name, l);
 }
 
 /* Calls f(arg) -> i32; returns false (after printing the trap) when it traps. */
@@ -133,6 +142,59 @@ static int kernel(const char *path, uint32_t n, const char *warm)
     return rc;
 }
 
+/* The bytes followed by an empty custom section "warm": a different module with the same code,
+ * so that no engine can reuse the first compilation. */
+static uint8_t *variant(const uint8_t *bytes, size_t size, size_t *out_size)
+{
+    static const uint8_t custom[] = {0x00, 0x05, 0x04, 'w', 'a', 'r', 'm'};
+    uint8_t *v = malloc(size + sizeof custom);
+    if (v) {
+        memcpy(v, bytes, size);
+        memcpy(v + size, custom, sizeof custom);
+    }
+    *out_size = size + sizeof custom;
+    return v;
+}
+
+/* Compile latency, bytes -> callable instance: cold (a new engine in a new process) and warm
+ * (a second module in the same engine, LLVM already loaded and initialised); checks run(1). */
+static int compile_twice(const char *path)
+{
+    size_t size, vsize;
+    uint8_t *bytes = read_file(path, &size);
+    uint8_t *again = bytes ? variant(bytes, size, &vsize) : NULL;
+    if (!again) {
+        printf("error=cannot read %s\n", path);
+        free(bytes);
+        return 1;
+    }
+    Loaded cold, warm = {0};
+    double t0 = now();
+    int rc = load(bytes, size, "run", &cold);
+    double t1 = now();
+    if (rc == 0) {
+        wk_store_delete(cold.store);
+        wk_module_delete(cold.module);
+        cold.store = NULL;
+        cold.module = NULL;
+    }
+    double t2 = now();
+    if (rc == 0)
+        rc = load_in(cold.engine, again, vsize, "run", &warm);
+    double t3 = now();
+    uint32_t sum = 0;
+    if (rc == 0 && call_i32(warm.func, 1, &sum))
+        printf("checksum=%u compile_s=%.9f compile_warm_s=%.9f\n", sum, t1 - t0, t3 - t2);
+    else
+        rc = 1;
+    wk_store_delete(warm.store);
+    wk_module_delete(warm.module);
+    unload(&cold);
+    free(bytes);
+    free(again);
+    return rc;
+}
+
 static int callcost(long calls)
 {
     Loaded l;
@@ -178,10 +240,13 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "--probe") == 0)
         return probe();
+    if (argc >= 3 && strcmp(argv[1], "--compile") == 0)
+        return compile_twice(argv[2]);
     if (argc >= 2 && strcmp(argv[1], "--callcost") == 0)
         return callcost(argc > 2 ? strtol(argv[2], NULL, 10) : 10000000L);
     if (argc >= 3)
         return kernel(argv[1], (uint32_t)strtoul(argv[2], NULL, 10), argc > 3 ? argv[3] : NULL);
-    fprintf(stderr, "usage: %s FILE.wasm N [WARM_N] | --callcost [CALLS] | --probe\n", argv[0]);
+    fprintf(stderr, "usage: %s FILE.wasm N [WARM_N] | --compile FILE.wasm | --callcost [CALLS] | "
+                    "--probe\n", argv[0]);
     return 2;
 }

@@ -15,7 +15,7 @@ V8_EAGER = ['--no-liftoff', '--no-wasm-lazy-compilation']
 class Extras:
     def __init__(self):
         self.callcost_ns = None
-        self.compile_rows = []  # (module, bytes, wasmkiln_s or None, v8_s or None)
+        self.compile_rows = []  # [module, bytes, wasmkiln cold, warm, V8 cold, warm] (s or None)
         self.overhead = None    # dict of ns per call
         self.transfer = None    # dict of GB/s
         self.failures = []
@@ -57,16 +57,18 @@ def build_large(ctx):
 
 
 def compile_row(ctx, engines, kernel, reps, ex):
-    """Median compile seconds (bytes -> callable instance) of one module on wasmkiln and on V8
-    (TurboFan, eager); checks run(1) against native's."""
+    """Median compile seconds (bytes -> callable instance), cold (first module in a new process)
+    and warm (a second module in the same process), on wasmkiln and on V8 (TurboFan, eager);
+    checks run(1) against native's. Returns [name, bytes, wk cold, wk warm, v8 cold, v8 warm]."""
     path = ctx.artifact(kernel, 'wasm')
     native = run_fields([ctx.artifact(kernel, 'native'), '1'])['checksum']
-    row = [kernel.name, os.path.getsize(path), None, None]
+    row = [kernel.name, os.path.getsize(path), None, None, None, None]
     commands = {}
     if 'wasmkiln' in engines:
-        commands[2] = [engines['wasmkiln'].exe, path, '1']
+        commands[2] = [engines['wasmkiln'].exe, '--compile', path]
     if 'v8' in engines:
-        commands[3] = engines['v8'].command(V8_EAGER, path, 1)
+        v8 = engines['v8']
+        commands[4] = [v8.node] + V8_EAGER + [v8.script, '--compile', path]
     for col, argv in commands.items():
         try:
             samples = [run_fields(argv) for _ in range(reps)]
@@ -78,6 +80,7 @@ def compile_row(ctx, engines, kernel, reps, ex):
             ex.failures.append('compile %s: checksum %s != native %s' % (kernel.name, bad[0],
                                                                          native))
         row[col] = statistics.median(float(s['compile_s']) for s in samples)
+        row[col + 1] = statistics.median(float(s['compile_warm_s']) for s in samples)
     return row
 
 

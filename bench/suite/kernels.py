@@ -38,18 +38,18 @@ class Kernel:
 
 
 KERNELS = [
-    Kernel('matmul', 'dense matrix multiply, 96x96 f64', 900, 50, 2),
+    Kernel('matmul', 'dense matrix multiply, 96x96 f64', 1400, 50, 2),
     Kernel('stencil', '2-D 5-point Jacobi stencil, 256x256 f32', 16000, 150, 8),
-    Kernel('lcs', 'dynamic programming: LCS of 2 x 2000 bytes', 70, 3, 1),
-    Kernel('qsort', 'quicksort of 200,000 u32', 15, 1, 1),
+    Kernel('lcs', 'dynamic programming: LCS of 2 x 2000 bytes', 100, 3, 1),
+    Kernel('qsort', 'quicksort of 200,000 u32', 20, 1, 1),
     Kernel('sha256', 'SHA-256 of 64 KiB', 900, 30, 5),
     Kernel('crc32', 'CRC-32 (table) of 256 KiB', 400, 10, 4),
-    Kernel('nbody', 'n-body, 5 bodies, f64', 2000000, 50000, 20000),
-    Kernel('interp', 'bytecode interpreter loop (switch)', 400, 10, 3),
+    Kernel('nbody', 'n-body, 5 bodies, f64', 3000000, 50000, 20000),
+    Kernel('interp', 'bytecode interpreter loop (switch)', 600, 10, 3),
     Kernel('fib', 'recursive Fibonacci (calls)', 39, 27, 28),
-    Kernel('memfill', 'memory copy + fill, 8 MiB', 250, 5, 40),
-    Kernel('saxpy', 'saxpy, 32K f32 (SIMD-friendly)', 40000, 1000, 30),
-    Kernel('bintrees', 'binary trees, bump allocator', 200, 5, 4),
+    Kernel('memfill', 'memory copy + fill, 8 MiB', 350, 5, 40),
+    Kernel('saxpy', 'saxpy, 32K f32 (SIMD-friendly)', 60000, 1000, 30),
+    Kernel('bintrees', 'binary trees, bump allocator', 300, 5, 4),
     Kernel('loop', 'tight integer loop (issue 4)', 100, 5, 1),
 ]
 

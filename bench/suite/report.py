@@ -58,7 +58,7 @@ def md_table(table):
              '|' + '|'.join(['---', '---:'] + ['---:'] * (len(table[0]) - 2)) + '|']
     lines += ['| ' + ' | '.join(r) + ' |' for r in table[1:-1]]
     lines.append('| **' + table[-1][0] + '** | | ' + ' | '.join(
-        '**%s**' % c for c in table[-1][2:]) + ' |')
+        '**%s**' % c.strip() for c in table[-1][2:]) + ' |')
     return '\n'.join(lines)
 
 
@@ -103,14 +103,16 @@ def ms_per_mb(seconds, size):
 def compile_lines(ex):
     if not ex.compile_rows:
         return []
-    out = ['', 'compile latency, bytes -> callable instance (median; V8: --no-liftoff '
-           '--no-wasm-lazy-compilation)',
-           '  %-9s %9s %12s %10s %10s %10s' % ('module', 'bytes', 'wasmkiln ms', 'ms/MB',
-                                              'V8 ms', 'ms/MB')]
-    for name, size, wk, v8 in ex.compile_rows:
-        fmt = lambda s: '%.2f' % (s * 1e3) if s is not None else '-'  # noqa: E731
-        out.append('  %-9s %9d %12s %10s %10s %10s' % (name, size, fmt(wk), ms_per_mb(wk, size),
-                                                       fmt(v8), ms_per_mb(v8, size)))
+    out = ['', 'compile latency, bytes -> callable instance, median ms: "cold" is the first module '
+           'in a new process, "warm" a second one in the same process (the compiler loaded); '
+           'ms/MB from warm. V8: --no-liftoff --no-wasm-lazy-compilation.',
+           '  %-9s %9s %10s %10s %10s %8s %8s %8s' % ('module', 'bytes', 'wk cold', 'wk warm',
+                                                   'wk ms/MB', 'V8 cold', 'V8 warm', 'ms/MB')]
+    fmt = lambda s: '%.2f' % (s * 1e3) if s is not None else '-'  # noqa: E731
+    for name, size, wkc, wkw, v8c, v8w in ex.compile_rows:
+        out.append('  %-9s %9d %10s %10s %10s %8s %8s %8s' % (
+            name, size, fmt(wkc), fmt(wkw), ms_per_mb(wkw, size), fmt(v8c), fmt(v8w),
+            ms_per_mb(v8w, size)))
     return out
 
 

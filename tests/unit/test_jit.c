@@ -446,8 +446,9 @@ static void test_jit_object_cache_hit_and_shared_reuse(void **state)
     assert_null(jit_new(BOUNDS_GUARD, &jit));
     assert_int_equal(compile_and_add(jit, m, &a), 42);
     assert_true(cache_file_inode(dir) == stored);
-    /* While the cached code is loaded, the same module again gets fresh symbols. */
+    /* While it is loaded, the same bytes again share the loaded code. */
     assert_int_equal(compile_and_add(jit, m, &b), 42);
+    assert_ptr_equal(a->funcs[0], b->funcs[0]);
     jit_code_free(jit, a);
     jit_code_free(jit, b);
     jit_delete(jit);
@@ -456,6 +457,37 @@ static void test_jit_object_cache_hit_and_shared_reuse(void **state)
     char cmd[64];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+static void test_jit_identical_modules_share_code_until_last_free(void **state)
+{
+    (void)state;
+    Module *m = load_wat("(module (func (param i32 i32) (result i32)"
+                         "  (i32.add (local.get 0) (local.get 1))))");
+    Module *other = load_wat("(module (func (param i32 i32) (result i32)"
+                             "  (i32.sub (local.get 0) (local.get 1))))");
+    Jit *jit;
+    CompiledCode *a, *b, *c;
+    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_int_equal(compile_and_add(jit, m, &a), 42);
+    assert_int_equal(compile_and_add(jit, m, &b), 42);
+    assert_ptr_equal(a->funcs[0], b->funcs[0]);
+    assert_int_equal(compile_and_add(jit, other, &c), 38);
+    assert_ptr_not_equal(c->funcs[0], a->funcs[0]);
+    jit_code_free(jit, a);
+    /* b still runs after a is freed. */
+    VMStore store = {0};
+    VMContext vmctx = {.magic = WK_VMCTX_MAGIC, .store = &store};
+    Trampoline tramp;
+    assert_null(jit_trampoline(jit, 7, &m->types[0], &tramp));
+    WasmVal v[2] = {{.i32 = 1}, {.i32 = 2}};
+    assert_null(trap_call(&store, tramp, b->funcs[0], &vmctx, v));
+    assert_int_equal(v[0].i32, 3);
+    jit_code_free(jit, b);
+    jit_code_free(jit, c);
+    jit_delete(jit);
+    module_free(m);
+    module_free(other);
 }
 
 static void test_jit_module_ir_verifies(void **state)
@@ -509,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_jit_fast_tier_keeps_semantics),
         cmocka_unit_test(test_jit_concurrent_compiles_share_one_jit),
         cmocka_unit_test(test_jit_object_cache_hit_and_shared_reuse),
+        cmocka_unit_test(test_jit_identical_modules_share_code_until_last_free),
         cmocka_unit_test(test_jit_module_ir_verifies),
         cmocka_unit_test(test_jit_stack_check_only_where_calls_are),
     };
