@@ -108,6 +108,22 @@ void wk_engine_delete(wk_engine_t *engine)
     engine_unref(engine);
 }
 
+wk_error_t *wk_engine_new_with(const wk_engine_options_t *opts, wk_engine_t **out)
+{
+    assert(opts && out && opts->strategy <= WK_STRATEGY_TIERED);
+    return engine_new_with(engine_bounds_for(opts->software_bounds), opts, out);
+}
+
+wk_strategy_t wk_engine_strategy(const wk_engine_t *engine)
+{
+    return engine->strategy;
+}
+
+const char *wk_engine_cache_dir(const wk_engine_t *engine)
+{
+    return engine->cache_dir;
+}
+
 bool wk_engine_software_bounds(const wk_engine_t *engine)
 {
     return engine->mode == BOUNDS_SOFTWARE;
@@ -128,6 +144,11 @@ wk_error_t *wk_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size
 {
     assert(engine && (bytes || !size) && out);
     return engine_module_new(engine, bytes, size, out);
+}
+
+wk_engine_t *wk_module_engine(const wk_module_t *module)
+{
+    return module->engine;
 }
 
 void wk_module_delete(wk_module_t *module)
@@ -423,8 +444,13 @@ wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *module,
                             wk_trap_t **trap)
 {
     assert(store && module && (imports || !nimports) && out && trap);
-    assert(module->engine == store->engine);
     Instance *inst = NULL;
+    *trap = NULL;
+    if (module->engine != store->engine) {
+        *out = NULL;
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET,
+                         "the module and the store belong to different engines");
+    }
     wk_error_t *err = instance_new(store, (wk_module_t *)module, imports, nimports, &inst, trap);
     *out = (wk_instance_t *)inst;
     return err;
