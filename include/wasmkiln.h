@@ -46,19 +46,23 @@ typedef struct wk_memory wk_memory_t;
 typedef struct wk_table wk_table_t;
 typedef struct wk_global wk_global_t;
 
-/* A value. Floats are stored by bit pattern (NaN payloads are preserved). A funcref is a
- * store-owned function or NULL; an externref is any host pointer, NULL being ref.null. */
+/* The bits of a value without its kind (16 bytes). Floats are stored by bit pattern (NaN
+ * payloads are preserved). A funcref is a store-owned function or NULL; an externref is any
+ * host pointer, NULL being ref.null. */
+typedef union wk_raw {
+    int32_t i32;
+    int64_t i64;
+    uint32_t f32_bits;
+    uint64_t f64_bits;
+    uint8_t v128[16];
+    wk_func_t *funcref;
+    void *externref;
+} wk_raw_t;
+
+/* A value: its kind and bits. */
 typedef struct wk_val {
     wk_valkind_t kind;
-    union {
-        int32_t i32;
-        int64_t i64;
-        uint32_t f32_bits;
-        uint64_t f64_bits;
-        uint8_t v128[16];
-        wk_func_t *funcref;
-        void *externref;
-    } of;
+    wk_raw_t of;
 } wk_val_t;
 
 /* Value constructors; floats by value (bit pattern of the C float). */
@@ -237,6 +241,12 @@ WK_API bool wk_func_bounded(const wk_func_t *func);
  * host function may call back into Wasm. */
 WK_API own wk_trap_t *wk_func_call(wk_func_t *func, const wk_val_t *args, size_t nargs,
                                    wk_val_t *results, size_t nresults);
+
+/* Calls func without any checks, for callers that already hold the arguments in the right
+ * kinds (the fastest way in). vals has max(nparams, nresults) slots: vals[0..nparams) are the
+ * arguments, in the type's order and kinds; after a call that returns NULL, vals[0..nresults)
+ * are the results. Returns NULL or an owned trap. Re-entrant like wk_func_call. */
+WK_API own wk_trap_t *wk_func_call_raw(wk_func_t *func, wk_raw_t *vals);
 
 /* Memories. The base address never moves: data pointers stay valid across grow. */
 WK_API own wk_error_t *wk_memory_new(wk_store_t *store, const wk_limits_t *limits,

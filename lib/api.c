@@ -267,6 +267,12 @@ wk_trap_t *wk_func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_
     return func_call(func, args, nargs, results, nresults);
 }
 
+wk_trap_t *wk_func_call_raw(wk_func_t *func, wk_raw_t *vals)
+{
+    assert(func);
+    return func_call_raw(func, (WasmVal *)vals);
+}
+
 /* ---- Memories ---------------------------------------------------------------------------- */
 
 wk_error_t *wk_memory_new(wk_store_t *store, const wk_limits_t *limits, wk_memory_t **out)

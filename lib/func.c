@@ -9,7 +9,7 @@
 
 /* Every member of WasmVal and of wk_val_t.of sits at offset 0 of a 16-byte union, so one copy
  * converts any kind (only the kind's own bytes are meaningful). */
-_Static_assert(sizeof(WasmVal) == 16 && sizeof(((wk_val_t *)0)->of) == 16, "value layouts");
+_Static_assert(sizeof(WasmVal) == 16 && sizeof(wk_raw_t) == 16, "value layouts");
 
 wk_val_t val_from_raw(ValType t, const WasmVal *raw)
 {
@@ -110,27 +110,55 @@ wk_trap_t *func_run_host(wk_func_t *func, const wk_caller_t *caller, const wk_va
     return NULL;
 }
 
+/* Compiles func's trampoline on its first call. NULL or a host trap. */
+static __attribute__((noinline)) wk_trap_t *fetch_trampoline(wk_func_t *func)
+{
+    wk_error_t *err = jit_trampoline(func->store->engine->jit, func->ref.type_id, &func->type,
+                                     &func->tramp);
+    if (!err) return NULL;
+    wk_trap_t *trap = trap_new_host("cannot compile a trampoline: %s", wk_error_message(err));
+    wk_error_delete(err);
+    return trap;
+}
+
+/* A host function called with raw slots: converts to and from wk_val_t. */
+static wk_trap_t *call_host_raw(wk_func_t *func, WasmVal *vals)
+{
+    const FuncType *t = &func->type;
+    enum { SMALL = 16 };
+    wk_val_t small[SMALL];
+    size_t n = (size_t)t->nparams + t->nresults;
+    wk_val_t *args = n > SMALL ? malloc(n * sizeof *args) : small;
+    if (!args) return trap_new_host("out of memory");
+    for (uint32_t i = 0; i < t->nparams; i++) args[i] = val_from_raw(t->types[i], &vals[i]);
+    wk_val_t *results = args + t->nparams;
+    wk_caller_t no_caller = {NULL};
+    wk_trap_t *trap = func_run_host(func, &no_caller, args, results);
+    for (uint32_t i = 0; !trap && i < t->nresults; i++) vals[i] = val_to_raw(&results[i]);
+    if (args != small) free(args);
+    return trap;
+}
+
+wk_trap_t *func_call_raw(wk_func_t *func, WasmVal *vals)
+{
+    if (__builtin_expect(func->callback != NULL, 0)) return call_host_raw(func, vals);
+    if (__builtin_expect(!func->tramp, 0)) {
+        wk_trap_t *trap = fetch_trampoline(func);
+        if (trap) return trap;
+    }
+    return trap_call(&func->store->vm, func->tramp, func->ref.code, func->ref.vmctx, vals);
+}
+
 static wk_trap_t *call_wasm(wk_func_t *func, const wk_val_t *args, wk_val_t *results)
 {
     const FuncType *t = &func->type;
-    if (!func->tramp) {
-        wk_error_t *err = jit_trampoline(func->store->engine->jit, func->ref.type_id, t,
-                                         &func->tramp);
-        if (err) {
-            wk_trap_t *trap = trap_new_host("cannot compile a trampoline: %s",
-                                            wk_error_message(err));
-            wk_error_delete(err);
-            return trap;
-        }
-    }
     enum { SMALL = 16 };
     WasmVal small[SMALL];
     size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
     WasmVal *vals = n > SMALL ? malloc(n * sizeof *vals) : small;
     if (!vals) return trap_new_host("out of memory");
     for (uint32_t i = 0; i < t->nparams; i++) vals[i] = val_to_raw(&args[i]);
-    wk_trap_t *trap = trap_call(&func->store->vm, func->tramp, func->ref.code, func->ref.vmctx,
-                                vals);
+    wk_trap_t *trap = func_call_raw(func, vals);
     if (!trap) {
         for (uint32_t i = 0; i < t->nresults; i++)
             results[i] = val_from_raw(t->types[t->nparams + i], &vals[i]);

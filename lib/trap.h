@@ -3,7 +3,6 @@
 #ifndef WK_TRAP_H
 #define WK_TRAP_H
 
-#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,9 +46,16 @@ void trap_delete(wk_trap_t *trap);
 /* A new owned WK_TRAP_HOST trap with a printf-style message. */
 wk_trap_t *trap_new_host(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* What a trap jumps back to: frame, stack pointer and resume address only. The compiler keeps
+ * the entering function's values in its frame (the callee-saved registers need no saving),
+ * and no signal mask is saved: the fault handler gives back the interrupted mask itself. */
+typedef void *TrapJmpBuf[5];
+#define TRAP_SETJMP(buf) __builtin_setjmp(buf)
+#define TRAP_LONGJMP(buf) __builtin_longjmp(buf, 1)
+
 /* One host->Wasm entry, on the entering thread's stack. Lives from trap_call's start to end. */
 typedef struct TrapEntry {
-    sigjmp_buf buf;
+    TrapJmpBuf buf;
     struct TrapEntry *prev;
     VMStore *store;
     uint8_t *saved_limit;   /* store->stack_limit before this entry */
