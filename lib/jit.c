@@ -501,10 +501,10 @@ static void store_cached(Jit *jit, const uint8_t *key, Part *parts, uint32_t npa
 }
 
 /* The objects of m: from the cache when possible, else compiled (and then cached). */
-static wk_error_t *build_objects(Jit *jit, const Module *m, const uint8_t *key, Part **parts,
-                                 uint32_t *nparts, uint64_t *nonce)
+static wk_error_t *build_objects(Jit *jit, const Module *m, const uint8_t *key, bool try_cache,
+                                 Part **parts, uint32_t *nparts, uint64_t *nonce)
 {
-    if (jit->cache_dir && load_cached(jit, key, parts, nparts, nonce)) return NULL;
+    if (try_cache && jit->cache_dir && load_cached(jit, key, parts, nparts, nonce)) return NULL;
     *nonce = fresh_nonce(jit);
     uint32_t want = parts_wanted(m, cpu_count());
     *parts = calloc(want ? want : 1, sizeof **parts);
@@ -551,8 +551,9 @@ static void unload(Jit *jit, CodePriv *priv)
     free(priv);
 }
 
-/* Compiles (or loads from the cache) and links m's code into a new CodePriv. */
-static wk_error_t *load_module(Jit *jit, const Module *m, const uint8_t *key, CodePriv **out)
+/* Compiles (or loads from the cache when try_cache) and links m's code into a new CodePriv. */
+static wk_error_t *load_module(Jit *jit, const Module *m, const uint8_t *key, bool try_cache,
+                               CodePriv **out)
 {
     CodePriv *priv = calloc(1, sizeof *priv);
     if (!priv) abort();
@@ -562,7 +563,7 @@ static wk_error_t *load_module(Jit *jit, const Module *m, const uint8_t *key, Co
     if (!priv->funcs) abort();
     Part *parts = NULL;
     uint32_t nparts = 0;
-    wk_error_t *e = build_objects(jit, m, key, &parts, &nparts, &priv->nonce);
+    wk_error_t *e = build_objects(jit, m, key, try_cache, &parts, &nparts, &priv->nonce);
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
     priv->rt = LLVMOrcJITDylibCreateResourceTracker(jd);
     if (!e) e = add_objects(jit, priv->rt, parts, nparts);
@@ -587,7 +588,11 @@ wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out)
         return NULL;
     }
     CodePriv *priv = NULL;
-    wk_error_t *e = load_module(jit, m, key, &priv);
+    wk_error_t *e = load_module(jit, m, key, true, &priv);
+    if (e && jit->cache_dir) { /* perhaps a damaged cache file: compile afresh */
+        wk_error_delete(e);
+        e = load_module(jit, m, key, false, &priv);
+    }
     if (e) return e;
     priv->refs = 1;
     pthread_mutex_lock(&jit->lock);
