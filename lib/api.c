@@ -17,25 +17,23 @@
 
 /* ---- Values ------------------------------------------------------------------------------ */
 
+/* Each constructor writes whole words (see val_from_raw in func.c: narrower stores stall a
+ * later wider load of the value). */
 wk_val_t wk_val_i32(int32_t v)
 {
-    wk_val_t r = {.kind = WK_I32};
-    r.of.i32 = v;
-    return r;
+    return (wk_val_t){.kind = WK_I32, .of.i64 = (uint32_t)v};
 }
 
 wk_val_t wk_val_i64(int64_t v)
 {
-    wk_val_t r = {.kind = WK_I64};
-    r.of.i64 = v;
-    return r;
+    return (wk_val_t){.kind = WK_I64, .of.i64 = v};
 }
 
 wk_val_t wk_val_f32(float v)
 {
-    wk_val_t r = {.kind = WK_F32};
-    memcpy(&r.of.f32_bits, &v, 4);
-    return r;
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    return (wk_val_t){.kind = WK_F32, .of.i64 = bits};
 }
 
 wk_val_t wk_val_f64(double v)

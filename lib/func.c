@@ -7,22 +7,29 @@
 #include "instance.h"
 #include "trap.h"
 
-/* Every member of WasmVal and of wk_val_t.of sits at offset 0 of a 16-byte union, so one copy
- * converts any kind (only the kind's own bytes are meaningful). */
+/* Every member of WasmVal and of wk_val_t.of sits at offset 0 of a 16-byte union. The
+ * conversions read only the kind's own bytes and write whole words: a load wider than the
+ * store that wrote the value (wk_val_i32 and compiled code store 4 bytes of an i32), or one
+ * spanning several stores, cannot be forwarded from them and stalls for longer than a whole
+ * call takes. */
 _Static_assert(sizeof(WasmVal) == 16 && sizeof(wk_raw_t) == 16, "value layouts");
 
 wk_val_t val_from_raw(ValType t, const WasmVal *raw)
 {
-    wk_val_t v;
-    v.kind = t;
-    memcpy(&v.of, raw, sizeof v.of);
+    if (t == WK_I32 || t == WK_F32) return (wk_val_t){.kind = t, .of.i64 = raw->i32};
+    if (t != WK_V128) return (wk_val_t){.kind = t, .of.i64 = (int64_t)raw->i64};
+    wk_val_t v = {.kind = t};
+    memcpy(v.of.v128, raw->v128, 16);
     return v;
 }
 
 WasmVal val_to_raw(const wk_val_t *v)
 {
+    ValType t = v->kind;
+    if (t == WK_I32 || t == WK_F32) return (WasmVal){.i64 = (uint32_t)v->of.i32};
+    if (t != WK_V128) return (WasmVal){.i64 = (uint64_t)v->of.i64};
     WasmVal r;
-    memcpy(&r, &v->of, sizeof r);
+    memcpy(r.v128, v->of.v128, 16);
     return r;
 }
 

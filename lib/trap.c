@@ -81,6 +81,7 @@ typedef struct ThreadState {
     uint8_t *limit;            /* Wasm stack limit of the outermost entry */
     uint8_t *stack_lo;         /* lowest usable address of this thread's stack */
     uint8_t *chain_frame;      /* see chain_signal */
+    uint8_t *limit_frame;      /* the outermost entry frame `limit` was computed for */
     uint32_t recheck_in;       /* outermost entries until the handler is checked again */
     volatile bool in_wasm;
     bool altstack_done;
@@ -338,19 +339,22 @@ _Noreturn void trap_raise(uint32_t kind, wk_trap_t *host_trap)
     TRAP_LONGJMP(e->buf);
 }
 
-/* The thread-level part of an outermost entry into store whose frame is at `frame`: the
- * handler check when due (see RECHECK_EVERY), once the alternate stack, and the stack limit. */
+/* The thread-level part of an outermost entry into store whose frame is at `frame`, when
+ * anything is to be done (see trap_call): the handler check when due (see RECHECK_EVERY), once
+ * the alternate stack, and the stack limit for a new frame. */
 static __attribute__((noinline)) void enter_outermost(ThreadState *t, VMStore *store,
                                                       uint8_t *frame)
 {
+    bool moved = frame != t->limit_frame; /* else trap_call has counted this entry */
+    if (moved && t->recheck_in) t->recheck_in--;
     if (t->recheck_in == 0 || !store->entered) {
         t->recheck_in = RECHECK_EVERY;
         store->entered = 1;
         trap_ensure_handler();
     }
-    t->recheck_in--;
     ensure_altstack();
     t->limit = stack_limit_for(frame);
+    t->limit_frame = frame;
 }
 
 wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vmctx,
@@ -359,7 +363,13 @@ wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vm
     ThreadState *t = &tls;
     TrapEntry e;
     e.prev = t->top;
-    if (!e.prev) enter_outermost(t, store, __builtin_frame_address(0));
+    if (!e.prev) {
+        /* Calls in a loop enter from one frame: only the count changes. */
+        uint8_t *frame = __builtin_frame_address(0);
+        if (__builtin_expect(frame != t->limit_frame || --t->recheck_in == 0 || !store->entered,
+                             0))
+            enter_outermost(t, store, frame);
+    }
     e.store = store;
     e.saved_limit = store->stack_limit;
     e.saved_in_wasm = t->in_wasm;

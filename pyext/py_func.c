@@ -4,6 +4,25 @@
 
 #include "py_internal.h"
 
+/* The value of an exact int; ints of one digit (below 2**30 in magnitude: most arguments) are
+ * read in place, without a call. */
+static inline long long exact_int_value(PyObject *a, int *overflow)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (PyUnstable_Long_IsCompact((PyLongObject *)a)) {
+        *overflow = 0;
+        return (long long)PyUnstable_Long_CompactValue((PyLongObject *)a);
+    }
+#else
+    Py_ssize_t size = Py_SIZE(a);
+    if (size >= -1 && size <= 1) {
+        *overflow = 0;
+        return (long long)size * (long long)((PyLongObject *)a)->ob_digit[0];
+    }
+#endif
+    return PyLong_AsLongLongAndOverflow(a, overflow);
+}
+
 /* Converts the arguments into raw slots of the parameter kinds; the common case (an exact int
  * for an i32/i64 parameter within range) is handled inline. -1 with TypeError/OverflowError. */
 static int func_args(FuncObject *f, PyObject *const *args, wk_raw_t *vals)
@@ -13,7 +32,7 @@ static int func_args(FuncObject *f, PyObject *const *args, wk_raw_t *vals)
         wk_valkind_t kind = f->params[i];
         if (PyLong_CheckExact(a) && (kind == WK_I32 || kind == WK_I64)) {
             int overflow;
-            long long v = PyLong_AsLongLongAndOverflow(a, &overflow);
+            long long v = exact_int_value(a, &overflow);
             if (!overflow && kind == WK_I64) {
                 vals[i].i64 = v;
                 continue;
