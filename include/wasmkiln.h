@@ -46,19 +46,23 @@ typedef struct wk_memory wk_memory_t;
 typedef struct wk_table wk_table_t;
 typedef struct wk_global wk_global_t;
 
-/* A value. Floats are stored by bit pattern (NaN payloads are preserved). A funcref is a
- * store-owned function or NULL; an externref is any host pointer, NULL being ref.null. */
+/* The bits of a value without its kind (16 bytes). Floats are stored by bit pattern (NaN
+ * payloads are preserved). A funcref is a store-owned function or NULL; an externref is any
+ * host pointer, NULL being ref.null. */
+typedef union wk_raw {
+    int32_t i32;
+    int64_t i64;
+    uint32_t f32_bits;
+    uint64_t f64_bits;
+    uint8_t v128[16];
+    wk_func_t *funcref;
+    void *externref;
+} wk_raw_t;
+
+/* A value: its kind and bits. */
 typedef struct wk_val {
     wk_valkind_t kind;
-    union {
-        int32_t i32;
-        int64_t i64;
-        uint32_t f32_bits;
-        uint64_t f64_bits;
-        uint8_t v128[16];
-        wk_func_t *funcref;
-        void *externref;
-    } of;
+    wk_raw_t of;
 } wk_val_t;
 
 /* Value constructors; floats by value (bit pattern of the C float). */
@@ -164,13 +168,48 @@ WK_API void *wk_trap_take_data(wk_trap_t *trap);
 typedef struct wk_engine wk_engine_t;
 typedef struct wk_module wk_module_t;
 
+/* How an engine compiles modules. */
+typedef uint8_t wk_strategy_t;
+enum {
+    WK_STRATEGY_O2 = 0,     /* LLVM O2 before wk_module_new returns: fastest code, slow start */
+    WK_STRATEGY_FAST = 1,   /* a fast tier only (short pass list, FastISel): ~6x faster to
+                               compile, slower code */
+    WK_STRATEGY_TIERED = 2, /* the fast tier first (or O2 from the cache), O2 in the background,
+                               then switched in; small modules compile at O2 directly */
+};
+
+/* Engine configuration. wk_engine_options_default fills in the defaults, which the
+ * environment sets: WK_JIT_OPT (0 or "fast": WK_STRATEGY_FAST, "tiered": WK_STRATEGY_TIERED,
+ * else WK_STRATEGY_O2), WK_CACHE_DIR (the cache directory; unset or empty: none) and
+ * WK_BOUNDS=software (software_bounds). */
+typedef struct wk_engine_options {
+    wk_strategy_t strategy;
+    /* Directory of the on-disk object cache (must exist; copied), or NULL for none. Compiled
+     * code is written there keyed by the Wasm bytes, this build and the CPU, and loaded from
+     * there on the next compile of the same bytes. Never evicted. */
+    const char *cache_dir;
+    /* Forces software bounds checks even where guard pages are possible. */
+    bool software_bounds;
+} wk_engine_options_t;
+
+/* Writes the default options (from the environment, see above) into *opts. cache_dir then
+ * points into the environment: copy it before changing the environment. */
+WK_API void wk_engine_options_default(wk_engine_options_t *opts);
+
 /* An engine owns the compiler (LLVM, worker threads). Thread-safe. Stores and modules keep
- * their engine alive: wk_engine_delete may come before theirs. */
+ * their engine alive: wk_engine_delete may come before theirs. wk_engine_new uses the default
+ * options; it returns NULL only when out of memory or LLVM cannot start. wk_engine_new_with
+ * takes explicit options (the environment is not read) and reports why it failed. */
 WK_API own wk_engine_t *wk_engine_new(void);
+WK_API own wk_error_t *wk_engine_new_with(const wk_engine_options_t *opts,
+                                         own wk_engine_t **out);
 WK_API void wk_engine_delete(own wk_engine_t *engine);
+/* The engine's strategy and cache directory (NULL when none; borrowed). */
+WK_API wk_strategy_t wk_engine_strategy(const wk_engine_t *engine);
+WK_API const char *wk_engine_cache_dir(const wk_engine_t *engine);
 /* True when this engine checks memory accesses in software because the 8 GiB address-space
- * reservation per memory (guard pages) was not possible here, or WK_BOUNDS=software is set in
- * the environment. Slower, same semantics. */
+ * reservation per memory (guard pages) was not possible here, or software bounds were asked
+ * for (options.software_bounds, by default WK_BOUNDS=software). Slower, same semantics. */
 WK_API bool wk_engine_software_bounds(const wk_engine_t *engine);
 
 /* Decodes and validates; NULL when the module is valid. Never reads past bytes + size. */
@@ -181,6 +220,8 @@ WK_API own wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size);
 WK_API own wk_error_t *wk_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size,
                                      own wk_module_t **out);
 WK_API void wk_module_delete(own wk_module_t *module);
+/* The engine that compiled module (borrowed: alive as long as the module). */
+WK_API wk_engine_t *wk_module_engine(const wk_module_t *module);
 
 /* Imports and exports in declaration order. Names and types are borrowed from the module. */
 WK_API size_t wk_module_import_count(const wk_module_t *module);
@@ -238,6 +279,12 @@ WK_API bool wk_func_bounded(const wk_func_t *func);
 WK_API own wk_trap_t *wk_func_call(wk_func_t *func, const wk_val_t *args, size_t nargs,
                                    wk_val_t *results, size_t nresults);
 
+/* Calls func without any checks, for callers that already hold the arguments in the right
+ * kinds (the fastest way in). vals has max(nparams, nresults) slots: vals[0..nparams) are the
+ * arguments, in the type's order and kinds; after a call that returns NULL, vals[0..nresults)
+ * are the results. Returns NULL or an owned trap. Re-entrant like wk_func_call. */
+WK_API own wk_trap_t *wk_func_call_raw(wk_func_t *func, wk_raw_t *vals);
+
 /* Memories. The base address never moves: data pointers stay valid across grow. */
 WK_API own wk_error_t *wk_memory_new(wk_store_t *store, const wk_limits_t *limits,
                                      wk_memory_t **out);
@@ -270,7 +317,8 @@ WK_API bool wk_table_grow(wk_table_t *table, uint32_t delta, wk_val_t init, uint
 /* Instantiates module in store. imports has one entry per module import, in import order.
  * Link failures return an error (WK_ERROR_LINK: "unknown import", "incompatible import type").
  * A trap while initialising segments or running the start function sets *trap and returns
- * NULL error with *out NULL. On success *out is a store-owned instance. */
+ * NULL error with *out NULL. On success *out is a store-owned instance. A module and a store
+ * of different engines fail with WK_ERROR_USAGE. */
 WK_API own wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *module,
                                        const wk_extern_t *imports, size_t nimports,
                                        wk_instance_t **out, own wk_trap_t **trap);

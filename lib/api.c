@@ -17,25 +17,23 @@
 
 /* ---- Values ------------------------------------------------------------------------------ */
 
+/* Each constructor writes whole words (see val_from_raw in func.c: narrower stores stall a
+ * later wider load of the value). */
 wk_val_t wk_val_i32(int32_t v)
 {
-    wk_val_t r = {.kind = WK_I32};
-    r.of.i32 = v;
-    return r;
+    return (wk_val_t){.kind = WK_I32, .of.i64 = (uint32_t)v};
 }
 
 wk_val_t wk_val_i64(int64_t v)
 {
-    wk_val_t r = {.kind = WK_I64};
-    r.of.i64 = v;
-    return r;
+    return (wk_val_t){.kind = WK_I64, .of.i64 = v};
 }
 
 wk_val_t wk_val_f32(float v)
 {
-    wk_val_t r = {.kind = WK_F32};
-    memcpy(&r.of.f32_bits, &v, 4);
-    return r;
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    return (wk_val_t){.kind = WK_F32, .of.i64 = bits};
 }
 
 wk_val_t wk_val_f64(double v)
@@ -108,6 +106,22 @@ void wk_engine_delete(wk_engine_t *engine)
     engine_unref(engine);
 }
 
+wk_error_t *wk_engine_new_with(const wk_engine_options_t *opts, wk_engine_t **out)
+{
+    assert(opts && out && opts->strategy <= WK_STRATEGY_TIERED);
+    return engine_new_with(engine_bounds_for(opts->software_bounds), opts, out);
+}
+
+wk_strategy_t wk_engine_strategy(const wk_engine_t *engine)
+{
+    return engine->strategy;
+}
+
+const char *wk_engine_cache_dir(const wk_engine_t *engine)
+{
+    return engine->cache_dir;
+}
+
 bool wk_engine_software_bounds(const wk_engine_t *engine)
 {
     return engine->mode == BOUNDS_SOFTWARE;
@@ -128,6 +142,11 @@ wk_error_t *wk_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size
 {
     assert(engine && (bytes || !size) && out);
     return engine_module_new(engine, bytes, size, out);
+}
+
+wk_engine_t *wk_module_engine(const wk_module_t *module)
+{
+    return module->engine;
 }
 
 void wk_module_delete(wk_module_t *module)
@@ -265,6 +284,12 @@ wk_trap_t *wk_func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_
 {
     assert(func && (args || !nargs) && (results || !nresults));
     return func_call(func, args, nargs, results, nresults);
+}
+
+wk_trap_t *wk_func_call_raw(wk_func_t *func, wk_raw_t *vals)
+{
+    assert(func);
+    return func_call_raw(func, (WasmVal *)vals);
 }
 
 /* ---- Memories ---------------------------------------------------------------------------- */
@@ -417,8 +442,13 @@ wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *module,
                             wk_trap_t **trap)
 {
     assert(store && module && (imports || !nimports) && out && trap);
-    assert(module->engine == store->engine);
     Instance *inst = NULL;
+    *trap = NULL;
+    if (module->engine != store->engine) {
+        *out = NULL;
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET,
+                         "the module and the store belong to different engines");
+    }
     wk_error_t *err = instance_new(store, (wk_module_t *)module, imports, nimports, &inst, trap);
     *out = (wk_instance_t *)inst;
     return err;

@@ -8,10 +8,9 @@
 #include "instr.h"
 #include "validate.h"
 
-BoundsMode engine_probe_bounds(void)
+BoundsMode engine_bounds_for(bool force_software)
 {
-    const char *env = getenv("WK_BOUNDS");
-    if (env && strcmp(env, "software") == 0) return BOUNDS_SOFTWARE;
+    if (force_software) return BOUNDS_SOFTWARE;
     size_t size = (size_t)(WK_MEMORY_RESERVATION + WK_MEMORY_GUARD);
     void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return BOUNDS_SOFTWARE;
@@ -19,14 +18,48 @@ BoundsMode engine_probe_bounds(void)
     return BOUNDS_GUARD;
 }
 
+BoundsMode engine_probe_bounds(void)
+{
+    const char *env = getenv("WK_BOUNDS");
+    return engine_bounds_for(env && strcmp(env, "software") == 0);
+}
+
+void wk_engine_options_default(wk_engine_options_t *opts)
+{
+    const char *opt = getenv("WK_JIT_OPT"), *cache = getenv("WK_CACHE_DIR");
+    const char *bounds = getenv("WK_BOUNDS");
+    opts->strategy = WK_STRATEGY_O2;
+    if (opt && (strcmp(opt, "0") == 0 || strcmp(opt, "fast") == 0))
+        opts->strategy = WK_STRATEGY_FAST;
+    else if (opt && strcmp(opt, "tiered") == 0)
+        opts->strategy = WK_STRATEGY_TIERED;
+    opts->cache_dir = cache && cache[0] ? cache : NULL;
+    opts->software_bounds = bounds && strcmp(bounds, "software") == 0;
+}
+
 wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out)
+{
+    wk_engine_options_t opts;
+    wk_engine_options_default(&opts);
+    return engine_new_with(mode, &opts, out);
+}
+
+wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
+                            wk_engine_t **out)
 {
     wk_engine_t *e = calloc(1, sizeof *e);
     if (!e) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     e->mode = mode;
+    e->strategy = opts->strategy;
     atomic_init(&e->refs, 1);
-    wk_error_t *err = jit_new(mode, &e->jit);
+    JitOptions jo = {.tier = opts->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2,
+                     .cache_dir = opts->cache_dir};
+    wk_error_t *err = jit_new_with(mode, &jo, &e->jit);
+    bool has_cache = opts->cache_dir && opts->cache_dir[0];
+    if (!err && has_cache && !(e->cache_dir = strdup(opts->cache_dir)))
+        err = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     if (err) {
+        jit_delete(e->jit);
         free(e);
         return err;
     }
@@ -47,6 +80,7 @@ void engine_unref(wk_engine_t *engine)
     for (uint32_t i = 0; i < engine->ntypes; i++) free(engine->types[i].types);
     free(engine->types);
     free(engine->hashes);
+    free(engine->cache_dir);
     pthread_mutex_destroy(&engine->lock);
     free(engine);
 }

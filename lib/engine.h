@@ -9,12 +9,15 @@
 #include <stdint.h>
 
 #include "jit.h"
+#include "wasmkiln.h"
 #include "module.h"
 
 struct wk_engine {
     atomic_uint refs; /* the embedder's, plus one per store and module */
     Jit *jit;
     BoundsMode mode;
+    wk_strategy_t strategy;
+    char *cache_dir;      /* or NULL */
     pthread_mutex_t lock; /* guards the type table */
     uint32_t ntypes, cap;
     FuncType *types;      /* canonical copies; types[i].types never moves */
@@ -34,9 +37,15 @@ struct wk_module {
 /* Probes whether guard-page memories are possible (an 8 GiB PROT_NONE reservation works);
  * the environment variable WK_BOUNDS=software forces software checks. */
 BoundsMode engine_probe_bounds(void);
+/* BOUNDS_SOFTWARE when forced, else whether guard pages are possible (ignores WK_BOUNDS). */
+BoundsMode engine_bounds_for(bool force_software);
 
-/* A new engine with the given bounds mode and its compiler. Returns NULL or an owned error. */
+/* A new engine with the given bounds mode and its compiler, configured from the environment
+ * (wk_engine_options_default). Returns NULL or an owned error. */
 wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out);
+/* The same with explicit options (opts->software_bounds is ignored: `mode` decides). */
+wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
+                            wk_engine_t **out);
 /* Takes / drops a reference; the last one frees the engine. engine_unref accepts NULL. */
 void engine_ref(wk_engine_t *engine);
 void engine_unref(wk_engine_t *engine);

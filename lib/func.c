@@ -7,22 +7,29 @@
 #include "instance.h"
 #include "trap.h"
 
-/* Every member of WasmVal and of wk_val_t.of sits at offset 0 of a 16-byte union, so one copy
- * converts any kind (only the kind's own bytes are meaningful). */
-_Static_assert(sizeof(WasmVal) == 16 && sizeof(((wk_val_t *)0)->of) == 16, "value layouts");
+/* Every member of WasmVal and of wk_val_t.of sits at offset 0 of a 16-byte union. The
+ * conversions read only the kind's own bytes and write whole words: a load wider than the
+ * store that wrote the value (wk_val_i32 and compiled code store 4 bytes of an i32), or one
+ * spanning several stores, cannot be forwarded from them and stalls for longer than a whole
+ * call takes. */
+_Static_assert(sizeof(WasmVal) == 16 && sizeof(wk_raw_t) == 16, "value layouts");
 
 wk_val_t val_from_raw(ValType t, const WasmVal *raw)
 {
-    wk_val_t v;
-    v.kind = t;
-    memcpy(&v.of, raw, sizeof v.of);
+    if (t == WK_I32 || t == WK_F32) return (wk_val_t){.kind = t, .of.i64 = raw->i32};
+    if (t != WK_V128) return (wk_val_t){.kind = t, .of.i64 = (int64_t)raw->i64};
+    wk_val_t v = {.kind = t};
+    memcpy(v.of.v128, raw->v128, 16);
     return v;
 }
 
 WasmVal val_to_raw(const wk_val_t *v)
 {
+    ValType t = v->kind;
+    if (t == WK_I32 || t == WK_F32) return (WasmVal){.i64 = (uint32_t)v->of.i32};
+    if (t != WK_V128) return (WasmVal){.i64 = (uint64_t)v->of.i64};
     WasmVal r;
-    memcpy(&r, &v->of, sizeof r);
+    memcpy(r.v128, v->of.v128, 16);
     return r;
 }
 
@@ -110,27 +117,55 @@ wk_trap_t *func_run_host(wk_func_t *func, const wk_caller_t *caller, const wk_va
     return NULL;
 }
 
+/* Compiles func's trampoline on its first call. NULL or a host trap. */
+static __attribute__((noinline)) wk_trap_t *fetch_trampoline(wk_func_t *func)
+{
+    wk_error_t *err = jit_trampoline(func->store->engine->jit, func->ref.type_id, &func->type,
+                                     &func->tramp);
+    if (!err) return NULL;
+    wk_trap_t *trap = trap_new_host("cannot compile a trampoline: %s", wk_error_message(err));
+    wk_error_delete(err);
+    return trap;
+}
+
+/* A host function called with raw slots: converts to and from wk_val_t. */
+static wk_trap_t *call_host_raw(wk_func_t *func, WasmVal *vals)
+{
+    const FuncType *t = &func->type;
+    enum { SMALL = 16 };
+    wk_val_t small[SMALL];
+    size_t n = (size_t)t->nparams + t->nresults;
+    wk_val_t *args = n > SMALL ? malloc(n * sizeof *args) : small;
+    if (!args) return trap_new_host("out of memory");
+    for (uint32_t i = 0; i < t->nparams; i++) args[i] = val_from_raw(t->types[i], &vals[i]);
+    wk_val_t *results = args + t->nparams;
+    wk_caller_t no_caller = {NULL};
+    wk_trap_t *trap = func_run_host(func, &no_caller, args, results);
+    for (uint32_t i = 0; !trap && i < t->nresults; i++) vals[i] = val_to_raw(&results[i]);
+    if (args != small) free(args);
+    return trap;
+}
+
+wk_trap_t *func_call_raw(wk_func_t *func, WasmVal *vals)
+{
+    if (__builtin_expect(func->callback != NULL, 0)) return call_host_raw(func, vals);
+    if (__builtin_expect(!func->tramp, 0)) {
+        wk_trap_t *trap = fetch_trampoline(func);
+        if (trap) return trap;
+    }
+    return trap_call(&func->store->vm, func->tramp, func->ref.code, func->ref.vmctx, vals);
+}
+
 static wk_trap_t *call_wasm(wk_func_t *func, const wk_val_t *args, wk_val_t *results)
 {
     const FuncType *t = &func->type;
-    if (!func->tramp) {
-        wk_error_t *err = jit_trampoline(func->store->engine->jit, func->ref.type_id, t,
-                                         &func->tramp);
-        if (err) {
-            wk_trap_t *trap = trap_new_host("cannot compile a trampoline: %s",
-                                            wk_error_message(err));
-            wk_error_delete(err);
-            return trap;
-        }
-    }
     enum { SMALL = 16 };
     WasmVal small[SMALL];
     size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
     WasmVal *vals = n > SMALL ? malloc(n * sizeof *vals) : small;
     if (!vals) return trap_new_host("out of memory");
     for (uint32_t i = 0; i < t->nparams; i++) vals[i] = val_to_raw(&args[i]);
-    wk_trap_t *trap = trap_call(&func->store->vm, func->tramp, func->ref.code, func->ref.vmctx,
-                                vals);
+    wk_trap_t *trap = func_call_raw(func, vals);
     if (!trap) {
         for (uint32_t i = 0; i < t->nresults; i++)
             results[i] = val_from_raw(t->types[t->nparams + i], &vals[i]);

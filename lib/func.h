@@ -35,6 +35,11 @@ wk_error_t *func_new_wasm(wk_store_t *store, struct Instance *inst, uint32_t ind
 wk_trap_t *func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val_t *results,
                      size_t nresults);
 
+/* Calls func without checking: vals[0..nparams) hold the arguments in the type's kinds and,
+ * unless a trap is returned, vals[0..nresults) the results afterwards (vals has
+ * max(nparams, nresults) slots). Returns NULL or an owned trap. */
+wk_trap_t *func_call_raw(wk_func_t *func, WasmVal *vals);
+
 /* Runs host function func's callback: sets the result kinds, calls it, checks the kinds it
  * left. Returns NULL or the (owned) trap. */
 wk_trap_t *func_run_host(wk_func_t *func, const wk_caller_t *caller, const wk_val_t *args,

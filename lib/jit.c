@@ -2,9 +2,9 @@
  * compilation of a module's functions (partitions of functions, one LLVMContext and
  * TargetMachine per worker thread, objects emitted to memory then linked by ORC), the object
  * cache glue (WK_CACHE_DIR), sharing of loaded code between identical modules, and the
- * per-signature host<->Wasm trampolines. LLVM errors become wk_error_t. Environment:
- * WK_JIT_OPT=0 selects the fast tier, WK_CACHE_DIR enables the object cache, WK_JIT_VERIFY
- * verifies the IR. */
+ * per-signature host<->Wasm trampolines. LLVM errors become wk_error_t. Environment (jit_new
+ * only): WK_JIT_OPT=0 selects the fast tier, WK_CACHE_DIR enables the object cache;
+ * WK_JIT_VERIFY verifies the IR. */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -45,14 +45,10 @@ typedef struct CodePriv {
     struct CodePriv *next; /* in jit->loaded */
 } CodePriv;
 
-/* Optimisation tiers: O2 (default) or a fast tier for start-up (WK_JIT_OPT=0 in the
- * environment): a short function pipeline and FastISel code generation. */
-enum { TIER_FAST = 0, TIER_O2 = 2 };
-
 struct Jit {
     LLVMOrcLLJITRef lljit;
     BoundsMode mode;
-    int tier;
+    JitTier tier; /* jit_compile's tier */
     char *triple, *cpu, *features;
     LLVMTargetRef target;
     atomic_ullong next_nonce;
@@ -87,17 +83,18 @@ static wk_error_t *llvm_error(LLVMErrorRef err, const char *what)
     return e;
 }
 
-static LLVMTargetMachineRef make_tm(const Jit *jit)
+/* The fast tier generates code at CodeGenLevelNone (FastISel); O2 at the default level. */
+static LLVMTargetMachineRef make_tm(const Jit *jit, JitTier tier)
 {
-    LLVMCodeGenOptLevel level = jit->tier == TIER_FAST ? LLVMCodeGenLevelNone
-                                                       : LLVMCodeGenLevelDefault;
+    LLVMCodeGenOptLevel level = tier == JIT_TIER_FAST ? LLVMCodeGenLevelNone
+                                                      : LLVMCodeGenLevelDefault;
     return LLVMCreateTargetMachine(jit->target, jit->triple, jit->cpu, jit->features, level,
                                    LLVMRelocPIC, LLVMCodeModelSmall);
 }
 
-static const char *pipeline(const Jit *jit)
+static const char *pipeline(JitTier tier)
 {
-    if (jit->tier == TIER_FAST)
+    if (tier == JIT_TIER_FAST)
         return "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg)";
     return "default<O2>";
 }
@@ -166,15 +163,21 @@ static wk_error_t *init_target(Jit *jit)
 
 wk_error_t *jit_new(BoundsMode mode, Jit **out)
 {
+    const char *opt = getenv("WK_JIT_OPT");
+    JitOptions o = {.tier = opt && opt[0] == '0' ? JIT_TIER_FAST : JIT_TIER_O2,
+                    .cache_dir = getenv("WK_CACHE_DIR")};
+    return jit_new_with(mode, &o, out);
+}
+
+wk_error_t *jit_new_with(BoundsMode mode, const JitOptions *opts, Jit **out)
+{
     pthread_once(&llvm_once, llvm_init);
     Jit *jit = calloc(1, sizeof *jit);
     if (!jit) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     jit->mode = mode;
-    const char *cache = getenv("WK_CACHE_DIR");
-    if (cache && cache[0]) jit->cache_dir = strdup(cache);
+    if (opts->cache_dir && opts->cache_dir[0]) jit->cache_dir = strdup(opts->cache_dir);
     atomic_init(&jit->next_nonce, (uint64_t)(uintptr_t)jit ^ ((uint64_t)time(NULL) << 32));
-    const char *opt = getenv("WK_JIT_OPT");
-    jit->tier = opt && opt[0] == '0' ? TIER_FAST : TIER_O2;
+    jit->tier = opts->tier;
     pthread_mutex_init(&jit->lock, NULL);
     wk_error_t *e = init_target(jit);
     if (e) goto fail;
@@ -273,6 +276,7 @@ typedef struct Part {
 
 typedef struct Work {
     const Jit *jit;
+    JitTier tier;
     const Module *m;
     uint64_t module_id;
     Part *parts;
@@ -287,7 +291,7 @@ static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
     prepare_module(w->jit, mod, tm);
     p->err = lower_functions(w->m, w->jit->mode, w->module_id, ctx, mod, p->lo, p->hi);
-    if (!p->err) p->err = emit_object(pipeline(w->jit), mod, tm, &p->obj);
+    if (!p->err) p->err = emit_object(pipeline(w->tier), mod, tm, &p->obj);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
 }
@@ -295,7 +299,7 @@ static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
 static void *worker(void *arg)
 {
     Work *w = arg;
-    LLVMTargetMachineRef tm = make_tm(w->jit);
+    LLVMTargetMachineRef tm = make_tm(w->jit, w->tier);
     for (;;) {
         uint32_t k = atomic_fetch_add(&w->next, 1);
         if (k >= w->nparts) break;
@@ -378,10 +382,11 @@ static wk_error_t *lookup_funcs(Jit *jit, const Module *m, uint64_t id, void **f
     return NULL;
 }
 
-static wk_error_t *compile_parts(Jit *jit, const Module *m, uint64_t id, Part *parts,
-                                 uint32_t nparts)
+static wk_error_t *compile_parts(Jit *jit, const Module *m, JitTier tier, uint64_t id,
+                                 Part *parts, uint32_t nparts)
 {
-    Work w = {.jit = jit, .m = m, .module_id = id, .parts = parts, .nparts = nparts};
+    Work w = {.jit = jit, .tier = tier, .m = m, .module_id = id, .parts = parts,
+              .nparts = nparts};
     uint32_t ncpu = cpu_count();
     run_workers(&w, nparts < ncpu ? nparts : ncpu);
     wk_error_t *e = NULL;
@@ -448,7 +453,8 @@ static void build_stamp(char *buf, size_t size)
 /* The key of a module (object cache file name, sharing of loaded code): the Wasm bytes and
  * everything the object code depends on (this build of the library, LLVM, the target and
  * CPU, the tier and bounds mode). */
-static void cache_key(const Jit *jit, const Module *m, uint8_t key[JIT_CACHE_KEY_SIZE])
+static void cache_key(const Jit *jit, const Module *m, JitTier tier,
+                      uint8_t key[JIT_CACHE_KEY_SIZE])
 {
     unsigned major, minor, patch;
     LLVMGetVersion(&major, &minor, &patch);
@@ -456,7 +462,7 @@ static void cache_key(const Jit *jit, const Module *m, uint8_t key[JIT_CACHE_KEY
     build_stamp(stamp, sizeof stamp);
     int n = snprintf(config, sizeof config, "wasmkiln %s %s|llvm %u.%u.%u|%s|%s|%s|%d|%d",
                      WK_VERSION, stamp, major, minor, patch, jit->triple, jit->cpu,
-                     jit->features, jit->tier, (int)jit->mode);
+                     jit->features, (int)tier, (int)jit->mode);
     llvm_blake3_hasher h;
     llvm_blake3_hasher_init(&h);
     llvm_blake3_hasher_update(&h, m->bytes, m->size);
@@ -501,16 +507,17 @@ static void store_cached(Jit *jit, const uint8_t *key, Part *parts, uint32_t npa
 }
 
 /* The objects of m: from the cache when possible, else compiled (and then cached). */
-static wk_error_t *build_objects(Jit *jit, const Module *m, const uint8_t *key, Part **parts,
-                                 uint32_t *nparts, uint64_t *nonce)
+static wk_error_t *build_objects(Jit *jit, const Module *m, JitTier tier, const uint8_t *key,
+                                 bool try_cache, Part **parts, uint32_t *nparts,
+                                 uint64_t *nonce)
 {
-    if (jit->cache_dir && load_cached(jit, key, parts, nparts, nonce)) return NULL;
+    if (try_cache && jit->cache_dir && load_cached(jit, key, parts, nparts, nonce)) return NULL;
     *nonce = fresh_nonce(jit);
     uint32_t want = parts_wanted(m, cpu_count());
     *parts = calloc(want ? want : 1, sizeof **parts);
     if (!*parts) abort();
     *nparts = m->nfuncs ? partition(m, want, *parts) : 0;
-    wk_error_t *e = compile_parts(jit, m, *nonce, *parts, *nparts);
+    wk_error_t *e = compile_parts(jit, m, tier, *nonce, *parts, *nparts);
     if (!e && jit->cache_dir) store_cached(jit, key, *parts, *nparts, *nonce);
     return e;
 }
@@ -551,8 +558,9 @@ static void unload(Jit *jit, CodePriv *priv)
     free(priv);
 }
 
-/* Compiles (or loads from the cache) and links m's code into a new CodePriv. */
-static wk_error_t *load_module(Jit *jit, const Module *m, const uint8_t *key, CodePriv **out)
+/* Compiles (or loads from the cache when try_cache) and links m's code into a new CodePriv. */
+static wk_error_t *load_module(Jit *jit, const Module *m, JitTier tier, const uint8_t *key,
+                               bool try_cache, CodePriv **out)
 {
     CodePriv *priv = calloc(1, sizeof *priv);
     if (!priv) abort();
@@ -562,7 +570,7 @@ static wk_error_t *load_module(Jit *jit, const Module *m, const uint8_t *key, Co
     if (!priv->funcs) abort();
     Part *parts = NULL;
     uint32_t nparts = 0;
-    wk_error_t *e = build_objects(jit, m, key, &parts, &nparts, &priv->nonce);
+    wk_error_t *e = build_objects(jit, m, tier, key, try_cache, &parts, &nparts, &priv->nonce);
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
     priv->rt = LLVMOrcJITDylibCreateResourceTracker(jd);
     if (!e) e = add_objects(jit, priv->rt, parts, nparts);
@@ -579,15 +587,34 @@ static wk_error_t *load_module(Jit *jit, const Module *m, const uint8_t *key, Co
 
 wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out)
 {
+    return jit_compile_tier(jit, m, jit->tier, false, out);
+}
+
+JitTier jit_tier(const Jit *jit)
+{
+    return jit->tier;
+}
+
+/* True when the cache holds an entry for key (an unreadable one counts: loading will tell). */
+static bool cache_has(const Jit *jit, const uint8_t *key)
+{
+    return jit->cache_dir && cache_exists(jit->cache_dir, key);
+}
+
+wk_error_t *jit_compile_tier(Jit *jit, const Module *m, JitTier tier, bool if_cached,
+                             CompiledCode **out)
+{
     uint8_t key[JIT_CACHE_KEY_SIZE];
-    cache_key(jit, m, key);
+    cache_key(jit, m, tier, key);
     CompiledCode *code = share_loaded(jit, key);
-    if (code) {
-        *out = code;
-        return NULL;
-    }
+    *out = code;
+    if (code || (if_cached && !cache_has(jit, key))) return NULL;
     CodePriv *priv = NULL;
-    wk_error_t *e = load_module(jit, m, key, &priv);
+    wk_error_t *e = load_module(jit, m, tier, key, true, &priv);
+    if (e && jit->cache_dir) { /* perhaps a damaged cache file: compile afresh */
+        wk_error_delete(e);
+        e = load_module(jit, m, tier, key, false, &priv);
+    }
     if (e) return e;
     priv->refs = 1;
     pthread_mutex_lock(&jit->lock);
@@ -698,7 +725,7 @@ static wk_error_t *compile_thunk(Jit *jit, const char *name, const FuncType *ft,
 {
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(name, ctx);
-    if (!jit->thunk_tm) jit->thunk_tm = make_tm(jit);
+    if (!jit->thunk_tm) jit->thunk_tm = make_tm(jit, jit->tier);
     prepare_module(jit, mod, jit->thunk_tm);
     build(mod, ctx, name, ft);
     LLVMMemoryBufferRef obj = NULL;

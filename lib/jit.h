@@ -18,6 +18,17 @@ typedef enum BoundsMode {
     BOUNDS_SOFTWARE, /* explicit compare against VMMemory.bytes before each access */
 } BoundsMode;
 
+/* Optimisation tiers: O2, or a fast tier for start-up (a short function pipeline and
+ * FastISel code generation; about 6x faster to compile, slower code). */
+typedef enum JitTier { JIT_TIER_FAST = 0, JIT_TIER_O2 = 2 } JitTier;
+
+/* What jit_new_with takes: the tier of jit_compile and the object cache directory (NULL or
+ * "" for none; copied). */
+typedef struct JitOptions {
+    JitTier tier;
+    const char *cache_dir;
+} JitOptions;
+
 /* Native code of one module, valid until jit_code_free. funcs[i] is defined function i
  * (index space minus imports), with the signature described in vmctx.h. */
 typedef struct CompiledCode {
@@ -35,12 +46,21 @@ typedef void (*Trampoline)(void *code, VMContext *vmctx, WasmVal *vals);
  * compiled objects in <dir>, keyed by the Wasm bytes and this build, and loads them from there
  * on the next compile of the same bytes (no eviction). */
 wk_error_t *jit_new(BoundsMode mode, Jit **out);
+/* Creates the compiler with explicit options; reads no environment variable. */
+wk_error_t *jit_new_with(BoundsMode mode, const JitOptions *opts, Jit **out);
 void jit_delete(Jit *jit);
+/* The tier jit_compile uses. */
+JitTier jit_tier(const Jit *jit);
 
 /* Compiles every defined function of a validated module (in parallel). type_ids are not
  * needed: compiled code reads them from vmctx. Fails only for LLVM resource errors. */
 wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out);
 void jit_code_free(Jit *jit, CompiledCode *code);
+/* jit_compile at an explicit tier. With if_cached, only shares code already loaded in this
+ * Jit or loads it from the object cache: *out is NULL (and NULL returned) when neither has
+ * it. Code of both tiers of one module may be loaded at the same time (distinct symbols). */
+wk_error_t *jit_compile_tier(Jit *jit, const Module *m, JitTier tier, bool if_cached,
+                             CompiledCode **out);
 
 /* The host->Wasm trampoline for a signature, compiled once per type_id and cached. */
 wk_error_t *jit_trampoline(Jit *jit, uint32_t type_id, const FuncType *type, Trampoline *out);

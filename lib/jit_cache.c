@@ -61,6 +61,13 @@ bool cache_load(const char *dir, const uint8_t key[JIT_CACHE_KEY_SIZE], CacheEnt
     return true;
 }
 
+bool cache_exists(const char *dir, const uint8_t key[JIT_CACHE_KEY_SIZE])
+{
+    char path[4096];
+    file_name(path, sizeof path, dir, key, ".wkobj");
+    return access(path, R_OK) == 0;
+}
+
 static bool write_entry(FILE *f, const uint8_t *key, const CacheEntry *e)
 {
     bool ok = fwrite(magic, 1, 8, f) == 8 && fwrite(key, 1, JIT_CACHE_KEY_SIZE, f) ==

@@ -21,6 +21,8 @@ typedef struct CacheEntry {
 /* Reads the entry of `key` from directory `dir` into *out (owned; cache_entry_free).
  * Returns false when there is none or it is unreadable or corrupt. */
 bool cache_load(const char *dir, const uint8_t key[JIT_CACHE_KEY_SIZE], CacheEntry *out);
+/* True when directory `dir` has a file for `key` (not read: it may still be unreadable). */
+bool cache_exists(const char *dir, const uint8_t key[JIT_CACHE_KEY_SIZE]);
 
 /* Writes the entry of `key` atomically (temporary file, then rename). Best effort: failures
  * (no such directory, disk full) are ignored, the cache being an optimisation. */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
+#include <ucontext.h>
 
 #include "trap.h"
 
@@ -73,32 +73,38 @@ wk_trap_t *trap_new_host(const char *fmt, ...)
 
 /* ---- Per-thread state -------------------------------------------------------------------- */
 
-/* Initial-exec TLS: the signal handler reads these, and a dlopen'ed library's default TLS
- * model may allocate on a thread's first access, which a handler must never do. */
-#define TLS static _Thread_local __attribute__((tls_model("initial-exec")))
+/* Initial-exec TLS: the signal handler reads it, and a dlopen'ed library's default TLS model
+ * may allocate on a thread's first access, which a handler must never do. One struct, so an
+ * entry computes the thread's address once. */
+typedef struct ThreadState {
+    TrapEntry *top;            /* innermost entry, or NULL */
+    uint8_t *limit;            /* Wasm stack limit of the outermost entry */
+    uint8_t *stack_lo;         /* lowest usable address of this thread's stack */
+    uint8_t *chain_frame;      /* see chain_signal */
+    uint8_t *limit_frame;      /* the outermost entry frame `limit` was computed for */
+    uint32_t recheck_in;       /* outermost entries until the handler is checked again */
+    volatile bool in_wasm;
+    bool altstack_done;
+} ThreadState;
 
-TLS TrapEntry *tls_top;
-TLS volatile bool tls_in_wasm;
-TLS uint8_t *tls_stack_lo;  /* lowest usable address of this thread's stack */
-TLS bool tls_altstack_done;
-TLS uint8_t *tls_limit;   /* Wasm stack limit of the outermost entry */
+static _Thread_local __attribute__((tls_model("initial-exec"))) ThreadState tls;
 
 bool trap_in_entry(void)
 {
-    return tls_top != NULL;
+    return tls.top != NULL;
 }
 
 bool trap_set_in_wasm(bool in_wasm)
 {
-    bool old = tls_in_wasm;
-    tls_in_wasm = in_wasm;
+    bool old = tls.in_wasm;
+    tls.in_wasm = in_wasm;
     return old;
 }
 
 /* The lowest address of the current thread's stack (its guard excluded). */
 static uint8_t *thread_stack_lo(void)
 {
-    if (tls_stack_lo) return tls_stack_lo;
+    if (tls.stack_lo) return tls.stack_lo;
     pthread_attr_t attr;
     void *addr = NULL;
     size_t size = 0, guard = 0;
@@ -111,8 +117,8 @@ static uint8_t *thread_stack_lo(void)
         addr = (uint8_t *)__builtin_frame_address(0) - ((size_t)1 << 20);
         guard = 0;
     }
-    tls_stack_lo = (uint8_t *)addr + guard;
-    return tls_stack_lo;
+    tls.stack_lo = (uint8_t *)addr + guard;
+    return tls.stack_lo;
 }
 
 /* The limit for an outermost entry at `sp`: at most WK_MAX_WASM_STACK below it, and leaving
@@ -190,11 +196,9 @@ static int signal_slot(int sig)
     return -1;
 }
 
-/* Frame of the handler currently running a previous handler (NULL: none). A handler that
- * siglongjmps away leaves it set, so only a frame below it counts as re-entry. */
-TLS uint8_t *tls_chain_frame;
-
-/* Passes a fault we do not own to whatever handler was installed before ours. When that
+/* Passes a fault we do not own to whatever handler was installed before ours. tls.chain_frame
+ * is the frame of the handler currently running a previous handler (NULL: none); a handler
+ * that siglongjmps away leaves it set, so only a frame below it counts as re-entry. When that
  * handler re-raises into us (CPython's faulthandler restores its previous handler, which may
  * be ours, and raises again), the default action is taken instead of looping. */
 static void chain_signal(int sig, siginfo_t *si, void *uc)
@@ -203,7 +207,7 @@ static void chain_signal(int sig, siginfo_t *si, void *uc)
     struct sigaction *prev = &prev_actions[slot < 0 ? 0 : slot];
     bool dfl = prev->sa_handler == SIG_DFL || prev->sa_handler == SIG_IGN;
     uint8_t *frame = __builtin_frame_address(0);
-    bool reentered = tls_chain_frame && frame < tls_chain_frame;
+    bool reentered = tls.chain_frame && frame < tls.chain_frame;
     if (reentered || (!(prev->sa_flags & SA_SIGINFO) && dfl)) {
         /* Re-executing the faulting instruction with the default action ends the process,
          * as it would have without us; a sent signal is delivered again. */
@@ -211,22 +215,22 @@ static void chain_signal(int sig, siginfo_t *si, void *uc)
         if (si->si_code <= 0) raise(sig);
         return;
     }
-    tls_chain_frame = frame;
+    tls.chain_frame = frame;
     if (prev->sa_flags & SA_SIGINFO)
         prev->sa_sigaction(sig, si, uc);
     else
         prev->sa_handler(sig);
-    tls_chain_frame = NULL;
+    tls.chain_frame = NULL;
 }
 
 /* Decides whether a fault on this thread is a Wasm trap, and of which kind (0: not ours). */
 static uint32_t classify_fault(int sig, const siginfo_t *si)
 {
-    if (!tls_top || !tls_in_wasm || si->si_code <= 0) return 0;
+    if (!tls.top || !tls.in_wasm || si->si_code <= 0) return 0;
     uintptr_t addr = (uintptr_t)si->si_addr;
     if (sig == SIGSEGV || sig == SIGBUS) {
         if (in_ranges(addr)) return WK_TRAP_MEMORY_OOB;
-        uintptr_t lo = (uintptr_t)tls_stack_lo;
+        uintptr_t lo = (uintptr_t)tls.stack_lo;
         if (lo && addr < lo + 4096 && addr + ((uintptr_t)1 << 20) >= lo)
             return WK_TRAP_STACK_EXHAUSTED;
         return 0;
@@ -239,11 +243,16 @@ static uint32_t classify_fault(int sig, const siginfo_t *si)
 static void fault_handler(int sig, siginfo_t *si, void *uc)
 {
     uint32_t kind = classify_fault(sig, si);
-    if (kind) trap_raise(kind, NULL);
+    if (kind) {
+        /* The jump leaves without sigreturn: give back the mask the fault interrupted (the
+         * kernel blocked nothing more, SA_NODEFER, but a handler chaining to us may have). */
+        sigprocmask(SIG_SETMASK, &((ucontext_t *)uc)->uc_sigmask, NULL);
+        trap_raise(kind, NULL);
+    }
     /* A handler installed over ours (CPython's faulthandler) saw a Wasm fault first, put us
      * back and re-raised it: returning lets the faulting instruction run again, and fault
      * again, into us. */
-    if (si->si_code == SI_TKILL && tls_top && tls_in_wasm) return;
+    if (si->si_code == SI_TKILL && tls.top && tls.in_wasm) return;
     chain_signal(sig, si, uc);
 }
 
@@ -270,20 +279,14 @@ void trap_ensure_handler(void)
     pthread_mutex_unlock(&handler_lock);
 }
 
-/* Re-checks the handler at most every 10 ms (per process): the check costs two system calls,
- * an entry should cost tens of nanoseconds. A handler installed on top of ours in between
- * still passes Wasm faults on to us (see fault_handler for a re-raised SIGSEGV). */
-static void recheck_handler(void)
-{
-    static _Atomic(uint64_t) last_check;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    uint64_t last = atomic_load_explicit(&last_check, memory_order_relaxed);
-    if (last && now - last < 10000000u) return;
-    atomic_store_explicit(&last_check, now, memory_order_relaxed);
-    trap_ensure_handler();
-}
+/* The installed handler is checked again (two system calls; an entry costs tens of
+ * nanoseconds) on a thread's first outermost entry, on the first entry into each store and
+ * then on every RECHECK_EVERY-th outermost entry of a thread, so that a handler installed on
+ * top of ours that does not pass Wasm faults on (a test harness's, say) is put below ours
+ * again. One that does pass them on (CPython's faulthandler re-raises) needs no check: see
+ * fault_handler. A clock would bound the delay by time instead, but reading one costs more
+ * than the rest of an entry. */
+#define RECHECK_EVERY 1024u
 
 #define ALTSTACK_SIZE ((size_t)64 << 10)
 static pthread_key_t altstack_key;
@@ -309,8 +312,8 @@ static void altstack_key_create(void)
  * fault near the end of the stack can still be handled. Freed when the thread exits. */
 static void ensure_altstack(void)
 {
-    if (tls_altstack_done) return;
-    tls_altstack_done = true;
+    if (tls.altstack_done) return;
+    tls.altstack_done = true;
     stack_t old;
     if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) && old.ss_sp) return;
     void *mem = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -329,47 +332,57 @@ static void ensure_altstack(void)
 
 _Noreturn void trap_raise(uint32_t kind, wk_trap_t *host_trap)
 {
-    TrapEntry *e = tls_top;
+    TrapEntry *e = tls.top;
     if (!e) abort(); /* a trap with no entry to return to is a runtime bug */
     e->kind = kind;
     e->host_trap = host_trap;
-    siglongjmp(e->buf, 1);
+    TRAP_LONGJMP(e->buf);
 }
 
-static void entry_push(TrapEntry *e, VMStore *store)
+/* The thread-level part of an outermost entry into store whose frame is at `frame`, when
+ * anything is to be done (see trap_call): the handler check when due (see RECHECK_EVERY), once
+ * the alternate stack, and the stack limit for a new frame. */
+static __attribute__((noinline)) void enter_outermost(ThreadState *t, VMStore *store,
+                                                      uint8_t *frame)
 {
-    bool outermost = tls_top == NULL;
-    if (outermost) {
-        recheck_handler();
-        ensure_altstack();
+    bool moved = frame != t->limit_frame; /* else trap_call has counted this entry */
+    if (moved && t->recheck_in) t->recheck_in--;
+    if (t->recheck_in == 0 || !store->entered) {
+        t->recheck_in = RECHECK_EVERY;
+        store->entered = 1;
+        trap_ensure_handler();
     }
-    e->prev = tls_top;
-    e->store = store;
-    e->saved_limit = store->stack_limit;
-    e->saved_in_wasm = tls_in_wasm;
-    e->kind = 0;
-    e->host_trap = NULL;
-    if (outermost) tls_limit = stack_limit_for(__builtin_frame_address(0));
-    store->stack_limit = tls_limit;
-    tls_top = e;
-    tls_in_wasm = true;
-}
-
-static wk_trap_t *entry_pop(TrapEntry *e)
-{
-    tls_top = e->prev;
-    tls_in_wasm = e->saved_in_wasm;
-    e->store->stack_limit = e->saved_limit;
-    if (!e->kind) return NULL;
-    if (e->host_trap) return e->host_trap;
-    return trap_new_kind(e->kind);
+    ensure_altstack();
+    t->limit = stack_limit_for(frame);
+    t->limit_frame = frame;
 }
 
 wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vmctx,
                      WasmVal *vals)
 {
+    ThreadState *t = &tls;
     TrapEntry e;
-    entry_push(&e, store);
-    if (sigsetjmp(e.buf, 0) == 0) tramp(code, vmctx, vals);
-    return entry_pop(&e);
+    e.prev = t->top;
+    if (!e.prev) {
+        /* Calls in a loop enter from one frame: only the count changes. */
+        uint8_t *frame = __builtin_frame_address(0);
+        if (__builtin_expect(frame != t->limit_frame || --t->recheck_in == 0 || !store->entered,
+                             0))
+            enter_outermost(t, store, frame);
+    }
+    e.store = store;
+    e.saved_limit = store->stack_limit;
+    e.saved_in_wasm = t->in_wasm;
+    e.kind = 0;
+    e.host_trap = NULL;
+    store->stack_limit = t->limit;
+    t->top = &e;
+    t->in_wasm = true;
+    if (TRAP_SETJMP(e.buf) == 0) tramp(code, vmctx, vals);
+    t = &tls;
+    t->top = e.prev;
+    t->in_wasm = e.saved_in_wasm;
+    e.store->stack_limit = e.saved_limit;
+    if (__builtin_expect(!e.kind, 1)) return NULL;
+    return e.host_trap ? e.host_trap : trap_new_kind(e.kind);
 }

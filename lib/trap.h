@@ -3,7 +3,6 @@
 #ifndef WK_TRAP_H
 #define WK_TRAP_H
 
-#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,9 +46,16 @@ void trap_delete(wk_trap_t *trap);
 /* A new owned WK_TRAP_HOST trap with a printf-style message. */
 wk_trap_t *trap_new_host(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* What a trap jumps back to: frame, stack pointer and resume address only. The compiler keeps
+ * the entering function's values in its frame (the callee-saved registers need no saving),
+ * and no signal mask is saved: the fault handler gives back the interrupted mask itself. */
+typedef void *TrapJmpBuf[5];
+#define TRAP_SETJMP(buf) __builtin_setjmp(buf)
+#define TRAP_LONGJMP(buf) __builtin_longjmp(buf, 1)
+
 /* One host->Wasm entry, on the entering thread's stack. Lives from trap_call's start to end. */
 typedef struct TrapEntry {
-    sigjmp_buf buf;
+    TrapJmpBuf buf;
     struct TrapEntry *prev;
     VMStore *store;
     uint8_t *saved_limit;   /* store->stack_limit before this entry */
@@ -59,8 +65,9 @@ typedef struct TrapEntry {
 } TrapEntry;
 
 /* Runs tramp(code, vmctx, vals) as a host->Wasm entry of `store`: sets the stack limit on the
- * thread's outermost entry, makes sure the fault handler is installed, and catches every trap
- * raised below it. Returns NULL or the owned trap. */
+ * thread's outermost entry, re-checks the fault handler when due (trap_ensure_handler), and
+ * catches every trap raised below it. Returns NULL or the owned trap. No allocation, no system
+ * call, no clock on the common path. */
 wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vmctx,
                      WasmVal *vals);
 
@@ -78,7 +85,8 @@ bool trap_in_entry(void);
 bool trap_set_in_wasm(bool in_wasm);
 
 /* Installs the fault handler if it is not (or no longer) the installed one. Idempotent;
- * called when a store is created and on every outermost entry. */
+ * called when a store is created or instantiated into and by trap_call on a thread's first
+ * entry, the first entry into each store and every 1024th entry (RECHECK_EVERY, trap.c). */
 void trap_ensure_handler(void);
 
 /* Fault address ranges (memory reservations) that count as Wasm out-of-bounds accesses when a

@@ -64,6 +64,8 @@ typedef struct VMStore {
     uint8_t *stack_limit;              /* compiled prologues trap when sp is below it */
     struct VMContext *caller_vmctx;    /* set by compiled code before calling an import or
                                           through call_indirect, read by host adapters */
+    uint8_t entered;                   /* runtime only: 1 once an entry has checked the fault
+                                          handler for this store (lib/trap.c) */
 } VMStore;
 
 /* The per-instance context. Field order is ABI: lowering uses offsetof on these. */

@@ -4,41 +4,69 @@
 
 #include "py_internal.h"
 
-/* Converts the arguments into vals; the common case (an exact int for an i32/i64 parameter
- * within range) is handled inline. -1 with TypeError/OverflowError. */
-static int func_args(FuncObject *f, PyObject *const *args, wk_val_t *vals)
+/* The value of an exact int; ints of one digit (below 2**30 in magnitude: most arguments) are
+ * read in place, without a call. */
+static inline long long exact_int_value(PyObject *a, int *overflow)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (PyUnstable_Long_IsCompact((PyLongObject *)a)) {
+        *overflow = 0;
+        return (long long)PyUnstable_Long_CompactValue((PyLongObject *)a);
+    }
+#else
+    Py_ssize_t size = Py_SIZE(a);
+    if (size >= -1 && size <= 1) {
+        *overflow = 0;
+        return (long long)size * (long long)((PyLongObject *)a)->ob_digit[0];
+    }
+#endif
+    return PyLong_AsLongLongAndOverflow(a, overflow);
+}
+
+/* Converts the arguments into raw slots of the parameter kinds; the common case (an exact int
+ * for an i32/i64 parameter within range) is handled inline. -1 with TypeError/OverflowError. */
+static int func_args(FuncObject *f, PyObject *const *args, wk_raw_t *vals)
 {
     for (size_t i = 0; i < f->nparams; i++) {
         PyObject *a = args[i];
         wk_valkind_t kind = f->params[i];
         if (PyLong_CheckExact(a) && (kind == WK_I32 || kind == WK_I64)) {
             int overflow;
-            long long v = PyLong_AsLongLongAndOverflow(a, &overflow);
-            vals[i].kind = kind;
+            long long v = exact_int_value(a, &overflow);
             if (!overflow && kind == WK_I64) {
-                vals[i].of.i64 = v;
+                vals[i].i64 = v;
                 continue;
             }
             if (!overflow && v >= INT32_MIN && v <= (long long)UINT32_MAX) {
-                vals[i].of.i32 = (int32_t)(uint32_t)v;
+                vals[i].i32 = (int32_t)(uint32_t)v;
                 continue;
             }
         }
         ValueSite site = {f->name, "parameter", (Py_ssize_t)i};
-        if (py_value_from_py(f->st, (StoreObject *)f->store, a, kind, &site, &vals[i]) < 0)
-            return -1;
+        wk_val_t v;
+        if (py_value_from_py(f->st, (StoreObject *)f->store, a, kind, &site, &v) < 0) return -1;
+        vals[i] = v.of;
     }
     return 0;
 }
 
+/* Result i (of kind f->results[i]) as a Python object. */
+static PyObject *func_result(FuncObject *f, const wk_raw_t *vals, size_t i)
+{
+    wk_valkind_t kind = f->results[i];
+    if (kind == WK_I32) return PyLong_FromLong(vals[i].i32);
+    wk_val_t v = {kind, vals[i]};
+    return py_value_to_py(f->st, f->store, &v);
+}
+
 /* None, the one result, or a tuple of the results. */
-static PyObject *func_results(FuncObject *f, const wk_val_t *vals)
+static PyObject *func_results(FuncObject *f, const wk_raw_t *vals)
 {
     if (f->nresults == 0) Py_RETURN_NONE;
-    if (f->nresults == 1) return py_value_to_py(f->st, f->store, &vals[0]);
+    if (f->nresults == 1) return func_result(f, vals, 0);
     PyObject *t = PyTuple_New((Py_ssize_t)f->nresults);
     for (size_t i = 0; t && i < f->nresults; i++) {
-        PyObject *x = py_value_to_py(f->st, f->store, &vals[i]);
+        PyObject *x = func_result(f, vals, i);
         if (!x) Py_CLEAR(t);
         else PyTuple_SET_ITEM(t, (Py_ssize_t)i, x);
     }
@@ -56,20 +84,20 @@ static int bad_call(FuncObject *f, Py_ssize_t nargs, PyObject *kwnames)
 }
 
 /* Runs the function holding the store, with the GIL released unless the function is
- * bounded (releasing and re-taking the GIL would cost more than such a call). */
-static wk_trap_t *func_run(FuncObject *f, const wk_val_t *args, wk_val_t *results)
+ * bounded (releasing and re-taking the GIL would cost more than such a call). vals: arguments
+ * in, results out (wk_func_call_raw; func_args gave every argument its parameter's kind). */
+static wk_trap_t *func_run(FuncObject *f, wk_raw_t *vals)
 {
     StoreObject *store = (StoreObject *)f->store;
     wk_trap_t *trap;
     /* A bounded call keeps the GIL and cannot call out: nobody can see the store taken. */
-    if (!f->release_gil && store->owner == 0)
-        return wk_func_call(f->func, args, f->nparams, results, f->nresults);
+    if (!f->release_gil && store->owner == 0) return wk_func_call_raw(f->func, vals);
     py_store_enter(store);
     if (!f->release_gil) {
-        trap = wk_func_call(f->func, args, f->nparams, results, f->nresults);
+        trap = wk_func_call_raw(f->func, vals);
     } else {
         Py_BEGIN_ALLOW_THREADS
-        trap = wk_func_call(f->func, args, f->nparams, results, f->nresults);
+        trap = wk_func_call_raw(f->func, vals);
         Py_END_ALLOW_THREADS
     }
     py_store_leave(store);
@@ -85,15 +113,14 @@ static PyObject *func_vectorcall(PyObject *op, PyObject *const *args, size_t nar
         bad_call(f, nargs, kwnames);
         return NULL;
     }
-    wk_val_t inline_vals[FUNC_INLINE_VALS];
-    wk_val_t *vals = inline_vals;
-    size_t n = f->nparams + f->nresults;
+    wk_raw_t inline_vals[FUNC_INLINE_VALS];
+    wk_raw_t *vals = inline_vals;
+    size_t n = f->nparams > f->nresults ? f->nparams : f->nresults;
     if (n > FUNC_INLINE_VALS && !(vals = PyMem_Malloc(n * sizeof *vals))) return PyErr_NoMemory();
     PyObject *r = NULL;
     if (func_args(f, args, vals) == 0) {
-        wk_val_t *results = vals + f->nparams;
-        wk_trap_t *trap = func_run(f, vals, results);
-        r = trap ? py_errors_raise_trap(f->st, trap) : func_results(f, results);
+        wk_trap_t *trap = func_run(f, vals);
+        r = trap ? py_errors_raise_trap(f->st, trap) : func_results(f, vals);
     }
     if (vals != inline_vals) PyMem_Free(vals);
     return r;

@@ -169,7 +169,7 @@ static PyObject *instance_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     PyObject *store = NULL, *self = NULL;
     const wk_module_t *m = ((ModuleObject *)module)->module;
     if (resolve(st, m, imports, &r) < 0) goto done;
-    store = r.store ? Py_NewRef(r.store) : py_store_new(st);
+    store = r.store ? Py_NewRef(r.store) : py_store_new_in(st, wk_module_engine(m));
     if (!store || make_host_funcs(m, &r, (StoreObject *)store) < 0) goto done;
     self = instantiate(st, module, (StoreObject *)store, &r);
 done:

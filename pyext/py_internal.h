@@ -12,7 +12,9 @@
 
 /* Module state: the engine, every heap type and every exception class. */
 typedef struct {
-    wk_engine_t *engine;
+    wk_engine_t *engine;  /* used by Stores and Modules created from now on */
+    wk_engine_t **retired; /* engines replaced by configure(), deleted with the module */
+    size_t nretired;
     PyTypeObject *store_type;
     PyTypeObject *module_type;
     PyTypeObject *instance_type;
@@ -145,6 +147,8 @@ PyObject *py_value_to_py(WkState *st, PyObject *store, const wk_val_t *v);
 int py_store_init(PyObject *mod, WkState *st);
 /* New StoreObject with a fresh wk_store_t, or NULL with MemoryError. */
 PyObject *py_store_new(WkState *st);
+/* A new Store of `engine` (a module's engine, which may predate configure()). */
+PyObject *py_store_new_in(WkState *st, wk_engine_t *engine);
 /* Waits (GIL released) until no other thread uses the store, then takes it. */
 void py_store_wait(StoreObject *s, unsigned long me);
 

@@ -1,5 +1,5 @@
 /* The extension module wasmkiln._wasmkiln: multi-phase init, the module state (one engine,
- * every type and exception) and the module-level validate(). */
+ * every type and exception) and the module-level validate() and configure(). */
 #include "py_internal.h"
 
 static struct PyModuleDef wk_moduledef;
@@ -53,8 +53,103 @@ PyDoc_STRVAR(validate_doc, "validate(bytes, /)\n--\n\n"
                            "True when bytes (any bytes-like object) is a valid WebAssembly "
                            "module, else False.\nNever raises for bad input.");
 
+static const char *const STRATEGIES[] = {"o2", "fast", "tiered"};
+
+/* Parses configure()'s strategy name into *out; -1 with ValueError when unknown. */
+static int parse_strategy(const char *name, wk_strategy_t *out)
+{
+    for (size_t i = 0; i < sizeof STRATEGIES / sizeof STRATEGIES[0]; i++) {
+        if (strcmp(name, STRATEGIES[i]) == 0) {
+            *out = (wk_strategy_t)(i == 0 ? WK_STRATEGY_O2
+                                          : i == 1 ? WK_STRATEGY_FAST : WK_STRATEGY_TIERED);
+            return 0;
+        }
+    }
+    PyErr_Format(PyExc_ValueError, "unknown strategy '%s': expected 'o2', 'fast' or 'tiered'",
+                 name);
+    return -1;
+}
+
+/* Makes `engine` the state's engine; the previous one is kept until the module is freed (a
+ * compile running without the GIL may still use it). */
+static int install_engine(WkState *st, wk_engine_t *engine)
+{
+    wk_engine_t **r = PyMem_Realloc(st->retired, (st->nretired + 1) * sizeof *r);
+    if (!r) {
+        wk_engine_delete(engine);
+        PyErr_NoMemory();
+        return -1;
+    }
+    st->retired = r;
+    st->retired[st->nretired++] = st->engine;
+    st->engine = engine;
+    return 0;
+}
+
+static PyObject *py_configure(PyObject *mod, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"strategy", "cache_dir", "software_bounds", NULL};
+    WkState *st = PyModule_GetState(mod);
+    wk_engine_options_t o;
+    wk_engine_options_default(&o);
+    o.strategy = wk_engine_strategy(st->engine);
+    o.cache_dir = wk_engine_cache_dir(st->engine);
+    o.software_bounds = wk_engine_software_bounds(st->engine);
+    const char *strategy = NULL;
+    PyObject *cache = NULL, *bounds = NULL, *cache_bytes = NULL; /* NULL: keep */
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$zOO:configure", kwlist, &strategy, &cache,
+                                     &bounds))
+        return NULL;
+    if (strategy && parse_strategy(strategy, &o.strategy) < 0) return NULL;
+    if (cache == Py_None) o.cache_dir = NULL;
+    else if (cache && !PyUnicode_FSConverter(cache, &cache_bytes)) return NULL;
+    if (cache_bytes) o.cache_dir = PyBytes_AS_STRING(cache_bytes);
+    if (bounds) o.software_bounds = PyObject_IsTrue(bounds) == 1;
+    wk_engine_t *engine = NULL;
+    wk_error_t *err = wk_engine_new_with(&o, &engine);
+    Py_XDECREF(cache_bytes);
+    if (err) return py_errors_raise(st, err);
+    if (install_engine(st, engine) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_configuration(PyObject *mod, PyObject *unused)
+{
+    (void)unused;
+    WkState *st = PyModule_GetState(mod);
+    wk_strategy_t s = wk_engine_strategy(st->engine);
+    const char *dir = wk_engine_cache_dir(st->engine);
+    const char *name = s == WK_STRATEGY_FAST ? "fast" : s == WK_STRATEGY_TIERED ? "tiered" : "o2";
+    return Py_BuildValue("{s:s,s:N,s:O}", "strategy", name, "cache_dir",
+                         dir ? PyUnicode_DecodeFSDefault(dir) : Py_NewRef(Py_None),
+                         "software_bounds",
+                         wk_engine_software_bounds(st->engine) ? Py_True : Py_False);
+}
+
+PyDoc_STRVAR(configure_doc,
+             "configure(*, strategy=None, cache_dir=..., software_bounds=None)\n--\n\n"
+             "Configures the compiler for Modules and Stores created from now on (those\n"
+             "created before keep theirs; an Instance of an older Module gets a Store of the\n"
+             "Module's configuration; a Module and an explicit Store of different\n"
+             "configurations cannot be combined: Instance raises ValueError). Arguments\n"
+             "left out keep their current value; the initial values come from the\n"
+             "environment (WK_JIT_OPT, WK_CACHE_DIR, WK_BOUNDS).\n\n"
+             "strategy: 'o2' (optimised code, slow to compile), 'fast' (quick to compile,\n"
+             "slower code) or 'tiered' (fast code first, optimised code switched in when a\n"
+             "background compile is done).\n"
+             "cache_dir: an existing directory where compiled code is kept between runs, or\n"
+             "None for no cache.\n"
+             "software_bounds: True forces software memory bounds checks.");
+
+PyDoc_STRVAR(configuration_doc, "configuration()\n--\n\n"
+                                "The current configuration as a dict with the keys strategy, "
+                                "cache_dir and software_bounds (see configure()).");
+
 static PyMethodDef wk_methods[] = {
     {"validate", py_wasm_module_validate, METH_O, validate_doc},
+    {"configure", (PyCFunction)(void (*)(void))py_configure, METH_VARARGS | METH_KEYWORDS,
+     configure_doc},
+    {"configuration", py_configuration, METH_NOARGS, configuration_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -109,6 +204,10 @@ static void wk_free(void *mod)
     WkState *st = PyModule_GetState(mod);
     wk_engine_delete(st->engine);
     st->engine = NULL;
+    for (size_t i = 0; i < st->nretired; i++) wk_engine_delete(st->retired[i]);
+    PyMem_Free(st->retired);
+    st->retired = NULL;
+    st->nretired = 0;
 }
 
 static PyModuleDef_Slot wk_slots[] = {

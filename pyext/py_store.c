@@ -16,6 +16,11 @@ struct HostEnv {
 
 PyObject *py_store_new(WkState *st)
 {
+    return py_store_new_in(st, st->engine);
+}
+
+PyObject *py_store_new_in(WkState *st, wk_engine_t *engine)
+{
     StoreObject *s = PyObject_GC_New(StoreObject, st->store_type);
     if (!s) return NULL;
     s->owner = 0;
@@ -23,7 +28,7 @@ PyObject *py_store_new(WkState *st)
     s->envs = NULL;
     s->nenvs = s->capenvs = 0;
     s->externs = PyList_New(0);
-    s->store = wk_store_new(st->engine);
+    s->store = wk_store_new(engine);
     PyObject_GC_Track(s);
     if (!s->externs || !s->store) {
         Py_DECREF(s);

@@ -12,8 +12,9 @@ PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes)
     }
     wk_module_t *module = NULL;
     wk_error_t *err;
+    wk_engine_t *engine = st->engine; /* read with the GIL held */
     Py_BEGIN_ALLOW_THREADS
-    err = wk_module_new(st->engine, buf.buf, (size_t)buf.len, &module);
+    err = wk_module_new(engine, buf.buf, (size_t)buf.len, &module);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&buf);
     if (err) return py_errors_raise(st, err);

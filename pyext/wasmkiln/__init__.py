@@ -7,7 +7,7 @@ Every function of a module is compiled to machine code by LLVM. The API:
     print(instance.exports.sum(5, 37))  # 42
 
 Instance, Module, Value, Memory (typed views and the buffer protocol), Global, Table,
-Function, validate(), and the errors Error > CompileError (DecodeError, ValidationError),
+Function, validate(), configure() (compilation strategy and cache), and the errors Error > CompileError (DecodeError, ValidationError),
 LinkError, Trap (also a RuntimeError).
 """
 
@@ -42,6 +42,8 @@ from ._wasmkiln import (
     Uint64Array,
     ValidationError,
     Value,
+    configuration,
+    configure,
     validate,
 )
 
@@ -78,5 +80,7 @@ __all__ = [
     "Uint8Array",
     "ValidationError",
     "Value",
+    "configuration",
+    "configure",
     "validate",
 ]

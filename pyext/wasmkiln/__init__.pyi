@@ -1,5 +1,6 @@
 """Type stubs of wasmkiln (the extension wasmkiln._wasmkiln)."""
 
+import os
 from typing import Any, Callable, Iterator, Literal, Mapping, NamedTuple, Sequence, overload
 
 from typing_extensions import Buffer
@@ -51,6 +52,13 @@ class ExportType(NamedTuple):
     type: ExternType
 
 def validate(bytes: Buffer | Any, /) -> bool: ...
+def configure(
+    *,
+    strategy: Literal["o2", "fast", "tiered"] | None = None,
+    cache_dir: str | os.PathLike[str] | None = ...,
+    software_bounds: bool | None = None,
+) -> None: ...
+def configuration() -> dict[str, Any]: ...
 
 class Value:
     @classmethod

@@ -30,6 +30,13 @@ def test_call_i64_full_range(calls):
     assert calls.id_i64(-2**63) == -2**63
 
 
+@pytest.mark.parametrize("x", [0, 1, -1, 2**30 - 1, -(2**30 - 1), 2**30, -2**30, 2**31 - 1])
+def test_call_ints_around_one_digit_boundary_exact(calls, x):
+    assert calls.id_i32(x) == x
+    assert calls.id_i64(x) == x
+    assert calls.add_i64(x, -x) == 0
+
+
 def test_call_floats_accept_int_and_float(calls):
     assert calls.add_f64(0.5, 2) == 2.5
     assert calls.add_f32(0.5, 0.25) == 0.75

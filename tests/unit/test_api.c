@@ -361,6 +361,32 @@ static void test_api_nested_trap_in_reentry_passed_on_by_host(void **state)
     assert_int_equal(r, 11);
 }
 
+static void test_api_call_raw_args_in_results_out_same_slots(void **state)
+{
+    Fixture *f = *state;
+    wk_raw_t v[2] = {{.i32 = 40}, {.i32 = 2}};
+    assert_null(wk_func_call_raw(export_func(f->inst, "add", 3), v));
+    assert_int_equal(v[0].i32, 42);
+    wk_raw_t p[2] = {{.i64 = -9}};
+    assert_null(wk_func_call_raw(export_func(f->inst, "pair", 4), p));
+    assert_int_equal(p[0].i64, -9);
+    assert_int_equal(p[1].i32, 5);
+}
+
+static void test_api_call_raw_trap_then_host_function_directly(void **state)
+{
+    Fixture *f = *state;
+    wk_raw_t v[2] = {{.i32 = 1}, {.i32 = 0}};
+    wk_trap_t *t = wk_func_call_raw(export_func(f->inst, "div", 3), v);
+    assert_non_null(t);
+    assert_int_equal(wk_trap_kind(t), WK_TRAP_INT_DIV_ZERO);
+    wk_trap_delete(t);
+    wk_raw_t h[1] = {{.i32 = 21}};
+    assert_null(wk_func_call_raw(f->cb, h)); /* host.cb called from the host: x*2 */
+    assert_int_equal(h[0].i32, 42);
+    assert_int_equal(f->cb_calls, 1);
+}
+
 static void test_api_wrong_argument_kind_host_trap(void **state)
 {
     Fixture *f = *state;
@@ -581,6 +607,8 @@ int main(void)
         T(test_api_host_result_of_wrong_kind_host_trap),
         T(test_api_nested_trap_in_reentry_passed_on_by_host),
         T(test_api_wrong_argument_kind_host_trap),
+        T(test_api_call_raw_args_in_results_out_same_slots),
+        T(test_api_call_raw_trap_then_host_function_directly),
         T(test_api_globals_get_set_and_immutable_refused),
         T(test_api_table_holds_exported_funcs_and_grows),
         T(test_api_cross_module_call_indirect_by_type_identity),

@@ -1,4 +1,5 @@
-/* Unit tests for lib/engine.c: engine-wide type interning and module reference counting. */
+/* Unit tests for lib/engine.c: engine-wide type interning, module reference counting and the
+ * engine options (strategy, cache directory, bounds; defaults from the environment). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,33 @@
 #include <cmocka.h>
 
 #include "engine.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* add.wat:
+ * (module
+ *   (func $add (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+ *   (table (export "tab") 1 funcref)
+ *   (elem (i32.const 0) $add)
+ *   (func (export "fib") (param i32) (result i32)
+ *     (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+ *       (then (local.get 0))
+ *       (else (i32.add (call 1 (i32.sub (local.get 0) (i32.const 1)))
+ *                      (call 1 (i32.sub (local.get 0) (i32.const 2))))))))
+ */
+static const uint8_t add_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0c, 0x02, 0x60, 0x02, 0x7f, 0x7f, 0x01,
+    0x7f, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x03, 0x03, 0x02, 0x00, 0x01, 0x04, 0x04, 0x01, 0x70, 0x00,
+    0x01, 0x07, 0x13, 0x03, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00, 0x03, 0x74, 0x61, 0x62, 0x01, 0x00,
+    0x03, 0x66, 0x69, 0x62, 0x00, 0x01, 0x09, 0x07, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x01, 0x00, 0x0a,
+    0x26, 0x02, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b, 0x1c, 0x00, 0x20, 0x00, 0x41, 0x02,
+    0x49, 0x04, 0x7f, 0x20, 0x00, 0x05, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x10, 0x01, 0x20, 0x00, 0x41,
+    0x02, 0x6b, 0x10, 0x01, 0x6a, 0x0b, 0x0b,
+};
 
 static int setup_engine(void **state)
 {
@@ -61,6 +89,148 @@ static void test_engine_intern_many_types_ids_stable(void **state)
     }
 }
 
+static void test_engine_options_default_from_environment(void **state)
+{
+    (void)state;
+    wk_engine_options_t o;
+    setenv("WK_JIT_OPT", "tiered", 1);
+    setenv("WK_CACHE_DIR", "/some/dir", 1);
+    setenv("WK_BOUNDS", "software", 1);
+    wk_engine_options_default(&o);
+    assert_int_equal(o.strategy, WK_STRATEGY_TIERED);
+    assert_string_equal(o.cache_dir, "/some/dir");
+    assert_true(o.software_bounds);
+    setenv("WK_JIT_OPT", "0", 1);
+    setenv("WK_CACHE_DIR", "", 1);
+    wk_engine_options_default(&o);
+    assert_int_equal(o.strategy, WK_STRATEGY_FAST);
+    assert_null(o.cache_dir);
+    unsetenv("WK_JIT_OPT");
+    unsetenv("WK_CACHE_DIR");
+    unsetenv("WK_BOUNDS");
+    wk_engine_options_default(&o);
+    assert_int_equal(o.strategy, WK_STRATEGY_O2);
+    assert_null(o.cache_dir);
+    assert_false(o.software_bounds);
+}
+
+static size_t count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.') unlink(path);
+    }
+    if (d) closedir(d);
+    rmdir(dir);
+}
+
+/* Compiles add_wasm in a new engine made from o, instantiates it and returns fib(n). */
+static int32_t run_fib(const wk_engine_options_t *o, int32_t n)
+{
+    wk_engine_t *e = NULL;
+    assert_null(wk_engine_new_with(o, &e));
+    wk_module_t *m = NULL;
+    assert_null(wk_module_new(e, add_wasm, sizeof add_wasm, &m));
+    wk_store_t *s = wk_store_new(e);
+    wk_instance_t *inst = NULL;
+    wk_trap_t *trap = NULL;
+    assert_null(wk_instance_new(s, m, NULL, 0, &inst, &trap));
+    wk_extern_t fib;
+    assert_true(wk_instance_export_get(inst, "fib", 3, &fib));
+    wk_val_t arg = wk_val_i32(n), res;
+    assert_null(wk_func_call(fib.of.func, &arg, 1, &res, 1));
+    wk_store_delete(s);
+    wk_module_delete(m);
+    wk_engine_delete(e);
+    return res.of.i32;
+}
+
+static void test_engine_options_cache_dir_used_and_copied(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wk_engine_cacheXXXXXX", other[] = "/tmp/wk_engine_envXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(mkdtemp(other));
+    setenv("WK_CACHE_DIR", other, 1); /* explicit options ignore the environment */
+    char copy[sizeof dir];
+    memcpy(copy, dir, sizeof dir);
+    wk_engine_options_t o = {.strategy = WK_STRATEGY_O2, .cache_dir = copy};
+    wk_engine_t *e = NULL;
+    assert_null(wk_engine_new_with(&o, &e));
+    memset(copy, 0, sizeof copy);
+    assert_string_equal(wk_engine_cache_dir(e), dir);
+    assert_int_equal(wk_engine_strategy(e), WK_STRATEGY_O2);
+    wk_engine_delete(e);
+    o.cache_dir = dir;
+    assert_int_equal(run_fib(&o, 10), 55);
+    assert_int_equal(count_files(dir), 1);
+    assert_int_equal(run_fib(&o, 12), 144); /* loaded from the cache */
+    o.cache_dir = NULL;
+    assert_int_equal(run_fib(&o, 10), 55);
+    assert_int_equal(count_files(other), 0);
+    unsetenv("WK_CACHE_DIR");
+    remove_dir(dir);
+    remove_dir(other);
+}
+
+static void test_engine_options_each_strategy_same_results(void **state)
+{
+    (void)state;
+    for (wk_strategy_t s = WK_STRATEGY_O2; s <= WK_STRATEGY_TIERED; s++) {
+        wk_engine_options_t o = {.strategy = s};
+        assert_int_equal(run_fib(&o, 20), 6765);
+    }
+}
+
+static void test_engine_options_software_bounds_forced(void **state)
+{
+    (void)state;
+    wk_engine_options_t o = {.strategy = WK_STRATEGY_FAST, .software_bounds = true};
+    wk_engine_t *e = NULL;
+    assert_null(wk_engine_new_with(&o, &e));
+    assert_true(wk_engine_software_bounds(e));
+    assert_int_equal(wk_engine_strategy(e), WK_STRATEGY_FAST);
+    assert_null(wk_engine_cache_dir(e));
+    wk_engine_delete(e);
+    assert_int_equal(run_fib(&o, 15), 610);
+}
+
+static void test_engine_instance_of_other_engine_usage_error(void **state)
+{
+    (void)state;
+    wk_engine_options_t o = {.strategy = WK_STRATEGY_FAST};
+    wk_engine_t *a = NULL, *b = NULL;
+    assert_null(wk_engine_new_with(&o, &a));
+    assert_null(wk_engine_new_with(&o, &b));
+    wk_module_t *m = NULL;
+    assert_null(wk_module_new(a, add_wasm, sizeof add_wasm, &m));
+    wk_store_t *s = wk_store_new(b);
+    wk_instance_t *inst = NULL;
+    wk_trap_t *trap = NULL;
+    wk_error_t *err = wk_instance_new(s, m, NULL, 0, &inst, &trap);
+    assert_non_null(err);
+    assert_int_equal(wk_error_kind(err), WK_ERROR_USAGE);
+    assert_null(inst);
+    assert_null(trap);
+    wk_error_delete(err);
+    wk_store_delete(s);
+    wk_module_delete(m);
+    wk_engine_delete(a);
+    wk_engine_delete(b);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_engine, teardown_engine)
 
 int main(void)
@@ -69,6 +239,11 @@ int main(void)
         T(test_engine_intern_equal_types_same_id),
         T(test_engine_intern_split_differs_different_id),
         T(test_engine_intern_many_types_ids_stable),
+        cmocka_unit_test(test_engine_options_default_from_environment),
+        cmocka_unit_test(test_engine_options_cache_dir_used_and_copied),
+        cmocka_unit_test(test_engine_options_each_strategy_same_results),
+        cmocka_unit_test(test_engine_options_software_bounds_forced),
+        cmocka_unit_test(test_engine_instance_of_other_engine_usage_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

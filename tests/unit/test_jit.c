@@ -459,6 +459,35 @@ static void test_jit_object_cache_hit_and_shared_reuse(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_jit_damaged_cache_file_recompiles(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wk_test_jit_cache_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    setenv("WK_CACHE_DIR", dir, 1);
+    Module *m = load_wat("(module (func (param i32 i32) (result i32)"
+                         "  (i32.add (local.get 0) (local.get 1))))");
+    Jit *jit;
+    CompiledCode *a;
+    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_int_equal(compile_and_add(jit, m, &a), 42);
+    jit_code_free(jit, a);
+    jit_delete(jit);
+    /* Overwrite the start of the first object (after magic, key, nonce, count, size). */
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "f=$(ls %s/*.wkobj) && printf 'garbage!garbage!' | "
+             "dd of=$f bs=1 seek=60 conv=notrunc 2>/dev/null", dir);
+    assert_int_equal(system(cmd), 0);
+    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_int_equal(compile_and_add(jit, m, &a), 42);
+    jit_code_free(jit, a);
+    jit_delete(jit);
+    unsetenv("WK_CACHE_DIR");
+    module_free(m);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_jit_identical_modules_share_code_until_last_free(void **state)
 {
     (void)state;
@@ -542,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_jit_concurrent_compiles_share_one_jit),
         cmocka_unit_test(test_jit_object_cache_hit_and_shared_reuse),
         cmocka_unit_test(test_jit_identical_modules_share_code_until_last_free),
+        cmocka_unit_test(test_jit_damaged_cache_file_recompiles),
         cmocka_unit_test(test_jit_module_ir_verifies),
         cmocka_unit_test(test_jit_stack_check_only_where_calls_are),
     };

@@ -234,6 +234,101 @@ static void test_trap_handler_installed_over_ours_wasm_fault_still_trap(void **s
     memory_delete(mem);
 }
 
+/* Touches the guard page after a one-page memory in an entry into store while outside_handler
+ * (ignores Wasm, jumps away) is installed; asserts that ours made it a trap. */
+static void assert_oob_trap_past_outside_handler(VMStore *store, struct sigaction *old)
+{
+    wk_memory_t *mem;
+    Limits l = {1, 1, true};
+    assert_null(memory_new(l, true, &mem));
+    outside_hits = 0;
+    WasmVal v = {.ref = mem->vm.base + WK_PAGE_SIZE};
+    wk_trap_t *t = NULL;
+    if (sigsetjmp(outside_jmp, 1) == 0) t = trap_call(store, tramp_touch, NULL, NULL, &v);
+    sigaction(SIGSEGV, old, NULL);
+    assert_int_equal(outside_hits, 0);
+    assert_non_null(t);
+    assert_int_equal(t->kind, WK_TRAP_MEMORY_OOB);
+    trap_delete(t);
+    memory_delete(mem);
+}
+
+static void install_outside_handler(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = outside_handler;
+    sa.sa_flags = SA_NODEFER;
+    sigaction(SIGSEGV, &sa, old);
+}
+
+/* A handler that ignores Wasm installed over ours: the first entry into a new store puts ours
+ * back on top, so the Wasm fault is a trap and the other handler sees none. */
+static void test_trap_foreign_handler_before_new_store_entry_wasm_fault_trap(void **state)
+{
+    (void)state;
+    struct sigaction old;
+    install_outside_handler(&old);
+    VMStore fresh = {0};
+    assert_oob_trap_past_outside_handler(&fresh, &old);
+}
+
+/* The same handler installed between entries into one store is put below ours again within
+ * RECHECK_EVERY (1024) entries. */
+static void test_trap_foreign_handler_between_entries_below_ours_within_1024(void **state)
+{
+    (void)state;
+    WasmVal v = {.i32 = 0};
+    assert_null(trap_call(&test_store, tramp_ok, NULL, NULL, &v));
+    struct sigaction old;
+    install_outside_handler(&old);
+    for (int i = 0; i < 1024; i++) assert_null(trap_call(&test_store, tramp_ok, NULL, NULL, &v));
+    assert_int_equal(v.i32, 1025);
+    assert_oob_trap_past_outside_handler(&test_store, &old);
+}
+
+/* A handler over ours that blocks every signal while it runs and calls ours (as other
+ * runtimes chain): after the trap the thread's signal mask is what it was before the call. */
+static struct sigaction chained_to;
+
+static void chaining_handler(int sig, siginfo_t *si, void *uc)
+{
+    chained_to.sa_sigaction(sig, si, uc);
+}
+
+static void test_trap_via_chaining_handler_signal_mask_restored(void **state)
+{
+    (void)state;
+    trap_ensure_handler();
+    sigaction(SIGSEGV, NULL, &chained_to);
+    assert_true(chained_to.sa_flags & SA_SIGINFO);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = chaining_handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigfillset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old);
+    wk_memory_t *mem;
+    Limits l = {1, 1, true};
+    assert_null(memory_new(l, true, &mem));
+    sigset_t before, after;
+    sigprocmask(SIG_SETMASK, NULL, &before);
+    VMStore store = {.entered = 1}; /* no check: the chaining handler stays on top */
+    for (int round = 0; round < 2; round++) {
+        WasmVal v = {.ref = mem->vm.base + WK_PAGE_SIZE};
+        wk_trap_t *t = trap_call(&store, tramp_touch, NULL, NULL, &v);
+        assert_non_null(t);
+        assert_int_equal(t->kind, WK_TRAP_MEMORY_OOB);
+        trap_delete(t);
+        sigprocmask(SIG_SETMASK, NULL, &after);
+        assert_false(sigismember(&after, SIGSEGV));
+        assert_false(sigismember(&after, SIGUSR1));
+        assert_int_equal(sigismember(&after, SIGINT), sigismember(&before, SIGINT));
+    }
+    sigaction(SIGSEGV, &old, NULL);
+    memory_delete(mem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +341,9 @@ int main(void)
         cmocka_unit_test(test_trap_fault_in_memory_while_host_code_not_a_trap),
         cmocka_unit_test(test_trap_faulthandler_on_both_sides_process_dies_once),
         cmocka_unit_test(test_trap_handler_installed_over_ours_wasm_fault_still_trap),
+        cmocka_unit_test(test_trap_foreign_handler_before_new_store_entry_wasm_fault_trap),
+        cmocka_unit_test(test_trap_foreign_handler_between_entries_below_ours_within_1024),
+        cmocka_unit_test(test_trap_via_chaining_handler_signal_mask_restored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
