@@ -598,6 +598,5 @@ int main(void)
         cmocka_unit_test(test_hostile_2000_instances_with_memories),
         cmocka_unit_test(test_hostile_address_space_exhaustion_clean_error),
     };
-    if (getenv("F")) cmocka_set_test_filter(getenv("F"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }
