@@ -447,11 +447,23 @@ static void const_body(uint32_t i, Buf *out)
     buf_byte(out, 0x0b);
 }
 
+/* On a fast-tier engine: O2 would take most of a minute over 100,000 functions. */
 static void test_hostile_module_with_100000_functions_runs(void **state)
 {
     (void)state;
+    wk_engine_t *o2_engine = engine;
+    wk_store_t *o2_store = store;
+    wk_engine_options_t opts;
+    wk_engine_options_default(&opts);
+    opts.strategy = WK_STRATEGY_FAST;
+    assert_null(wk_engine_new_with(&opts, &engine));
+    store = wk_store_new(engine);
     wk_instance_t *inst = funcs_module("", 0x7f, 100000, const_body);
     assert_int_equal(call_i32(inst, "f", 0), 99999);
+    wk_store_delete(store);
+    wk_engine_delete(engine);
+    engine = o2_engine;
+    store = o2_store;
 }
 
 enum { DEPTH = 10000 };
@@ -492,6 +504,26 @@ static void test_hostile_10000_deep_if_nesting_runs(void **state)
     wk_instance_t *inst = funcs_module("\x7f", 0x7f, 1, deep_ifs_body);
     assert_int_equal(call_i32(inst, "f", 5), 6);
     assert_int_equal(call_i32(inst, "f", 0), 0);
+}
+
+enum { OPERANDS = 100000 };
+
+/* OPERANDS values on the operand stack at once (param, then 1s), summed by OPERANDS - 1 adds:
+ * a 100,000-deep expression for the code generator. */
+static void deep_stack_body(uint32_t i, Buf *out)
+{
+    (void)i;
+    buf_bytes(out, "\x00\x20\x00", 3);
+    for (int k = 1; k < OPERANDS; k++) buf_bytes(out, "\x41\x01", 2);
+    for (int k = 1; k < OPERANDS; k++) buf_byte(out, 0x6a);
+    buf_byte(out, 0x0b);
+}
+
+static void test_hostile_100000_operands_on_stack_runs(void **state)
+{
+    (void)state;
+    wk_instance_t *inst = funcs_module("\x7f", 0x7f, 1, deep_stack_body);
+    assert_int_equal(call_i32(inst, "f", 1), OPERANDS);
 }
 
 enum { TARGETS = 100000 };
@@ -595,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_hostile_10000_deep_block_nesting_runs),
         cmocka_unit_test(test_hostile_10000_deep_if_nesting_runs),
         cmocka_unit_test(test_hostile_br_table_100000_targets_runs),
+        cmocka_unit_test(test_hostile_100000_operands_on_stack_runs),
         cmocka_unit_test(test_hostile_2000_instances_with_memories),
         cmocka_unit_test(test_hostile_address_space_exhaustion_clean_error),
     };
