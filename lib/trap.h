@@ -65,8 +65,9 @@ typedef struct TrapEntry {
 } TrapEntry;
 
 /* Runs tramp(code, vmctx, vals) as a host->Wasm entry of `store`: sets the stack limit on the
- * thread's outermost entry, makes sure the fault handler is installed, and catches every trap
- * raised below it. Returns NULL or the owned trap. */
+ * thread's outermost entry, re-checks the fault handler when due (trap_ensure_handler), and
+ * catches every trap raised below it. Returns NULL or the owned trap. No allocation, no system
+ * call, no clock on the common path. */
 wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vmctx,
                      WasmVal *vals);
 
@@ -84,7 +85,8 @@ bool trap_in_entry(void);
 bool trap_set_in_wasm(bool in_wasm);
 
 /* Installs the fault handler if it is not (or no longer) the installed one. Idempotent;
- * called when a store is created and on every outermost entry. */
+ * called when a store is created or instantiated into and by trap_call on a thread's first
+ * entry, the first entry into each store and every 1024th entry (RECHECK_EVERY, trap.c). */
 void trap_ensure_handler(void);
 
 /* Fault address ranges (memory reservations) that count as Wasm out-of-bounds accesses when a
