@@ -174,8 +174,12 @@ enum {
     WK_STRATEGY_O2 = 0,     /* LLVM O2 before wk_module_new returns: fastest code, slow start */
     WK_STRATEGY_FAST = 1,   /* a fast tier only (short pass list, FastISel): ~6x faster to
                                compile, slower code */
-    WK_STRATEGY_TIERED = 2, /* the fast tier first (or O2 from the cache), O2 in the background,
-                               then switched in; small modules compile at O2 directly */
+    WK_STRATEGY_TIERED = 2, /* the fast tier first (or O2 when loaded or in the cache), O2 in a
+                               background thread, then switched in for the module and all its
+                               instances (exports, tables, imports, host calls; a call already
+                               running finishes in the fast tier); small modules compile at O2
+                               directly. The job keeps the module alive; it is cancelled when
+                               nothing else holds the module, and at exit. */
 };
 
 /* Engine configuration. wk_engine_options_default fills in the defaults, which the
@@ -190,6 +194,9 @@ typedef struct wk_engine_options {
     const char *cache_dir;
     /* Forces software bounds checks even where guard pages are possible. */
     bool software_bounds;
+    /* WK_STRATEGY_TIERED: modules with fewer bytes of function bodies compile at O2 at once;
+     * 0 means the default, 64 KiB (environment: WK_TIER_MIN_BYTES). */
+    uint32_t tiered_min_bytes;
 } wk_engine_options_t;
 
 /* Writes the default options (from the environment, see above) into *opts. cache_dir then
@@ -220,6 +227,10 @@ WK_API own wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size);
 WK_API own wk_error_t *wk_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size,
                                      own wk_module_t **out);
 WK_API void wk_module_delete(own wk_module_t *module);
+/* Tiered strategy: blocks until the module's background O2 compile has ended; true when the
+ * module (and all its instances) now run O2 code. Returns at once otherwise: true for the O2
+ * strategy (and tiered modules compiled at O2 directly), false for the fast strategy. */
+WK_API bool wk_module_wait_optimized(wk_module_t *module);
 /* The engine that compiled module (borrowed: alive as long as the module). */
 WK_API wk_engine_t *wk_module_engine(const wk_module_t *module);
 

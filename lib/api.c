@@ -7,6 +7,7 @@
 
 #include "decode.h"
 #include "engine.h"
+#include "tierup.h"
 #include "func.h"
 #include "global.h"
 #include "instance.h"
@@ -103,6 +104,7 @@ wk_engine_t *wk_engine_new(void)
 
 void wk_engine_delete(wk_engine_t *engine)
 {
+    if (engine) tierup_engine_shutdown(engine);
     engine_unref(engine);
 }
 
@@ -147,6 +149,12 @@ wk_error_t *wk_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size
 wk_engine_t *wk_module_engine(const wk_module_t *module)
 {
     return module->engine;
+}
+
+bool wk_module_wait_optimized(wk_module_t *module)
+{
+    assert(module);
+    return module_wait_optimized(module);
 }
 
 void wk_module_delete(wk_module_t *module)

@@ -6,6 +6,7 @@
 #include "decode.h"
 #include "engine.h"
 #include "instr.h"
+#include "tierup.h"
 #include "validate.h"
 
 BoundsMode engine_bounds_for(bool force_software)
@@ -35,6 +36,8 @@ void wk_engine_options_default(wk_engine_options_t *opts)
         opts->strategy = WK_STRATEGY_TIERED;
     opts->cache_dir = cache && cache[0] ? cache : NULL;
     opts->software_bounds = bounds && strcmp(bounds, "software") == 0;
+    const char *min = getenv("WK_TIER_MIN_BYTES");
+    opts->tiered_min_bytes = min && min[0] ? (uint32_t)strtoul(min, NULL, 10) : 0;
 }
 
 wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out)
@@ -51,6 +54,7 @@ wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
     if (!e) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     e->mode = mode;
     e->strategy = opts->strategy;
+    e->tiered_min_bytes = opts->tiered_min_bytes ? opts->tiered_min_bytes : 64 * 1024;
     atomic_init(&e->refs, 1);
     JitOptions jo = {.tier = opts->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2,
                      .cache_dir = opts->cache_dir};
@@ -64,6 +68,7 @@ wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
         return err;
     }
     pthread_mutex_init(&e->lock, NULL);
+    pthread_mutex_init(&e->jobs_lock, NULL);
     *out = e;
     return NULL;
 }
@@ -82,6 +87,7 @@ void engine_unref(wk_engine_t *engine)
     free(engine->hashes);
     free(engine->cache_dir);
     pthread_mutex_destroy(&engine->lock);
+    pthread_mutex_destroy(&engine->jobs_lock);
     free(engine);
 }
 
@@ -144,7 +150,9 @@ FuncType engine_type(wk_engine_t *engine, uint32_t id)
 
 static void module_free_all(wk_module_t *mod)
 {
-    if (mod->code) jit_code_free(mod->engine->jit, mod->code);
+    tierup_free(mod);
+    pthread_mutex_destroy(&mod->lock);
+    pthread_cond_destroy(&mod->tierup_done);
     module_free(mod->m);
     free(mod->type_ids);
     free(mod->bounded);
@@ -181,13 +189,15 @@ wk_error_t *engine_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t 
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }
     atomic_init(&mod->refs, 1);
+    pthread_mutex_init(&mod->lock, NULL);
+    pthread_cond_init(&mod->tierup_done, NULL);
     engine_ref(engine);
     mod->engine = engine;
     mod->m = m;
     mod->bounded = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *mod->bounded);
     err = mod->bounded ? intern_module_types(mod)
                        : error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
-    if (!err) err = jit_compile(engine->jit, m, &mod->code);
+    if (!err) err = tierup_compile(mod);
     if (err) {
         module_free_all(mod);
         return err;
@@ -241,5 +251,9 @@ void module_ref(wk_module_t *mod)
 
 void module_unref(wk_module_t *mod)
 {
-    if (mod && atomic_fetch_sub(&mod->refs, 1) == 1) module_free_all(mod);
+    if (!mod) return;
+    unsigned before = atomic_fetch_sub(&mod->refs, 1);
+    if (before == 1) module_free_all(mod);
+    else if (before == 2 && atomic_load(&mod->tierup) == TIERUP_PENDING)
+        atomic_store(&mod->cancel, true); /* the job's reference is the last one */
 }

@@ -180,6 +180,12 @@ static void bind_imports(Instance *inst, const wk_extern_t *imports)
     }
 }
 
+static void instance_detach(void *p)
+{
+    Instance *inst = p;
+    module_detach(inst->module, inst);
+}
+
 static wk_error_t *define_funcs(Instance *inst)
 {
     const wk_module_t *mod = inst->module;
@@ -190,6 +196,10 @@ static wk_error_t *define_funcs(Instance *inst)
                                         &inst->funcs[m->nimported_funcs + i]);
         if (err) return err;
     }
+    /* Attached now, detached by the store before it frees these functions (it frees in
+     * reverse order of ownership): a tier-up re-points them only while they exist. */
+    if (!module_attach(inst->module, inst) || !store_own(inst->store, inst, instance_detach))
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     return NULL;
 }
 

@@ -277,6 +277,7 @@ typedef struct Part {
 typedef struct Work {
     const Jit *jit;
     JitTier tier;
+    const atomic_bool *cancel; /* or NULL */
     const Module *m;
     uint64_t module_id;
     Part *parts;
@@ -329,7 +330,7 @@ static void *worker(void *arg)
     LLVMTargetMachineRef tm = make_tm(w->jit, w->tier);
     for (;;) {
         uint32_t k = atomic_fetch_add(&w->next, 1);
-        if (k >= w->nparts) break;
+        if (k >= w->nparts || (w->cancel && atomic_load(w->cancel))) break;
         compile_part(w, &w->parts[k], tm);
     }
     LLVMDisposeTargetMachine(tm);
@@ -409,14 +410,17 @@ static wk_error_t *lookup_funcs(Jit *jit, const Module *m, uint64_t id, void **f
     return NULL;
 }
 
-static wk_error_t *compile_parts(Jit *jit, const Module *m, JitTier tier, uint64_t id,
-                                 Part *parts, uint32_t nparts)
+static wk_error_t *compile_parts(Jit *jit, const Module *m, JitTier tier,
+                                 const atomic_bool *cancel, uint64_t id, Part *parts,
+                                 uint32_t nparts)
 {
-    Work w = {.jit = jit, .tier = tier, .m = m, .module_id = id, .parts = parts,
-              .nparts = nparts};
+    Work w = {.jit = jit, .tier = tier, .cancel = cancel, .m = m, .module_id = id,
+              .parts = parts, .nparts = nparts};
     uint32_t ncpu = cpu_count();
     run_workers(&w, nparts < ncpu ? nparts : ncpu);
     wk_error_t *e = NULL;
+    if (cancel && atomic_load(cancel))
+        e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "compilation cancelled");
     for (uint32_t i = 0; i < nparts; i++) {
         if (parts[i].err && !e) e = parts[i].err;
         else if (parts[i].err) wk_error_delete(parts[i].err);
@@ -534,9 +538,9 @@ static void store_cached(Jit *jit, const uint8_t *key, Part *parts, uint32_t npa
 }
 
 /* The objects of m: from the cache when possible, else compiled (and then cached). */
-static wk_error_t *build_objects(Jit *jit, const Module *m, JitTier tier, const uint8_t *key,
-                                 bool try_cache, Part **parts, uint32_t *nparts,
-                                 uint64_t *nonce)
+static wk_error_t *build_objects(Jit *jit, const Module *m, JitTier tier,
+                                 const atomic_bool *cancel, const uint8_t *key, bool try_cache,
+                                 Part **parts, uint32_t *nparts, uint64_t *nonce)
 {
     if (try_cache && jit->cache_dir && load_cached(jit, key, parts, nparts, nonce)) return NULL;
     *nonce = fresh_nonce(jit);
@@ -544,7 +548,7 @@ static wk_error_t *build_objects(Jit *jit, const Module *m, JitTier tier, const 
     *parts = calloc(want ? want : 1, sizeof **parts);
     if (!*parts) abort();
     *nparts = m->nfuncs ? partition(m, want, *parts) : 0;
-    wk_error_t *e = compile_parts(jit, m, tier, *nonce, *parts, *nparts);
+    wk_error_t *e = compile_parts(jit, m, tier, cancel, *nonce, *parts, *nparts);
     if (!e && jit->cache_dir) store_cached(jit, key, *parts, *nparts, *nonce);
     return e;
 }
@@ -586,8 +590,9 @@ static void unload(Jit *jit, CodePriv *priv)
 }
 
 /* Compiles (or loads from the cache when try_cache) and links m's code into a new CodePriv. */
-static wk_error_t *load_module(Jit *jit, const Module *m, JitTier tier, const uint8_t *key,
-                               bool try_cache, CodePriv **out)
+static wk_error_t *load_module(Jit *jit, const Module *m, JitTier tier,
+                               const atomic_bool *cancel, const uint8_t *key, bool try_cache,
+                               CodePriv **out)
 {
     CodePriv *priv = calloc(1, sizeof *priv);
     if (!priv) abort();
@@ -597,7 +602,8 @@ static wk_error_t *load_module(Jit *jit, const Module *m, JitTier tier, const ui
     if (!priv->funcs) abort();
     Part *parts = NULL;
     uint32_t nparts = 0;
-    wk_error_t *e = build_objects(jit, m, tier, key, try_cache, &parts, &nparts, &priv->nonce);
+    wk_error_t *e =
+        build_objects(jit, m, tier, cancel, key, try_cache, &parts, &nparts, &priv->nonce);
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
     priv->rt = LLVMOrcJITDylibCreateResourceTracker(jd);
     if (!e) e = add_objects(jit, priv->rt, parts, nparts);
@@ -614,7 +620,7 @@ static wk_error_t *load_module(Jit *jit, const Module *m, JitTier tier, const ui
 
 wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out)
 {
-    return jit_compile_tier(jit, m, jit->tier, false, out);
+    return jit_compile_tier(jit, m, jit->tier, false, NULL, out);
 }
 
 JitTier jit_tier(const Jit *jit)
@@ -629,7 +635,7 @@ static bool cache_has(const Jit *jit, const uint8_t *key)
 }
 
 wk_error_t *jit_compile_tier(Jit *jit, const Module *m, JitTier tier, bool if_cached,
-                             CompiledCode **out)
+                             const atomic_bool *cancel, CompiledCode **out)
 {
     uint8_t key[JIT_CACHE_KEY_SIZE];
     cache_key(jit, m, tier, key);
@@ -637,10 +643,10 @@ wk_error_t *jit_compile_tier(Jit *jit, const Module *m, JitTier tier, bool if_ca
     *out = code;
     if (code || (if_cached && !cache_has(jit, key))) return NULL;
     CodePriv *priv = NULL;
-    wk_error_t *e = load_module(jit, m, tier, key, true, &priv);
-    if (e && jit->cache_dir) { /* perhaps a damaged cache file: compile afresh */
+    wk_error_t *e = load_module(jit, m, tier, cancel, key, true, &priv);
+    if (e && jit->cache_dir && !(cancel && atomic_load(cancel))) { /* damaged cache file? */
         wk_error_delete(e);
-        e = load_module(jit, m, tier, key, false, &priv);
+        e = load_module(jit, m, tier, cancel, key, false, &priv);
     }
     if (e) return e;
     priv->refs = 1;

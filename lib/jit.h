@@ -3,6 +3,7 @@
 #ifndef WK_JIT_H
 #define WK_JIT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -58,9 +59,11 @@ wk_error_t *jit_compile(Jit *jit, const Module *m, CompiledCode **out);
 void jit_code_free(Jit *jit, CompiledCode *code);
 /* jit_compile at an explicit tier. With if_cached, only shares code already loaded in this
  * Jit or loads it from the object cache: *out is NULL (and NULL returned) when neither has
- * it. Code of both tiers of one module may be loaded at the same time (distinct symbols). */
+ * it. Code of both tiers of one module may be loaded at the same time (distinct symbols).
+ * cancel (or NULL): once it is true, workers start no further part and the compile fails
+ * with "compilation cancelled" (nothing is cached). */
 wk_error_t *jit_compile_tier(Jit *jit, const Module *m, JitTier tier, bool if_cached,
-                             CompiledCode **out);
+                             const atomic_bool *cancel, CompiledCode **out);
 
 /* The host->Wasm trampoline for a signature, compiled once per type_id and cached. */
 wk_error_t *jit_trampoline(Jit *jit, uint32_t type_id, const FuncType *type, Trampoline *out);

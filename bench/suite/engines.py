@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import time
 
+from .kernels import cache_value
+
 TIMEOUT_S = 900
 
 
@@ -139,6 +141,11 @@ class WasmkilnPy(Engine):
         env = dict(os.environ)
         paths = [self.ctx.pythonpath] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else [])
         env['PYTHONPATH'] = os.pathsep.join(paths)
+        if cache_value(self.ctx.build, 'WK_SANITIZE') == 'ON':
+            # An ASan-built extension needs the ASan runtime loaded first (as tests/python).
+            cc = cache_value(self.ctx.build, 'CMAKE_C_COMPILER') or 'cc'
+            env['LD_PRELOAD'] = first_line([cc, '-print-file-name=libasan.so'])
+            env['ASAN_OPTIONS'] = 'detect_leaks=0'
         return env
 
     def command(self, *args):
