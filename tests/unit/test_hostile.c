@@ -3,9 +3,7 @@
  * the guard reservation, huge table growth, out-of-bounds segments, deep recursion through host
  * callbacks, 50,000 locals, 100,000 functions, 10,000-deep nesting, a 100,000-target br_table,
  * thousands of memories and address-space exhaustion. */
-#include <pthread.h>
 #include <setjmp.h>
-#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -382,10 +380,10 @@ static void type_section(Buf *mod, const char *params, uint8_t result)
     buf_free(&sec);
 }
 
-/* A module of nfuncs functions of type 0, the last exported as "f", and a 1-page memory when
- * with_memory; body(i, out) writes the locals and instructions of function i (not its size). */
-static wk_instance_t *funcs_module_with(const char *params, uint8_t result, uint32_t nfuncs,
-                                        void (*body)(uint32_t i, Buf *out), bool with_memory)
+/* A module of nfuncs functions of type 0, the last exported as "f"; body(i, out) writes the
+ * locals and instructions of function i (without its size). */
+static wk_instance_t *funcs_module(const char *params, uint8_t result, uint32_t nfuncs,
+                                   void (*body)(uint32_t i, Buf *out))
 {
     Buf mod = {0}, sec = {0}, code = {0};
     buf_header(&mod);
@@ -393,10 +391,6 @@ static wk_instance_t *funcs_module_with(const char *params, uint8_t result, uint
     buf_u32(&sec, nfuncs);
     for (uint32_t i = 0; i < nfuncs; i++) buf_byte(&sec, 0);
     buf_section(&mod, 3, &sec);
-    if (with_memory) {
-        buf_bytes(&sec, "\x01\x00\x01", 3);
-        buf_section(&mod, 5, &sec);
-    }
     buf_u32(&sec, 1);
     buf_name(&sec, "f");
     buf_byte(&sec, 0);
@@ -415,12 +409,6 @@ static wk_instance_t *funcs_module_with(const char *params, uint8_t result, uint
     buf_free(&sec);
     buf_free(&code);
     return inst;
-}
-
-static wk_instance_t *funcs_module(const char *params, uint8_t result, uint32_t nfuncs,
-                                   void (*body)(uint32_t i, Buf *out))
-{
-    return funcs_module_with(params, result, nfuncs, body, false);
 }
 
 /* 50,000 i64 locals; returns local 49,999 after setting it to param + 1. */
@@ -448,59 +436,6 @@ static void test_hostile_func_with_50000_locals_runs(void **state)
     wk_val_t a = wk_val_i64(41), r;
     assert_null(call(inst, "f", &a, 1, &r));
     assert_int_equal(r.of.i64, 42);
-}
-
-enum { SPILLS = 8000 };
-
-/* SPILLS v128 values loaded from memory and all live until summed at the end: the register
- * allocator spills them into a frame of SPILLS * 16 bytes (over 100 KiB). */
-static void big_frame_body(uint32_t i, Buf *out)
-{
-    (void)i;
-    buf_byte(out, 0);
-    for (uint32_t k = 0; k < SPILLS; k++) {
-        buf_bytes(out, "\x20\x00\xfd\x00\x04", 5); /* local.get 0, v128.load align=16 */
-        buf_u32(out, k * 16 % 65536);
-    }
-    for (uint32_t k = 1; k < SPILLS; k++) buf_bytes(out, "\xfd\xae\x01", 3); /* i32x4.add */
-    buf_bytes(out, "\xfd\x1b\x00\x0b", 4); /* i32x4.extract_lane 0 */
-}
-
-typedef struct FrameRun {
-    wk_instance_t *inst;
-    wk_trap_kind_t first, second;
-    int32_t after;
-} FrameRun;
-
-static void *big_frame_thread(void *arg)
-{
-    FrameRun *r = arg;
-    wk_val_t a = wk_val_i32(3), res;
-    wk_trap_t *trap = call(r->inst, "f", &a, 1, &res);
-    r->first = trap ? wk_trap_kind(trap) : 0;
-    wk_trap_delete(trap);
-    trap = call(r->inst, "f", &a, 1, &res);
-    r->second = trap ? wk_trap_kind(trap) : 0;
-    wk_trap_delete(trap);
-    return NULL;
-}
-
-/* A frame of over 100 KiB on a 64 KiB thread stack: the frame's pages are probed in order, so the
- * thread's guard page traps before anything below it is touched; the thread goes on. */
-static void test_hostile_frame_larger_than_thread_stack_traps(void **state)
-{
-    (void)state;
-    FrameRun r = {.inst = funcs_module_with("\x7f", 0x7f, 1, big_frame_body, true)};
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 64 << 10);
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, &attr, big_frame_thread, &r), 0);
-    pthread_join(th, NULL);
-    pthread_attr_destroy(&attr);
-    assert_int_equal(r.first, WK_TRAP_STACK_EXHAUSTED);
-    assert_int_equal(r.second, WK_TRAP_STACK_EXHAUSTED);
-    assert_int_equal(call_i32(r.inst, "f", 0), 0); /* the main thread's stack holds it */
 }
 
 /* Function i returns i. */
@@ -688,7 +623,6 @@ int main(void)
         cmocka_unit_test(test_hostile_huge_data_segment_traps),
         cmocka_unit_test(test_hostile_host_reentry_deep_recursion_traps_then_runs),
         cmocka_unit_test(test_hostile_func_with_50000_locals_runs),
-        cmocka_unit_test(test_hostile_frame_larger_than_thread_stack_traps),
         cmocka_unit_test(test_hostile_module_with_100000_functions_runs),
         cmocka_unit_test(test_hostile_10000_deep_block_nesting_runs),
         cmocka_unit_test(test_hostile_10000_deep_if_nesting_runs),
