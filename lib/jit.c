@@ -285,6 +285,32 @@ typedef struct Work {
     atomic_uint next;
 } Work;
 
+/* Control nesting past which the O2 IR pipeline goes quadratic (10,000 nested ifs: minutes in
+ * SimplifyCFG); such functions get the fast tier's passes instead. */
+#define DEEP_NESTING 256
+
+/* True when a function in [lo, hi) nests blocks deeper than DEEP_NESTING. */
+static bool part_nests_deep(const Module *m, uint32_t lo, uint32_t hi)
+{
+    for (uint32_t i = lo; i < hi; i++) {
+        const Func *f = &m->funcs[i];
+        Reader r = {m->bytes, f->body_offset, (size_t)f->body_offset + f->body_size};
+        uint32_t depth = 0;
+        while (!reader_eof(&r)) {
+            Instr in;
+            wk_error_t *err = instr_read(&r, &in);
+            if (err) {
+                wk_error_delete(err);
+                break;
+            }
+            if (in.op == OP_Block || in.op == OP_Loop || in.op == OP_If) depth++;
+            else if (in.op == OP_End) depth--;
+            if (depth > DEEP_NESTING) return true;
+        }
+    }
+    return false;
+}
+
 static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
 {
     LLVMContextRef ctx = LLVMContextCreate();
@@ -292,7 +318,8 @@ static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
     prepare_module(w->jit, mod, tm);
     p->err = lower_functions(w->m, w->jit->mode, w->module_id, ctx, mod, p->lo, p->hi);
-    if (!p->err) p->err = emit_object(pipeline(w->tier), mod, tm, &p->obj);
+    JitTier tier = part_nests_deep(w->m, p->lo, p->hi) ? JIT_TIER_FAST : w->tier;
+    if (!p->err) p->err = emit_object(pipeline(tier), mod, tm, &p->obj);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
 }

@@ -465,6 +465,10 @@ wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint64_t module_id
     Lower L = {.m = m, .mode = mode, .module_id = module_id, .ctx = ctx, .mod = mod};
     L.b = LLVMCreateBuilderInContext(ctx);
     init_types(&L);
+    /* Never NULL: `L->stack + height` with an empty stack must not be NULL + 0 (UB). */
+    L.stack_cap = 64;
+    L.stack = malloc(L.stack_cap * sizeof *L.stack);
+    if (!L.stack) abort();
     wk_error_t *e = NULL;
     for (uint32_t i = lo; i < hi && !e; i++) e = lower_one(&L, i);
     reset_function_state(&L);

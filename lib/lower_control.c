@@ -199,13 +199,15 @@ static void lower_br_table(Lower *L, const Instr *in)
 {
     LLVMValueRef index = lower_pop(L);
     uint32_t n = in->imm.br_table.count;
-    uint32_t def = instr_br_table_target(L->m, in, n);
-    LLVMBasicBlockRef target = branch_edge(L, &L->ctl[L->nctl - 1 - def]);
+    /* All targets in one pass: reading them one by one is quadratic in the table size. */
+    uint32_t *labels = malloc(((size_t)n + 1) * sizeof *labels);
+    if (!labels) abort();
+    instr_br_table_targets(L->m, in, labels);
+    LLVMBasicBlockRef target = branch_edge(L, &L->ctl[L->nctl - 1 - labels[n]]);
     LLVMValueRef sw = LLVMBuildSwitch(L->b, index, target, n);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t label = instr_br_table_target(L->m, in, i);
-        LLVMAddCase(sw, lower_i32(L, i), branch_edge(L, &L->ctl[L->nctl - 1 - label]));
-    }
+    for (uint32_t i = 0; i < n; i++)
+        LLVMAddCase(sw, lower_i32(L, i), branch_edge(L, &L->ctl[L->nctl - 1 - labels[i]]));
+    free(labels);
     enter_dead(L);
 }
 
