@@ -179,7 +179,9 @@ enum {
                                instances (exports, tables, imports, host calls; a call already
                                running finishes in the fast tier); small modules compile at O2
                                directly. The job keeps the module alive; it is cancelled when
-                               nothing else holds the module, and at exit. */
+                               nothing else holds the module and by wk_engine_delete (which
+                               waits for it). In a child forked while a job ran, the module
+                               stays in the fast tier. */
 };
 
 /* Engine configuration. wk_engine_options_default fills in the defaults, which the
@@ -210,6 +212,8 @@ WK_API void wk_engine_options_default(wk_engine_options_t *opts);
 WK_API own wk_engine_t *wk_engine_new(void);
 WK_API own wk_error_t *wk_engine_new_with(const wk_engine_options_t *opts,
                                          own wk_engine_t **out);
+/* Also cancels the tiered strategy's background compiles and waits for them to stop: delete
+ * engines before the process exits. */
 WK_API void wk_engine_delete(own wk_engine_t *engine);
 /* The engine's strategy and cache directory (NULL when none; borrowed). */
 WK_API wk_strategy_t wk_engine_strategy(const wk_engine_t *engine);

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "jit.h"
 #include "wasmkiln.h"
@@ -52,6 +53,7 @@ struct wk_module {
     pthread_mutex_t lock;         /* guards code switches, instances, tierup transitions */
     pthread_cond_t tierup_done;   /* broadcast when tierup leaves TIERUP_PENDING */
     atomic_int tierup;
+    pid_t tierup_pid;             /* the process running the tier-up job */
     atomic_bool cancel;           /* asks the background job to stop */
     struct Instance **instances;  /* attached (live) instances */
     uint32_t ninstances, instances_cap;

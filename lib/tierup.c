@@ -5,6 +5,7 @@
  * job holds their module, and when the embedder deletes the engine (which joins them). */
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "func.h"
 #include "instance.h"
@@ -17,6 +18,7 @@ struct TierJob {
     pthread_t tid;
     wk_module_t *mod; /* referenced by the job until `done` */
     bool done;        /* guarded by the engine's jobs_lock */
+    pid_t pid;        /* the process that started it: after fork, the child has no thread */
     struct TierJob *next;
 };
 
@@ -27,13 +29,14 @@ static void reap_jobs(wk_engine_t *e, bool all)
         pthread_mutex_lock(&e->jobs_lock);
         for (TierJob *j = e->jobs; all && j; j = j->next)
             if (!j->done) atomic_store(&j->mod->cancel, true);
+        pid_t self = getpid();
         TierJob **pp = &e->jobs;
-        while (*pp && !all && !(*pp)->done) pp = &(*pp)->next;
+        while (*pp && !all && !(*pp)->done && (*pp)->pid == self) pp = &(*pp)->next;
         TierJob *found = *pp;
         if (found) *pp = found->next;
         pthread_mutex_unlock(&e->jobs_lock);
         if (!found) return;
-        pthread_join(found->tid, NULL);
+        if (found->pid == self) pthread_join(found->tid, NULL);
         free(found);
     }
 }
@@ -102,11 +105,12 @@ static void finish(wk_module_t *mod, CompiledCode *o2)
 bool module_wait_optimized(wk_module_t *mod)
 {
     pthread_mutex_lock(&mod->lock);
-    while (atomic_load(&mod->tierup) == TIERUP_PENDING)
+    while (atomic_load(&mod->tierup) == TIERUP_PENDING && mod->tierup_pid == getpid())
         pthread_cond_wait(&mod->tierup_done, &mod->lock);
     int state = atomic_load(&mod->tierup);
     pthread_mutex_unlock(&mod->lock);
     if (state == TIERUP_NONE) return mod->engine->strategy != WK_STRATEGY_FAST;
+    /* still pending: a forked child, whose parent's job thread does not exist here */
     return state == TIERUP_DONE;
 }
 
@@ -138,6 +142,7 @@ static void start_job(wk_module_t *mod)
     wk_engine_t *e = mod->engine;
     reap_jobs(e, false);
     atomic_store(&mod->tierup, TIERUP_PENDING);
+    mod->tierup_pid = getpid();
     TierJob *job = calloc(1, sizeof *job);
     if (!job) {
         finish(mod, NULL);
@@ -145,6 +150,7 @@ static void start_job(wk_module_t *mod)
     }
     module_ref(mod);
     job->mod = mod;
+    job->pid = mod->tierup_pid;
     pthread_mutex_lock(&e->jobs_lock);
     bool started = pthread_create(&job->tid, NULL, job_main, job) == 0;
     if (started) {

@@ -124,6 +124,17 @@ static PyObject *module_instantiate(PyObject *op, PyObject *args, PyObject *kwds
     return PyObject_CallFunctionObjArgs((PyObject *)st->instance_type, op, imports, NULL);
 }
 
+static PyObject *module_wait_optimized(PyObject *op, PyObject *unused)
+{
+    (void)unused;
+    wk_module_t *m = ((ModuleObject *)op)->module;
+    bool optimized;
+    Py_BEGIN_ALLOW_THREADS
+    optimized = wk_module_wait_optimized(m);
+    Py_END_ALLOW_THREADS
+    return PyBool_FromLong(optimized);
+}
+
 static PyObject *module_repr(PyObject *op)
 {
     const wk_module_t *m = ((ModuleObject *)op)->module;
@@ -138,6 +149,10 @@ static PyMethodDef module_methods[] = {
      METH_VARARGS | METH_KEYWORDS,
      "instantiate($self, imports=None)\n--\n\nA new Instance of this module (same as "
      "Instance(module, imports))."},
+    {"wait_optimized", module_wait_optimized, METH_NOARGS,
+     "wait_optimized($self, /)\n--\n\nWith the 'tiered' strategy (see configure()), waits "
+     "until the\nbackground optimising compile is done; True when the module and its "
+     "instances\nnow run optimised code (always for 'o2', never for 'fast')."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -25,6 +25,14 @@ def test_configure_each_strategy_same_results(wasm, strategy):
     assert inst.exports.add_f64(0.5, 0.25) == 0.75
 
 
+@pytest.mark.parametrize("strategy,optimized", [("o2", True), ("fast", False), ("tiered", True)])
+def test_configure_wait_optimized_by_strategy(wasm, strategy, optimized):
+    wasmkiln.configure(strategy=strategy)
+    module = wasmkiln.Module(wasm("calls"))
+    assert module.wait_optimized() is optimized
+    assert module.instantiate().exports.add_i32(2, 3) == 5
+
+
 def test_configure_unknown_strategy_value_error():
     before = wasmkiln.configuration()
     with pytest.raises(ValueError, match="unknown strategy"):
@@ -58,3 +66,14 @@ def test_configure_older_module_still_instantiates(wasm):
     wasmkiln.configure(strategy="fast")
     assert wasmkiln.Instance(module).exports.add_i32(3, 4) == 7
     assert module.instantiate().exports.add_i32(5, 4) == 9
+
+
+def test_configure_tiered_switch_same_results(wasm, monkeypatch):
+    monkeypatch.setenv("WK_TIER_MIN_BYTES", "1")  # tier up even this small module
+    wasmkiln.configure(strategy="tiered")
+    module = wasmkiln.Module(wasm("calls"))
+    inst = module.instantiate()
+    before = inst.exports.loop(1000)
+    assert module.wait_optimized() is True
+    assert inst.exports.loop(1000) == before
+    assert module.instantiate().exports.loop(1000) == before

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -145,13 +146,44 @@ static void test_tierup_module_and_engine_deleted_while_pending(void **state)
         wk_store_t *s = wk_store_new(e);
         wk_module_delete(m); /* only its job holds it: cancelled or finishing */
         wk_engine_delete(e); /* joins the jobs */
-        int st = atomic_load(&kept->tierup);
-        assert_true(st == TIERUP_DONE || st == TIERUP_FAILED);
-        assert_int_equal(wk_module_wait_optimized(kept), st == TIERUP_DONE);
+        int st = atomic_load(&kept->tierup); /* NONE: m's O2 code was loaded already */
+        assert_int_not_equal(st, TIERUP_PENDING);
+        assert_int_equal(wk_module_wait_optimized(kept), st != TIERUP_FAILED);
         assert_int_equal(call1(export_func(instantiate(s, kept), "fib"), 10), 55);
         wk_store_delete(s);
         wk_module_delete(kept);
     }
+}
+
+static void test_tierup_fork_while_pending_child_runs_fast_tier(void **state)
+{
+    (void)state;
+    wk_engine_t *e = tiered_engine(NULL);
+    wk_module_t *m = NULL;
+    assert_null(wk_module_new(e, add_wasm, sizeof add_wasm, &m));
+    wk_store_t *s = wk_store_new(e);
+    wk_func_t *fib = export_func(instantiate(s, m), "fib");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* no cmocka asserts here: exit status only */
+        bool opt = wk_module_wait_optimized(m); /* must not wait for the parent's thread */
+        wk_val_t arg = wk_val_i32(15), res;
+        wk_trap_t *trap = wk_func_call(fib, &arg, 1, &res, 1);
+        bool ok = !trap && res.of.i32 == 610 && (opt || atomic_load(&m->tierup) != TIERUP_DONE);
+        wk_store_delete(s);
+        wk_module_delete(m);
+        wk_engine_delete(e); /* must not join the parent's thread */
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_true(wk_module_wait_optimized(m));
+    assert_int_equal(call1(fib, 15), 610);
+    wk_store_delete(s);
+    wk_module_delete(m);
+    wk_engine_delete(e);
 }
 
 static void test_tierup_o2_cached_then_loaded_without_fast_tier(void **state)
@@ -187,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_tierup_table_element_follows_switch),
         cmocka_unit_test(test_tierup_wait_reports_strategy),
         cmocka_unit_test(test_tierup_module_and_engine_deleted_while_pending),
+        cmocka_unit_test(test_tierup_fork_while_pending_child_runs_fast_tier),
         cmocka_unit_test(test_tierup_o2_cached_then_loaded_without_fast_tier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
