@@ -3,7 +3,10 @@
  * the guard reservation, huge table growth, out-of-bounds segments, deep recursion through host
  * callbacks, 50,000 locals, 100,000 functions, 10,000-deep nesting, a 100,000-target br_table,
  * thousands of memories and address-space exhaustion. */
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,9 +46,12 @@ static const uint8_t bigmem_wasm[] = {
  * (module
  *   (memory (export "mem") 1 2)
  *   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
- *   (func (export "store_far") (param i32 i64) (i64.store offset=0xffffffff (local.get 0) (local.get 1)))
- *   (func (export "store_v128_far") (param i32) (v128.store offset=0xffffffff (local.get 0) (v128.const i64x2 -1 -1)))
- *   (func (export "store8_far") (param i32) (i32.store8 offset=0xffffffff (local.get 0) (i32.const 0x55))))
+ *   (func (export "store_far") (param i32 i64)
+ *     (i64.store offset=0xffffffff (local.get 0) (local.get 1)))
+ *   (func (export "store_v128_far") (param i32)
+ *     (v128.store offset=0xffffffff (local.get 0) (v128.const i64x2 -1 -1)))
+ *   (func (export "store8_far") (param i32)
+ *     (i32.store8 offset=0xffffffff (local.get 0) (i32.const 0x55))))
  */
 static const uint8_t smallmem_wasm[] = {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0f, 0x03, 0x60, 0x01, 0x7f, 0x01, 0x7f,
@@ -66,7 +72,8 @@ static const uint8_t smallmem_wasm[] = {
  *   (table (export "t") 0 funcref)
  *   (table $small 0 10 funcref)
  *   (func (export "grow") (param i32) (result i32) (table.grow 0 (ref.null func) (local.get 0)))
- *   (func (export "grow_small") (param i32) (result i32) (table.grow $small (ref.null func) (local.get 0)))
+ *   (func (export "grow_small") (param i32) (result i32)
+ *     (table.grow $small (ref.null func) (local.get 0)))
  *   (func (export "size") (result i32) (table.size 0)))
  */
 static const uint8_t table_wasm[] = {
@@ -138,6 +145,27 @@ static int teardown(void **state)
     wk_store_delete(store);
     wk_engine_delete(engine);
     return 0;
+}
+
+/* Switches engine and store to a fresh fast-tier pair (on) or back to the O2 pair (off). */
+static void fast_engine(bool on)
+{
+    static wk_engine_t *o2_engine;
+    static wk_store_t *o2_store;
+    if (on) {
+        o2_engine = engine;
+        o2_store = store;
+        wk_engine_options_t opts;
+        wk_engine_options_default(&opts);
+        opts.strategy = WK_STRATEGY_FAST;
+        assert_null(wk_engine_new_with(&opts, &engine));
+        store = wk_store_new(engine);
+    } else {
+        wk_store_delete(store);
+        wk_engine_delete(engine);
+        engine = o2_engine;
+        store = o2_store;
+    }
 }
 
 static wk_module_t *compile(const uint8_t *bytes, size_t size)
@@ -380,10 +408,10 @@ static void type_section(Buf *mod, const char *params, uint8_t result)
     buf_free(&sec);
 }
 
-/* A module of nfuncs functions of type 0, the last exported as "f"; body(i, out) writes the
- * locals and instructions of function i (without its size). */
-static wk_instance_t *funcs_module(const char *params, uint8_t result, uint32_t nfuncs,
-                                   void (*body)(uint32_t i, Buf *out))
+/* A module of nfuncs functions of type 0, the last exported as "f", and a 1-page memory when
+ * with_memory; body(i, out) writes the locals and instructions of function i (not its size). */
+static wk_instance_t *funcs_module_with(const char *params, uint8_t result, uint32_t nfuncs,
+                                        void (*body)(uint32_t i, Buf *out), bool with_memory)
 {
     Buf mod = {0}, sec = {0}, code = {0};
     buf_header(&mod);
@@ -391,6 +419,10 @@ static wk_instance_t *funcs_module(const char *params, uint8_t result, uint32_t 
     buf_u32(&sec, nfuncs);
     for (uint32_t i = 0; i < nfuncs; i++) buf_byte(&sec, 0);
     buf_section(&mod, 3, &sec);
+    if (with_memory) {
+        buf_bytes(&sec, "\x01\x00\x01", 3);
+        buf_section(&mod, 5, &sec);
+    }
     buf_u32(&sec, 1);
     buf_name(&sec, "f");
     buf_byte(&sec, 0);
@@ -409,6 +441,12 @@ static wk_instance_t *funcs_module(const char *params, uint8_t result, uint32_t 
     buf_free(&sec);
     buf_free(&code);
     return inst;
+}
+
+static wk_instance_t *funcs_module(const char *params, uint8_t result, uint32_t nfuncs,
+                                   void (*body)(uint32_t i, Buf *out))
+{
+    return funcs_module_with(params, result, nfuncs, body, false);
 }
 
 /* 50,000 i64 locals; returns local 49,999 after setting it to param + 1. */
@@ -438,6 +476,67 @@ static void test_hostile_func_with_50000_locals_runs(void **state)
     assert_int_equal(r.of.i64, 42);
 }
 
+enum { SPILLS = 20000 };
+
+/* SPILLS v128 values loaded from memory, each then overwritten by a store (so no load can move
+ * past it), all live until summed at the end: a frame of SPILLS * 16 bytes (over 300 KiB). */
+static void big_frame_body(uint32_t i, Buf *out)
+{
+    (void)i;
+    buf_byte(out, 0);
+    for (uint32_t k = 0; k < SPILLS; k++) {
+        buf_bytes(out, "\x20\x00\xfd\x00\x04", 5); /* local.get 0, v128.load align=16 */
+        buf_u32(out, k * 16 % 32768);
+        /* local.get 0, i32.const k, i32.store over what was just loaded */
+        buf_bytes(out, "\x20\x00\x41", 3);
+        buf_s64(out, k);
+        buf_bytes(out, "\x36\x02", 2);
+        buf_u32(out, k * 16 % 32768);
+    }
+    for (uint32_t k = 1; k < SPILLS; k++) buf_bytes(out, "\xfd\xe4\x01", 3); /* f32x4.add */
+    buf_bytes(out, "\xfd\x1b\x00\x0b", 4); /* i32x4.extract_lane 0 */
+}
+
+typedef struct FrameRun {
+    wk_instance_t *inst;
+    wk_trap_kind_t first, second;
+} FrameRun;
+
+static void *big_frame_thread(void *arg)
+{
+    FrameRun *r = arg;
+    wk_val_t a = wk_val_i32(0), res;
+    wk_trap_t *trap = call(r->inst, "f", &a, 1, &res);
+    r->first = trap ? wk_trap_kind(trap) : 0;
+    wk_trap_delete(trap);
+    trap = call(r->inst, "f", &a, 1, &res);
+    r->second = trap ? wk_trap_kind(trap) : 0;
+    wk_trap_delete(trap);
+    return NULL;
+}
+
+/* A frame of over 300 KiB on a 256 KiB thread stack: the prologue probes the frame's pages in
+ * order, so the thread's guard page faults (a stack-exhausted trap) before anything below it is
+ * touched; the thread goes on. */
+static void test_hostile_frame_larger_than_thread_stack_traps(void **state)
+{
+    (void)state;
+    fast_engine(true); /* O2 takes minutes to allocate registers for 20,000 live values */
+    FrameRun r = {.inst = funcs_module_with("\x7f", 0x7f, 1, big_frame_body, true)};
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 << 10);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, &attr, big_frame_thread, &r), 0);
+    pthread_join(th, NULL);
+    pthread_attr_destroy(&attr);
+    assert_int_equal(r.first, WK_TRAP_STACK_EXHAUSTED);
+    assert_int_equal(r.second, WK_TRAP_STACK_EXHAUSTED);
+    wk_val_t a = wk_val_i32(0), res;
+    assert_null(call(r.inst, "f", &a, 1, &res)); /* the main thread's stack holds the frame */
+    fast_engine(false);
+}
+
 /* Function i returns i. */
 static void const_body(uint32_t i, Buf *out)
 {
@@ -451,19 +550,10 @@ static void const_body(uint32_t i, Buf *out)
 static void test_hostile_module_with_100000_functions_runs(void **state)
 {
     (void)state;
-    wk_engine_t *o2_engine = engine;
-    wk_store_t *o2_store = store;
-    wk_engine_options_t opts;
-    wk_engine_options_default(&opts);
-    opts.strategy = WK_STRATEGY_FAST;
-    assert_null(wk_engine_new_with(&opts, &engine));
-    store = wk_store_new(engine);
+    fast_engine(true);
     wk_instance_t *inst = funcs_module("", 0x7f, 100000, const_body);
     assert_int_equal(call_i32(inst, "f", 0), 99999);
-    wk_store_delete(store);
-    wk_engine_delete(engine);
-    engine = o2_engine;
-    store = o2_store;
+    fast_engine(false);
 }
 
 enum { DEPTH = 10000 };
@@ -623,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_hostile_huge_data_segment_traps),
         cmocka_unit_test(test_hostile_host_reentry_deep_recursion_traps_then_runs),
         cmocka_unit_test(test_hostile_func_with_50000_locals_runs),
+        cmocka_unit_test(test_hostile_frame_larger_than_thread_stack_traps),
         cmocka_unit_test(test_hostile_module_with_100000_functions_runs),
         cmocka_unit_test(test_hostile_10000_deep_block_nesting_runs),
         cmocka_unit_test(test_hostile_10000_deep_if_nesting_runs),
