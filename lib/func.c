@@ -153,7 +153,9 @@ wk_trap_t *func_call_raw(wk_func_t *func, WasmVal *vals)
         wk_trap_t *trap = fetch_trampoline(func);
         if (trap) return trap;
     }
-    return trap_call(&func->store->vm, func->tramp, func->ref.code, func->ref.vmctx, vals);
+    /* Relaxed: the tier-up thread may re-point code (lib/tierup.c); either version is valid. */
+    void *code = __atomic_load_n(&func->ref.code, __ATOMIC_RELAXED);
+    return trap_call(&func->store->vm, func->tramp, code, func->ref.vmctx, vals);
 }
 
 static wk_trap_t *call_wasm(wk_func_t *func, const wk_val_t *args, wk_val_t *results)
