@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "compile.h"
+#include "forkgate.h"
 #include "jit_llvm.h"
 #include "lower.h"
 
@@ -79,16 +80,24 @@ static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
     LLVMContextDispose(ctx);
 }
 
-static void *worker(void *arg)
+/* Compiles parts until none is left, the compile is cancelled or a fork waits (then the
+ * caller lets it go ahead and runs another round). Runs inside the fork gate. */
+static void work(Work *w)
 {
-    Work *w = arg;
     LLVMTargetMachineRef tm = jit_target_machine(w->jit, w->tier);
-    for (;;) {
+    while (!forkgate_pending() && !(w->cancel && atomic_load(w->cancel))) {
         uint32_t k = atomic_fetch_add(&w->next, 1);
-        if (k >= w->nparts || (w->cancel && atomic_load(w->cancel))) break;
+        if (k >= w->nparts) break;
         compile_part(w, &w->parts[k], tm);
     }
     LLVMDisposeTargetMachine(tm);
+}
+
+/* A worker thread: inside the gate from its creation until its joiner drops it. */
+static void *worker(void *arg)
+{
+    forkgate_adopt();
+    work(arg);
     return NULL;
 }
 
@@ -118,18 +127,40 @@ static uint32_t parts_wanted(const Module *m, uint32_t ncpu)
     return want < m->nfuncs ? want : m->nfuncs;
 }
 
-static void run_workers(Work *w, uint32_t nthreads)
+static void run_round(Work *w, uint32_t nthreads)
 {
     if (nthreads <= 1) {
-        worker(w);
+        work(w);
         return;
     }
     pthread_t tids[nthreads];
     uint32_t started = 0;
-    for (uint32_t i = 0; i < nthreads; i++)
+    for (uint32_t i = 0; i < nthreads; i++) {
+        forkgate_hand_over();
         if (pthread_create(&tids[started], NULL, worker, w) == 0) started++;
-    if (started == 0) worker(w);
-    for (uint32_t i = 0; i < started; i++) pthread_join(tids[i], NULL);
+        else forkgate_drop();
+    }
+    if (started == 0) work(w);
+    for (uint32_t i = 0; i < started; i++) {
+        pthread_join(tids[i], NULL);
+        forkgate_drop();
+    }
+}
+
+static bool parts_left(Work *w)
+{
+    return atomic_load(&w->next) < w->nparts && !(w->cancel && atomic_load(w->cancel));
+}
+
+/* Compiles every part on up to nthreads threads; a fork waiting for the gate stops the
+ * workers at their next part and goes ahead before the next round. Runs inside the gate. */
+static void run_workers(Work *w, uint32_t nthreads)
+{
+    run_round(w, nthreads);
+    while (parts_left(w)) {
+        forkgate_yield();
+        run_round(w, nthreads);
+    }
 }
 
 static uint32_t cpu_count(void)
@@ -254,8 +285,8 @@ static bool cache_has(const Jit *jit, const uint8_t *key)
     return jit_cache_dir(jit) && codecache_exists(jit_cache_dir(jit), key);
 }
 
-wk_error_t *compile_module_tier(Jit *jit, const Module *m, JitTier tier, bool if_cached,
-                                const atomic_bool *cancel, CompiledCode **out)
+static wk_error_t *compile_gated(Jit *jit, const Module *m, JitTier tier, bool if_cached,
+                                 const atomic_bool *cancel, CompiledCode **out)
 {
     uint8_t key[CODECACHE_KEY_SIZE];
     module_key(jit, m, tier, key);
@@ -270,9 +301,19 @@ wk_error_t *compile_module_tier(Jit *jit, const Module *m, JitTier tier, bool if
     return e;
 }
 
+wk_error_t *compile_module_tier(Jit *jit, const Module *m, JitTier tier, bool if_cached,
+                                const atomic_bool *cancel, CompiledCode **out)
+{
+    forkgate_enter();
+    wk_error_t *e = compile_gated(jit, m, tier, if_cached, cancel, out);
+    forkgate_leave();
+    return e;
+}
+
 wk_error_t *compile_module_ir(const Module *m, BoundsMode mode, char **out)
 {
     jit_llvm_init();
+    forkgate_enter();
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
     wk_error_t *e = lower_functions(m, mode, 0, ctx, mod, 0, m->nfuncs);
@@ -287,5 +328,6 @@ wk_error_t *compile_module_ir(const Module *m, BoundsMode mode, char **out)
     }
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
+    forkgate_leave();
     return e;
 }

@@ -69,6 +69,7 @@ wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
     }
     pthread_mutex_init(&e->lock, NULL);
     pthread_mutex_init(&e->jobs_lock, NULL);
+    pthread_cond_init(&e->jobs_done, NULL);
     *out = e;
     return NULL;
 }
@@ -89,6 +90,7 @@ void engine_unref(wk_engine_t *engine)
     free(engine->cache_dir);
     pthread_mutex_destroy(&engine->lock);
     pthread_mutex_destroy(&engine->jobs_lock);
+    pthread_cond_destroy(&engine->jobs_done);
     free(engine);
 }
 

@@ -26,6 +26,7 @@ struct wk_engine {
     uint32_t tiered_min_bytes; /* tiered: smaller modules (code bytes) compile at O2 at once */
     char *cache_dir;      /* or NULL */
     pthread_mutex_t jobs_lock; /* guards jobs */
+    pthread_cond_t jobs_done;  /* broadcast when a job is done */
     struct TierJob *jobs; /* background O2 compiles not joined yet (lib/tierup.c) */
     pthread_mutex_t lock; /* guards the type table */
     uint32_t ntypes, cap;

@@ -16,6 +16,7 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "forkgate.h"
 #include "jit_llvm.h"
 #include "lower.h"
 
@@ -150,7 +151,7 @@ wk_error_t *jit_new(BoundsMode mode, Jit **out)
     return jit_new_with(mode, &o, out);
 }
 
-wk_error_t *jit_new_with(BoundsMode mode, const JitOptions *opts, Jit **out)
+static wk_error_t *new_session(BoundsMode mode, const JitOptions *opts, Jit **out)
 {
     jit_llvm_init();
     Jit *jit = calloc(1, sizeof *jit);
@@ -176,9 +177,9 @@ fail:
     return e;
 }
 
-void jit_delete(Jit *jit)
+/* Only the forking thread exists in a child: deleting inherited state is safe there. */
+static void delete_session(Jit *jit)
 {
-    if (!jit) return;
     if (jit->lljit) {
         LLVMErrorRef err = LLVMOrcDisposeLLJIT(jit->lljit);
         if (err) LLVMConsumeError(err);
@@ -196,6 +197,22 @@ void jit_delete(Jit *jit)
     free(jit->live);
     free(jit->cache_dir);
     free(jit);
+}
+
+wk_error_t *jit_new_with(BoundsMode mode, const JitOptions *opts, Jit **out)
+{
+    forkgate_enter();
+    wk_error_t *e = new_session(mode, opts, out);
+    forkgate_leave();
+    return e;
+}
+
+void jit_delete(Jit *jit)
+{
+    if (!jit) return;
+    forkgate_enter();
+    delete_session(jit);
+    forkgate_leave();
 }
 
 JitTier jit_tier(const Jit *jit)
@@ -394,6 +411,7 @@ wk_error_t *jit_load(Jit *jit, const Module *m, const uint8_t key[CODECACHE_KEY_
 void jit_code_free(Jit *jit, CompiledCode *code)
 {
     if (!code) return;
+    forkgate_enter();
     CodePriv *priv = code->priv;
     pthread_mutex_lock(&jit->lock);
     bool last = --priv->refs == 0;
@@ -404,6 +422,7 @@ void jit_code_free(Jit *jit, CompiledCode *code)
     }
     pthread_mutex_unlock(&jit->lock);
     if (last) unload(jit, priv);
+    forkgate_leave();
     free(code->funcs);
     free(code);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "forkgate.h"
 #include "jit_llvm.h"
 #include "lower.h"
 #include "thunk.h"
@@ -35,7 +36,9 @@ wk_error_t *thunk_cache_new(Jit *jit, ThunkCache **out)
 void thunk_cache_delete(ThunkCache *cache)
 {
     if (!cache) return;
+    forkgate_enter();
     if (cache->tm) LLVMDisposeTargetMachine(cache->tm);
+    forkgate_leave();
     pthread_mutex_destroy(&cache->lock);
     free(cache->thunks);
     free(cache);
@@ -149,6 +152,7 @@ static Thunk *thunk_slot(ThunkCache *c, uint32_t type_id)
 static wk_error_t *get_thunk(ThunkCache *c, uint32_t type_id, const FuncType *type, bool adapter,
                              void **out)
 {
+    forkgate_enter(); /* outside c->lock: see forkgate.h */
     pthread_mutex_lock(&c->lock);
     Thunk *t = thunk_slot(c, type_id);
     void **slot = adapter ? &t->adapter : &t->tramp;
@@ -160,6 +164,7 @@ static wk_error_t *get_thunk(ThunkCache *c, uint32_t type_id, const FuncType *ty
     }
     if (!e) *out = *slot;
     pthread_mutex_unlock(&c->lock);
+    forkgate_leave();
     return e;
 }
 

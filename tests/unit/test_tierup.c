@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +189,61 @@ static void test_tierup_fork_while_pending_child_runs_fast_tier(void **state)
     wk_engine_delete(e);
 }
 
+/* Compiles add_wasm again and again (tiered: a job per module) until *stop. */
+static void *compile_loop(void *arg)
+{
+    atomic_bool *stop = arg;
+    wk_engine_t *e = tiered_engine(NULL);
+    while (!atomic_load(stop)) {
+        wk_module_t *m = NULL;
+        wk_error_t *err = wk_module_new(e, add_wasm, sizeof add_wasm, &m);
+        wk_error_delete(err);
+        wk_module_delete(m);
+    }
+    wk_engine_delete(e);
+    return NULL;
+}
+
+/* Forks while another thread compiles and tiers up: each child compiles and runs a module of
+ * its own (a child inheriting LLVM or allocator state mid-operation would hang or crash). */
+static void test_tierup_fork_during_compiles_child_compiles_and_runs(void **state)
+{
+    (void)state;
+    atomic_bool stop = false;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, compile_loop, &stop), 0);
+    for (int i = 0; i < 8; i++) {
+        usleep(20000);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) { /* no cmocka asserts here: exit status only */
+            wk_engine_t *e = wk_engine_new();
+            wk_module_t *m = NULL;
+            bool ok = e && !wk_module_new(e, add_wasm, sizeof add_wasm, &m);
+            if (ok) {
+                wk_store_t *s = wk_store_new(e);
+                wk_instance_t *inst = NULL;
+                wk_trap_t *trap = NULL;
+                ok = !wk_instance_new(s, m, NULL, 0, &inst, &trap) && !trap;
+                wk_extern_t x;
+                ok = ok && wk_instance_export_get(inst, "fib", 3, &x);
+                wk_val_t arg = wk_val_i32(15), res;
+                ok = ok && !wk_func_call(x.of.func, &arg, 1, &res, 1) && res.of.i32 == 610;
+                wk_store_delete(s);
+            }
+            wk_module_delete(m);
+            wk_engine_delete(e);
+            _exit(ok ? 0 : 1);
+        }
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    atomic_store(&stop, true);
+    pthread_join(t, NULL);
+}
+
 static void test_tierup_o2_cached_then_loaded_without_fast_tier(void **state)
 {
     (void)state;
@@ -221,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_tierup_wait_reports_strategy),
         cmocka_unit_test(test_tierup_module_and_engine_deleted_while_pending),
         cmocka_unit_test(test_tierup_fork_while_pending_child_runs_fast_tier),
+        cmocka_unit_test(test_tierup_fork_during_compiles_child_compiles_and_runs),
         cmocka_unit_test(test_tierup_o2_cached_then_loaded_without_fast_tier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
