@@ -158,6 +158,9 @@ enum {
 WK_API own wk_trap_t *wk_trap_new(const char *message, void *data, void (*finalizer)(void *));
 WK_API void wk_trap_delete(own wk_trap_t *trap);
 WK_API wk_trap_kind_t wk_trap_kind(const wk_trap_t *trap);
+/* The name of a trap kind, an identifier ("unreachable", "integer_divide_by_zero",
+ * "memory_out_of_bounds", ..., "host"; "unknown" for another number). Static storage. */
+WK_API const char *wk_trap_kind_name(wk_trap_kind_t kind);
 WK_API const char *wk_trap_message(const wk_trap_t *trap);
 /* The payload given to wk_trap_new, or NULL. wk_trap_take_data also clears it (no finalizer). */
 WK_API void *wk_trap_data(const wk_trap_t *trap);
@@ -184,10 +187,10 @@ enum {
                                stays in the fast tier. */
 };
 
-/* Engine configuration. wk_engine_options_default fills in the defaults, which the
- * environment sets: WK_JIT_OPT (0 or "fast": WK_STRATEGY_FAST, "tiered": WK_STRATEGY_TIERED,
- * else WK_STRATEGY_O2), WK_CACHE_DIR (the cache directory; unset or empty: none) and
- * WK_BOUNDS=software (software_bounds). */
+/* Engine configuration, as wasm_config_t in wasm.h: the library reads no environment variable.
+ * wk_engine_options_default fills in the defaults (O2, no cache, guard pages where possible,
+ * everything else 0); the Python package and the command-line tools take their defaults from
+ * the environment (see the README). */
 typedef struct wk_engine_options {
     wk_strategy_t strategy;
     /* Directory of the on-disk object cache (must exist; copied), or NULL for none. Compiled
@@ -197,18 +200,19 @@ typedef struct wk_engine_options {
     /* Forces software bounds checks even where guard pages are possible. */
     bool software_bounds;
     /* WK_STRATEGY_TIERED: modules with fewer bytes of function bodies compile at O2 at once;
-     * 0 means the default, 64 KiB (environment: WK_TIER_MIN_BYTES). */
+     * 0 means the default, 64 KiB. */
     uint32_t tiered_min_bytes;
+    /* Debugging: verifies the LLVM IR of every compiled module (invalid IR: WK_ERROR_RESOURCE). */
+    bool verify_ir;
 } wk_engine_options_t;
 
-/* Writes the default options (from the environment, see above) into *opts. cache_dir then
- * points into the environment: copy it before changing the environment. */
+/* Writes the default options into *opts. */
 WK_API void wk_engine_options_default(wk_engine_options_t *opts);
 
 /* An engine owns the compiler (LLVM, worker threads). Thread-safe. Stores and modules keep
  * their engine alive: wk_engine_delete may come before theirs. wk_engine_new uses the default
  * options; it returns NULL only when out of memory or LLVM cannot start. wk_engine_new_with
- * takes explicit options (the environment is not read) and reports why it failed. */
+ * takes explicit options and reports why it failed. */
 WK_API own wk_engine_t *wk_engine_new(void);
 WK_API own wk_error_t *wk_engine_new_with(const wk_engine_options_t *opts,
                                          own wk_engine_t **out);
@@ -220,7 +224,7 @@ WK_API wk_strategy_t wk_engine_strategy(const wk_engine_t *engine);
 WK_API const char *wk_engine_cache_dir(const wk_engine_t *engine);
 /* True when this engine checks memory accesses in software because the 8 GiB address-space
  * reservation per memory (guard pages) was not possible here, or software bounds were asked
- * for (options.software_bounds, by default WK_BOUNDS=software). Slower, same semantics. */
+ * for (options.software_bounds). Slower, same semantics. */
 WK_API bool wk_engine_software_bounds(const wk_engine_t *engine);
 
 /* Decodes and validates; NULL when the module is valid. Never reads past bytes + size. */

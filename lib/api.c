@@ -76,6 +76,11 @@ wk_trap_kind_t wk_trap_kind(const wk_trap_t *trap)
     return trap->kind;
 }
 
+const char *wk_trap_kind_name(wk_trap_kind_t kind)
+{
+    return trap_kind_name(kind);
+}
+
 const char *wk_trap_message(const wk_trap_t *trap)
 {
     return trap->message;
@@ -97,10 +102,18 @@ void *wk_trap_take_data(wk_trap_t *trap)
 
 wk_engine_t *wk_engine_new(void)
 {
+    wk_engine_options_t opts;
+    engine_options_default(&opts);
     wk_engine_t *e = NULL;
-    wk_error_t *err = engine_new(engine_probe_bounds(), &e);
+    wk_error_t *err = engine_new(&opts, &e);
     wk_error_delete(err);
     return e;
+}
+
+void wk_engine_options_default(wk_engine_options_t *opts)
+{
+    assert(opts);
+    engine_options_default(opts);
 }
 
 void wk_engine_delete(wk_engine_t *engine)
@@ -112,7 +125,7 @@ void wk_engine_delete(wk_engine_t *engine)
 wk_error_t *wk_engine_new_with(const wk_engine_options_t *opts, wk_engine_t **out)
 {
     assert(opts && out && opts->strategy <= WK_STRATEGY_TIERED);
-    return engine_new_with(engine_bounds_for(opts->software_bounds), opts, out);
+    return engine_new(opts, out);
 }
 
 wk_strategy_t wk_engine_strategy(const wk_engine_t *engine)

@@ -75,7 +75,7 @@ static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
     jit_prepare_module(w->jit, mod, tm);
     p->err = lower_functions(w->m, jit_mode(w->jit), w->module_id, ctx, mod, p->lo, p->hi);
     JitTier tier = part_nests_deep(w->m, p->lo, p->hi) ? JIT_TIER_FAST : w->tier;
-    if (!p->err) p->err = jit_emit_object(pipeline(tier), mod, tm, &p->obj);
+    if (!p->err) p->err = jit_emit_object(w->jit, pipeline(tier), mod, tm, &p->obj);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
 }

@@ -17,37 +17,14 @@ BoundsMode engine_bounds_for(bool force_software)
     return BOUNDS_GUARD;
 }
 
-BoundsMode engine_probe_bounds(void)
+void engine_options_default(wk_engine_options_t *opts)
 {
-    const char *env = getenv("WK_BOUNDS");
-    return engine_bounds_for(env && strcmp(env, "software") == 0);
+    *opts = (wk_engine_options_t){.strategy = WK_STRATEGY_O2};
 }
 
-void wk_engine_options_default(wk_engine_options_t *opts)
+wk_error_t *engine_new(const wk_engine_options_t *opts, wk_engine_t **out)
 {
-    const char *opt = getenv("WK_JIT_OPT"), *cache = getenv("WK_CACHE_DIR");
-    const char *bounds = getenv("WK_BOUNDS");
-    opts->strategy = WK_STRATEGY_O2;
-    if (opt && (strcmp(opt, "0") == 0 || strcmp(opt, "fast") == 0))
-        opts->strategy = WK_STRATEGY_FAST;
-    else if (opt && strcmp(opt, "tiered") == 0)
-        opts->strategy = WK_STRATEGY_TIERED;
-    opts->cache_dir = cache && cache[0] ? cache : NULL;
-    opts->software_bounds = bounds && strcmp(bounds, "software") == 0;
-    const char *min = getenv("WK_TIER_MIN_BYTES");
-    opts->tiered_min_bytes = min && min[0] ? (uint32_t)strtoul(min, NULL, 10) : 0;
-}
-
-wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out)
-{
-    wk_engine_options_t opts;
-    wk_engine_options_default(&opts);
-    return engine_new_with(mode, &opts, out);
-}
-
-wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
-                            wk_engine_t **out)
-{
+    BoundsMode mode = engine_bounds_for(opts->software_bounds);
     wk_engine_t *e = calloc(1, sizeof *e);
     if (!e) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     e->mode = mode;
@@ -55,8 +32,8 @@ wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
     e->tiered_min_bytes = opts->tiered_min_bytes ? opts->tiered_min_bytes : 64 * 1024;
     atomic_init(&e->refs, 1);
     JitOptions jo = {.tier = opts->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2,
-                     .cache_dir = opts->cache_dir};
-    wk_error_t *err = jit_new_with(mode, &jo, &e->jit);
+                     .cache_dir = opts->cache_dir, .verify_ir = opts->verify_ir};
+    wk_error_t *err = jit_new(mode, &jo, &e->jit);
     if (!err) err = thunk_cache_new(e->jit, &e->thunks);
     bool has_cache = opts->cache_dir && opts->cache_dir[0];
     if (!err && has_cache && !(e->cache_dir = strdup(opts->cache_dir)))

@@ -34,18 +34,15 @@ struct wk_engine {
     uint64_t *hashes;
 };
 
-/* Probes whether guard-page memories are possible (an 8 GiB PROT_NONE reservation works);
- * the environment variable WK_BOUNDS=software forces software checks. */
-BoundsMode engine_probe_bounds(void);
-/* BOUNDS_SOFTWARE when forced, else whether guard pages are possible (ignores WK_BOUNDS). */
+/* BOUNDS_SOFTWARE when forced, else whether guard pages are possible (an 8 GiB PROT_NONE
+ * reservation works). */
 BoundsMode engine_bounds_for(bool force_software);
 
-/* A new engine with the given bounds mode and its compiler, configured from the environment
- * (wk_engine_options_default). Returns NULL or an owned error. */
-wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out);
-/* The same with explicit options (opts->software_bounds is ignored: `mode` decides). */
-wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
-                            wk_engine_t **out);
+/* The default options: O2, no cache, guard pages where possible. Reads no environment. */
+void engine_options_default(wk_engine_options_t *opts);
+/* A new engine and its compiler configured by opts (software bounds when asked for or when
+ * guard pages are impossible). Returns NULL or an owned error. */
+wk_error_t *engine_new(const wk_engine_options_t *opts, wk_engine_t **out);
 /* Takes / drops a reference; the last one frees the engine. engine_unref accepts NULL. */
 void engine_ref(wk_engine_t *engine);
 void engine_unref(wk_engine_t *engine);

@@ -1,8 +1,7 @@
 /* The LLJIT session of an engine: LLVM initialisation, the host target, runtime helpers bound
  * as absolute symbols, code generation of LLVM modules to objects, and loading objects under
  * per-module symbol nonces, loaded code shared by identical modules (refcounted) until the
- * last handle is freed. LLVM errors become wk_error_t. Environment (jit_new only): WK_JIT_OPT=0
- * selects the fast tier, WK_CACHE_DIR enables the object cache; WK_JIT_VERIFY verifies IR. */
+ * last handle is freed. LLVM errors become wk_error_t. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,6 +34,7 @@ struct Jit {
     LLVMOrcLLJITRef lljit;
     BoundsMode mode;
     JitTier tier; /* compile_module's tier */
+    bool verify_ir;
     char *triple, *cpu, *features;
     LLVMTargetRef target;
     atomic_ullong next_nonce;
@@ -46,15 +46,12 @@ struct Jit {
 };
 
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
-static bool verify_ir, dump_ir; /* WK_JIT_VERIFY, WK_JIT_DUMP; read once, in llvm_init */
 
 static void llvm_init(void)
 {
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
     LLVMInitializeNativeAsmParser();
-    verify_ir = getenv("WK_JIT_VERIFY") != NULL;
-    dump_ir = getenv("WK_JIT_DUMP") != NULL;
 }
 
 void jit_llvm_init(void)
@@ -143,14 +140,6 @@ static wk_error_t *init_target(Jit *jit)
 
 /* ---- the session ---- */
 
-wk_error_t *jit_new(BoundsMode mode, Jit **out)
-{
-    const char *opt = getenv("WK_JIT_OPT");
-    JitOptions o = {.tier = opt && opt[0] == '0' ? JIT_TIER_FAST : JIT_TIER_O2,
-                    .cache_dir = getenv("WK_CACHE_DIR")};
-    return jit_new_with(mode, &o, out);
-}
-
 static wk_error_t *new_session(BoundsMode mode, const JitOptions *opts, Jit **out)
 {
     jit_llvm_init();
@@ -160,6 +149,7 @@ static wk_error_t *new_session(BoundsMode mode, const JitOptions *opts, Jit **ou
     if (opts->cache_dir && opts->cache_dir[0]) jit->cache_dir = strdup(opts->cache_dir);
     atomic_init(&jit->next_nonce, (uint64_t)(uintptr_t)jit ^ ((uint64_t)time(NULL) << 32));
     jit->tier = opts->tier;
+    jit->verify_ir = opts->verify_ir;
     pthread_mutex_init(&jit->lock, NULL);
     wk_error_t *e = init_target(jit);
     if (e) goto fail;
@@ -199,7 +189,7 @@ static void delete_session(Jit *jit)
     free(jit);
 }
 
-wk_error_t *jit_new_with(BoundsMode mode, const JitOptions *opts, Jit **out)
+wk_error_t *jit_new(BoundsMode mode, const JitOptions *opts, Jit **out)
 {
     forkgate_enter();
     wk_error_t *e = new_session(mode, opts, out);
@@ -249,26 +239,23 @@ void jit_prepare_module(const Jit *jit, LLVMModuleRef mod, LLVMTargetMachineRef 
     LLVMDisposeTargetData(dl);
 }
 
-/* Debugging aid: with WK_JIT_VERIFY set, every module is verified before optimisation (and
- * dumped to stderr when invalid and WK_JIT_DUMP is set too). */
+/* Debugging aid (JitOptions.verify_ir): the module is verified before optimisation. */
 static wk_error_t *verify(LLVMModuleRef mod)
 {
-    if (!verify_ir) return NULL;
     char *msg = NULL;
     if (!LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
         LLVMDisposeMessage(msg);
         return NULL;
     }
     wk_error_t *e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "invalid IR: %s", msg);
-    if (dump_ir) LLVMDumpModule(mod);
     LLVMDisposeMessage(msg);
     return e;
 }
 
-wk_error_t *jit_emit_object(const char *passes, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-                            LLVMMemoryBufferRef *obj)
+wk_error_t *jit_emit_object(const Jit *jit, const char *passes, LLVMModuleRef mod,
+                            LLVMTargetMachineRef tm, LLVMMemoryBufferRef *obj)
 {
-    wk_error_t *e = verify(mod);
+    wk_error_t *e = jit->verify_ir ? verify(mod) : NULL;
     if (e) return e;
     if (passes) {
         LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();

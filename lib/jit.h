@@ -4,6 +4,7 @@
 #ifndef WK_JIT_H
 #define WK_JIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "code.h"
@@ -15,20 +16,18 @@ typedef struct Jit Jit;
  * FastISel code generation; about 6x faster to compile, slower code). */
 typedef enum JitTier { JIT_TIER_FAST = 0, JIT_TIER_O2 = 2 } JitTier;
 
-/* What jit_new_with takes: the tier of compile_module and the object cache directory (NULL or
- * "" for none; copied). */
+/* What jit_new takes: the tier of compile_module, the object cache directory (NULL or "" for
+ * none; copied: compiled objects are kept there keyed by the Wasm bytes and this build, and
+ * loaded on the next compile of the same bytes, never evicted) and whether every LLVM module
+ * is verified before optimisation (a debugging aid: invalid IR is a WK_ERROR_RESOURCE error). */
 typedef struct JitOptions {
     JitTier tier;
     const char *cache_dir;
+    bool verify_ir;
 } JitOptions;
 
-/* Creates the compiler. Thread-safe once created. Reads the environment once: WK_JIT_OPT=0
- * selects the fast tier (short pipeline, FastISel) instead of O2; WK_CACHE_DIR=<dir> keeps
- * compiled objects in <dir>, keyed by the Wasm bytes and this build, and loads them from there
- * on the next compile of the same bytes (no eviction). */
-wk_error_t *jit_new(BoundsMode mode, Jit **out);
-/* Creates the compiler with explicit options; reads no environment variable. */
-wk_error_t *jit_new_with(BoundsMode mode, const JitOptions *opts, Jit **out);
+/* Creates the compiler session. Thread-safe once created. */
+wk_error_t *jit_new(BoundsMode mode, const JitOptions *opts, Jit **out);
 void jit_delete(Jit *jit);
 /* The tier compile_module uses, the bounds mode, the object cache directory (or NULL). */
 JitTier jit_tier(const Jit *jit);

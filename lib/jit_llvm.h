@@ -24,9 +24,10 @@ wk_error_t *jit_llvm_error(LLVMErrorRef err, const char *what);
 LLVMTargetMachineRef jit_target_machine(const Jit *jit, JitTier tier);
 /* Sets mod's triple and data layout for tm. */
 void jit_prepare_module(const Jit *jit, LLVMModuleRef mod, LLVMTargetMachineRef tm);
-/* Optimises `mod` with pipeline `passes` (none when NULL) and emits an object into *obj. */
-wk_error_t *jit_emit_object(const char *passes, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-                            LLVMMemoryBufferRef *obj);
+/* Optimises `mod` with pipeline `passes` (none when NULL) and emits an object into *obj
+ * (verifying the IR first when the session was made with verify_ir). */
+wk_error_t *jit_emit_object(const Jit *jit, const char *passes, LLVMModuleRef mod,
+                            LLVMTargetMachineRef tm, LLVMMemoryBufferRef *obj);
 
 /* A new handle on code already loaded for `key`, or NULL. */
 CompiledCode *jit_share_loaded(Jit *jit, const uint8_t key[CODECACHE_KEY_SIZE]);

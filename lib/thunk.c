@@ -129,7 +129,7 @@ static wk_error_t *compile_thunk(ThunkCache *c, const char *name, const FuncType
     jit_prepare_module(c->jit, mod, c->tm);
     build(mod, ctx, name, ft);
     LLVMMemoryBufferRef obj = NULL;
-    wk_error_t *e = jit_emit_object(NULL, mod, c->tm, &obj);
+    wk_error_t *e = jit_emit_object(c->jit, NULL, mod, c->tm, &obj);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
     return e ? e : jit_load_thunk(c->jit, obj, name, out);

@@ -18,13 +18,25 @@
 const char *trap_kind_message(uint32_t kind)
 {
     switch (kind) {
-#define X(k, msg)                                                                              \
+#define X(k, msg, name)                                                                        \
     case k:                                                                                    \
         return msg;
         WK_TRAP_KINDS(X)
 #undef X
     }
     return "unknown trap";
+}
+
+const char *trap_kind_name(uint32_t kind)
+{
+    switch (kind) {
+#define X(k, msg, name)                                                                        \
+    case k:                                                                                    \
+        return name;
+        WK_TRAP_KINDS(X)
+#undef X
+    }
+    return "unknown";
 }
 
 static wk_trap_t *trap_alloc(wk_trap_kind_t kind, char *message)

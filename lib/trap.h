@@ -10,20 +10,21 @@
 #include "vmctx.h"
 #include "wasmkiln.h"
 
-/* kind, message (spec wording). The enum values are wk_trap_kind_t (wasmkiln.h); compiled code
- * passes the same numbers to wk_rt_trap. */
+/* kind, message (spec wording), name (an identifier: wk_trap_kind_name, Python's Trap.kind).
+ * The enum values are wk_trap_kind_t (wasmkiln.h); compiled code passes the same numbers to
+ * wk_rt_trap. */
 #define WK_TRAP_KINDS(X)                                                                       \
-    X(WK_TRAP_UNREACHABLE, "unreachable")                                                      \
-    X(WK_TRAP_INT_DIV_ZERO, "integer divide by zero")                                          \
-    X(WK_TRAP_INT_OVERFLOW, "integer overflow")                                                \
-    X(WK_TRAP_INVALID_CONVERSION, "invalid conversion to integer")                             \
-    X(WK_TRAP_MEMORY_OOB, "out of bounds memory access")                                       \
-    X(WK_TRAP_TABLE_OOB, "out of bounds table access")                                         \
-    X(WK_TRAP_UNDEFINED_ELEMENT, "undefined element")                                          \
-    X(WK_TRAP_UNINITIALIZED_ELEMENT, "uninitialized element")                                  \
-    X(WK_TRAP_INDIRECT_CALL_TYPE, "indirect call type mismatch")                               \
-    X(WK_TRAP_STACK_EXHAUSTED, "call stack exhausted")                                         \
-    X(WK_TRAP_HOST, "host trap")
+    X(WK_TRAP_UNREACHABLE, "unreachable", "unreachable")                                       \
+    X(WK_TRAP_INT_DIV_ZERO, "integer divide by zero", "integer_divide_by_zero")                \
+    X(WK_TRAP_INT_OVERFLOW, "integer overflow", "integer_overflow")                            \
+    X(WK_TRAP_INVALID_CONVERSION, "invalid conversion to integer", "invalid_conversion")       \
+    X(WK_TRAP_MEMORY_OOB, "out of bounds memory access", "memory_out_of_bounds")               \
+    X(WK_TRAP_TABLE_OOB, "out of bounds table access", "table_out_of_bounds")                  \
+    X(WK_TRAP_UNDEFINED_ELEMENT, "undefined element", "undefined_element")                     \
+    X(WK_TRAP_UNINITIALIZED_ELEMENT, "uninitialized element", "uninitialized_element")         \
+    X(WK_TRAP_INDIRECT_CALL_TYPE, "indirect call type mismatch", "indirect_call_type_mismatch")\
+    X(WK_TRAP_STACK_EXHAUSTED, "call stack exhausted", "call_stack_exhausted")                 \
+    X(WK_TRAP_HOST, "host trap", "host")
 
 struct wk_trap {
     wk_trap_kind_t kind;
@@ -34,6 +35,8 @@ struct wk_trap {
 
 /* The spec message of a trap kind ("unknown trap" for an unknown number). */
 const char *trap_kind_message(uint32_t kind);
+/* The name of a trap kind ("unknown" for an unknown number). */
+const char *trap_kind_name(uint32_t kind);
 
 /* A new owned trap of a runtime kind with its spec message. */
 wk_trap_t *trap_new_kind(uint32_t kind);

@@ -97,23 +97,6 @@ PyObject *py_errors_raise(WkState *st, wk_error_t *err)
     return NULL;
 }
 
-static const char *trap_kind_name(wk_trap_kind_t kind)
-{
-    switch (kind) {
-    case WK_TRAP_UNREACHABLE: return "unreachable";
-    case WK_TRAP_INT_DIV_ZERO: return "integer_divide_by_zero";
-    case WK_TRAP_INT_OVERFLOW: return "integer_overflow";
-    case WK_TRAP_INVALID_CONVERSION: return "invalid_conversion";
-    case WK_TRAP_MEMORY_OOB: return "memory_out_of_bounds";
-    case WK_TRAP_TABLE_OOB: return "table_out_of_bounds";
-    case WK_TRAP_UNDEFINED_ELEMENT: return "undefined_element";
-    case WK_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized_element";
-    case WK_TRAP_INDIRECT_CALL_TYPE: return "indirect_call_type_mismatch";
-    case WK_TRAP_STACK_EXHAUSTED: return "call_stack_exhausted";
-    default: return "host";
-    }
-}
-
 PyObject *py_errors_raise_trap(WkState *st, wk_trap_t *trap)
 {
     Stash *stash = wk_trap_data(trap);
@@ -125,7 +108,7 @@ PyObject *py_errors_raise_trap(WkState *st, wk_trap_t *trap)
         PyErr_Restore(Py_NewRef(Py_TYPE(exc)), exc, PyException_GetTraceback(exc));
         return NULL;
     }
-    PyObject *kind = PyUnicode_FromString(trap_kind_name(wk_trap_kind(trap)));
+    PyObject *kind = PyUnicode_FromString(wk_trap_kind_name(wk_trap_kind(trap)));
     if (kind) raise_with(st->trap, wk_trap_message(trap), wk_trap_message(trap), "kind", kind);
     wk_trap_delete(trap);
     return NULL;

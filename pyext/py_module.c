@@ -1,5 +1,6 @@
 /* The extension module wasmkiln._wasmkiln: multi-phase init, the module state (one engine,
  * every type and exception) and the module-level validate() and configure(). */
+#include "engine_env.h"
 #include "py_internal.h"
 
 static struct PyModuleDef wk_moduledef;
@@ -91,7 +92,7 @@ static PyObject *py_configure(PyObject *mod, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {"strategy", "cache_dir", "software_bounds", NULL};
     WkState *st = PyModule_GetState(mod);
     wk_engine_options_t o;
-    wk_engine_options_default(&o);
+    engine_env_options(&o); /* for what configure() has no argument for */
     o.strategy = wk_engine_strategy(st->engine);
     o.cache_dir = wk_engine_cache_dir(st->engine);
     o.software_bounds = wk_engine_software_bounds(st->engine);
@@ -163,9 +164,10 @@ static int (*const INITS[])(PyObject *, WkState *) = {
 static int wk_exec(PyObject *mod)
 {
     WkState *st = PyModule_GetState(mod);
-    st->engine = wk_engine_new();
-    if (!st->engine) {
-        PyErr_NoMemory();
+    wk_error_t *err = engine_env_new(&st->engine);
+    if (err) {
+        PyErr_Format(PyExc_RuntimeError, "wasmkiln: no engine: %s", wk_error_describe(err));
+        wk_error_delete(err);
         return -1;
     }
     for (size_t i = 0; i < sizeof INITS / sizeof INITS[0]; i++)

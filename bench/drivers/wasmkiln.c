@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine_env.h"
 #include "wasmkiln.h"
 
 /* (module (func (export "id") (param i32) (result i32) local.get 0)) */
@@ -75,10 +76,17 @@ static int load_in(wk_engine_t *engine, const uint8_t *bytes, size_t size, const
     return 0;
 }
 
-/* A new engine, then load_in. */
+/* A new engine (options from the environment), then load_in. */
 static int load(const uint8_t *bytes, size_t size, const char *name, Loaded *l)
 {
-    return load_in(wk_engine_new(), bytes, size, name, l);
+    wk_engine_t *engine = NULL;
+    wk_error_t *err = engine_env_new(&engine);
+    if (err) {
+        printf("error=%s\n", wk_error_describe(err));
+        wk_error_delete(err);
+        return 1;
+    }
+    return load_in(engine, bytes, size, name, l);
 }
 
 /* Calls f(arg) -> i32; returns false (after printing the trap) when it traps. */

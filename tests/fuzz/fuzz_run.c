@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "engine_env.h"
 #include "instr.h"
 #include "reader.h"
 #include "wasmkiln.h"
@@ -162,7 +163,10 @@ static void run(wk_module_t *mod, const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!engine) engine = wk_engine_new();
+    if (!engine) {
+        wk_error_t *err = engine_env_new(&engine);
+        if (err) abort(); /* a fuzz target has no one to report to */
+    }
     wk_module_t *mod = NULL;
     wk_error_t *err = wk_module_new(engine, data, size, &mod);
     if (err) {

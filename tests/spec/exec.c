@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_env.h"
 #include "runner.h"
 
 enum { MSG_LEN = 2048 };
@@ -650,7 +651,12 @@ int exec_file(const cJSON *root, const char *dir, FILE *out)
     Exec x = {.dir = dir};
     x.source = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "source_filename"));
     const cJSON *cmds = cJSON_GetObjectItemCaseSensitive(root, "commands");
-    x.engine = wk_engine_new();
+    wk_error_t *err = engine_env_new(&x.engine);
+    if (err) {
+        fprintf(stderr, "spec: no engine: %s\n", wk_error_describe(err));
+        wk_error_delete(err);
+        x.engine = NULL;
+    }
     x.store = x.engine ? wk_store_new(x.engine) : NULL;
     size_t index = 0;
     for (const cJSON *cmd = cmds ? cmds->child : NULL; cmd; cmd = cmd->next, index++) {

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "engine_env.h"
 #include "wasmkiln.h"
 
 /* basic.wat:
@@ -156,8 +157,7 @@ static int setup_basic(void **state)
 {
     Fixture *f = calloc(1, sizeof *f);
     the_fixture = f;
-    f->engine = wk_engine_new();
-    assert_non_null(f->engine);
+    assert_null(engine_env_new(&f->engine)); /* WK_BOUNDS: see the software-bounds test */
     f->store = wk_store_new(f->engine);
     assert_null(wk_module_new(f->engine, basic_wasm, sizeof basic_wasm, &f->basic));
     wk_valkind_t i32 = WK_I32;

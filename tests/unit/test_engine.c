@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "engine_env.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -20,7 +21,9 @@
 static int setup_engine(void **state)
 {
     wk_engine_t *e;
-    assert_null(engine_new(BOUNDS_GUARD, &e));
+    wk_engine_options_t o;
+    engine_options_default(&o);
+    assert_null(engine_new(&o, &e));
     *state = e;
     return 0;
 }
@@ -70,26 +73,54 @@ static void test_engine_intern_many_types_ids_stable(void **state)
     }
 }
 
-static void test_engine_options_default_from_environment(void **state)
+static void test_engine_options_default_ignores_environment(void **state)
+{
+    (void)state;
+    setenv("WK_JIT_OPT", "tiered", 1);
+    setenv("WK_CACHE_DIR", "/some/dir", 1);
+    setenv("WK_BOUNDS", "software", 1);
+    wk_engine_options_t o;
+    wk_engine_options_default(&o);
+    assert_int_equal(o.strategy, WK_STRATEGY_O2);
+    assert_null(o.cache_dir);
+    assert_false(o.software_bounds);
+    assert_int_equal(o.tiered_min_bytes, 0);
+    wk_engine_t *e = wk_engine_new();
+    assert_non_null(e);
+    assert_int_equal(wk_engine_strategy(e), WK_STRATEGY_O2);
+    assert_null(wk_engine_cache_dir(e));
+    wk_engine_delete(e);
+    unsetenv("WK_JIT_OPT");
+    unsetenv("WK_CACHE_DIR");
+    unsetenv("WK_BOUNDS");
+}
+
+static void test_engine_env_options_from_environment(void **state)
 {
     (void)state;
     wk_engine_options_t o;
     setenv("WK_JIT_OPT", "tiered", 1);
     setenv("WK_CACHE_DIR", "/some/dir", 1);
     setenv("WK_BOUNDS", "software", 1);
-    wk_engine_options_default(&o);
+    setenv("WK_TIER_MIN_BYTES", "7", 1);
+    engine_env_options(&o);
     assert_int_equal(o.strategy, WK_STRATEGY_TIERED);
     assert_string_equal(o.cache_dir, "/some/dir");
     assert_true(o.software_bounds);
+    assert_int_equal(o.tiered_min_bytes, 7);
     setenv("WK_JIT_OPT", "0", 1);
     setenv("WK_CACHE_DIR", "", 1);
-    wk_engine_options_default(&o);
+    engine_env_options(&o);
     assert_int_equal(o.strategy, WK_STRATEGY_FAST);
     assert_null(o.cache_dir);
+    setenv("WK_JIT_OPT", "fast", 1);
+    engine_env_options(&o);
+    assert_int_equal(o.strategy, WK_STRATEGY_FAST);
     unsetenv("WK_JIT_OPT");
     unsetenv("WK_CACHE_DIR");
     unsetenv("WK_BOUNDS");
-    wk_engine_options_default(&o);
+    unsetenv("WK_TIER_MIN_BYTES");
+    engine_env_options(&o);
     assert_int_equal(o.strategy, WK_STRATEGY_O2);
     assert_null(o.cache_dir);
     assert_false(o.software_bounds);
@@ -198,7 +229,8 @@ int main(void)
         T(test_engine_intern_equal_types_same_id),
         T(test_engine_intern_split_differs_different_id),
         T(test_engine_intern_many_types_ids_stable),
-        cmocka_unit_test(test_engine_options_default_from_environment),
+        cmocka_unit_test(test_engine_options_default_ignores_environment),
+        cmocka_unit_test(test_engine_env_options_from_environment),
         cmocka_unit_test(test_engine_options_cache_dir_used_and_copied),
         cmocka_unit_test(test_engine_options_each_strategy_same_results),
         cmocka_unit_test(test_engine_options_software_bounds_forced),

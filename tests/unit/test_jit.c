@@ -20,6 +20,9 @@
 #include "thunk.h"
 #include "trap.h"
 
+/* The options of the Jits these tests create (a test may change them, then restores them). */
+static JitOptions jit_opts = {.tier = JIT_TIER_O2};
+
 enum { MAX_FUNCS = 16, MEM_BYTES = 65536, TABLE_SIZE = 4 };
 
 typedef struct Env {
@@ -111,7 +114,7 @@ static Env *env_new(const char *wat, BoundsMode mode)
     assert_non_null(e);
     e->m = load_wat(wat);
     assert_true(e->m->nfuncs <= MAX_FUNCS);
-    assert_null(jit_new(mode, &e->jit));
+    assert_null(jit_new(mode, &jit_opts, &e->jit));
     wk_error_t *err = compile_module(e->jit, e->m, &e->code);
     if (err) fail_msg("compile: %s", wk_error_message(err));
     e->mem = (VMMemory){calloc(1, MEM_BYTES), MEM_BYTES, 1, 1};
@@ -370,13 +373,13 @@ static void test_jit_unreachable_traps(void **state)
 static void test_jit_fast_tier_keeps_semantics(void **state)
 {
     (void)state;
-    setenv("WK_JIT_OPT", "0", 1);
+    jit_opts.tier = JIT_TIER_FAST;
     Env *e = env_new("(module (func (param f32 f32) (result i32)"
                      "  (i32.trunc_f32_s (f32.min (local.get 0) (local.get 1))))"
                      " (func (param i32 i32) (result i32)"
                      "  (i32.rem_s (local.get 0) (local.get 1))))",
                      BOUNDS_SOFTWARE);
-    unsetenv("WK_JIT_OPT");
+    jit_opts.tier = JIT_TIER_O2;
     uint32_t r;
     assert_int_equal(call_i32(e, 0, f32_bits(-7.5f), f32_bits(3.0f), &r), 0);
     assert_int_equal((int32_t)r, -7);
@@ -427,7 +430,7 @@ static void test_jit_concurrent_compiles_share_one_jit(void **state)
     Module *m = load_wat("(module (func (param i32) (result i32) (call 1 (local.get 0)))"
                          " (func (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))");
     Jit *jit = NULL;
-    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_null(jit_new(BOUNDS_GUARD, &jit_opts, &jit));
     thunks_of(jit); /* before the threads race for it */
     Shared shared[3] = {{jit, m, 100, 0}, {jit, m, 100, 0}, {jit, m, 104, 0}};
     pthread_t t[3];
@@ -470,20 +473,20 @@ static void test_jit_object_cache_hit_and_shared_reuse(void **state)
     (void)state;
     char dir[] = "/tmp/wk_test_jit_cache_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    setenv("WK_CACHE_DIR", dir, 1);
+    jit_opts.cache_dir = dir;
     Module *m = load_wat("(module (func (param i32 i32) (result i32) (call 1 (local.get 0)"
                          "  (local.get 1))) (func (param i32 i32) (result i32)"
                          "  (i32.add (local.get 0) (local.get 1))))");
     Jit *jit;
     CompiledCode *a, *b;
-    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_null(jit_new(BOUNDS_GUARD, &jit_opts, &jit));
     assert_int_equal(compile_and_add(jit, m, &a), 42);
     ino_t stored = cache_file_inode(dir);
     assert_true(stored != 0);
     jit_code_free(jit, a);
     jit_free(jit);
     /* A new JIT loads the file instead of compiling (it is not rewritten). */
-    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_null(jit_new(BOUNDS_GUARD, &jit_opts, &jit));
     assert_int_equal(compile_and_add(jit, m, &a), 42);
     assert_true(cache_file_inode(dir) == stored);
     /* While it is loaded, the same bytes again share the loaded code. */
@@ -492,7 +495,7 @@ static void test_jit_object_cache_hit_and_shared_reuse(void **state)
     jit_code_free(jit, a);
     jit_code_free(jit, b);
     jit_free(jit);
-    unsetenv("WK_CACHE_DIR");
+    jit_opts.cache_dir = NULL;
     module_free(m);
     char cmd[64];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -504,12 +507,12 @@ static void test_jit_damaged_cache_file_recompiles(void **state)
     (void)state;
     char dir[] = "/tmp/wk_test_jit_cache_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    setenv("WK_CACHE_DIR", dir, 1);
+    jit_opts.cache_dir = dir;
     Module *m = load_wat("(module (func (param i32 i32) (result i32)"
                          "  (i32.add (local.get 0) (local.get 1))))");
     Jit *jit;
     CompiledCode *a;
-    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_null(jit_new(BOUNDS_GUARD, &jit_opts, &jit));
     assert_int_equal(compile_and_add(jit, m, &a), 42);
     jit_code_free(jit, a);
     jit_free(jit);
@@ -518,11 +521,11 @@ static void test_jit_damaged_cache_file_recompiles(void **state)
     snprintf(cmd, sizeof cmd, "f=$(ls %s/*.wkobj) && printf 'garbage!garbage!' | "
              "dd of=$f bs=1 seek=60 conv=notrunc 2>/dev/null", dir);
     assert_int_equal(system(cmd), 0);
-    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_null(jit_new(BOUNDS_GUARD, &jit_opts, &jit));
     assert_int_equal(compile_and_add(jit, m, &a), 42);
     jit_code_free(jit, a);
     jit_free(jit);
-    unsetenv("WK_CACHE_DIR");
+    jit_opts.cache_dir = NULL;
     module_free(m);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
@@ -537,7 +540,7 @@ static void test_jit_identical_modules_share_code_until_last_free(void **state)
                              "  (i32.sub (local.get 0) (local.get 1))))");
     Jit *jit;
     CompiledCode *a, *b, *c;
-    assert_null(jit_new(BOUNDS_GUARD, &jit));
+    assert_null(jit_new(BOUNDS_GUARD, &jit_opts, &jit));
     assert_int_equal(compile_and_add(jit, m, &a), 42);
     assert_int_equal(compile_and_add(jit, m, &b), 42);
     assert_ptr_equal(a->funcs[0], b->funcs[0]);

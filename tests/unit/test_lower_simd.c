@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "engine_env.h"
 #include "wasmkiln.h"
 
 typedef struct Wasm {
@@ -51,7 +52,7 @@ static void env_begin(Env *e, const char *wat)
 {
     Wasm w;
     wat_to_wasm(wat, &w);
-    e->engine = wk_engine_new();
+    assert_null(engine_env_new(&e->engine)); /* the tests set WK_BOUNDS and WK_JIT_OPT */
     e->store = wk_store_new(e->engine);
     wk_error_t *err = wk_module_new(e->engine, w.bytes, w.size, &e->module);
     if (err) fail_msg("module: %s", wk_error_describe(err));

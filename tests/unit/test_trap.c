@@ -58,6 +58,16 @@ static void test_trap_messages_spec_wording(void **state)
                         "indirect call type mismatch");
 }
 
+static void test_trap_kind_names_are_identifiers(void **state)
+{
+    (void)state;
+    assert_string_equal(wk_trap_kind_name(WK_TRAP_UNREACHABLE), "unreachable");
+    assert_string_equal(wk_trap_kind_name(WK_TRAP_INT_DIV_ZERO), "integer_divide_by_zero");
+    assert_string_equal(wk_trap_kind_name(WK_TRAP_STACK_EXHAUSTED), "call_stack_exhausted");
+    assert_string_equal(wk_trap_kind_name(WK_TRAP_HOST), "host");
+    assert_string_equal(wk_trap_kind_name(200), "unknown");
+}
+
 static void test_trap_call_normal_return_no_trap(void **state)
 {
     (void)state;
@@ -333,6 +343,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trap_messages_spec_wording),
+        cmocka_unit_test(test_trap_kind_names_are_identifiers),
         cmocka_unit_test(test_trap_call_normal_return_no_trap),
         cmocka_unit_test(test_trap_raise_returns_kind_then_call_again),
         cmocka_unit_test(test_trap_fault_in_memory_guard_oob_trap),
