@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "hostinfo.h"
 #include "store.h"
 #include "vmctx.h"
 
@@ -23,6 +24,7 @@ typedef struct Instance {
     void ***elem_items;    /* the evaluated references of each element segment */
     uint32_t nexports;
     wk_extern_t *exports;
+    HostInfo host;
 } Instance;
 
 /* What a host function sees of its caller. */

@@ -68,6 +68,7 @@ wk_error_t *memory_new(Limits limits, bool guard, wk_memory_t **out)
 void memory_delete(wk_memory_t *mem)
 {
     if (!mem) return;
+    hostinfo_release(&mem->host);
     if (mem->guard) trap_unregister_range(mem->map);
     munmap(mem->map, (size_t)mem->mapped);
     free(mem);

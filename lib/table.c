@@ -22,6 +22,7 @@ wk_error_t *table_new(TableType type, void *init, wk_table_t **out)
 void table_delete(wk_table_t *table)
 {
     if (!table) return;
+    hostinfo_release(&table->host);
     free(table->vm.elems);
     free(table);
 }
