@@ -115,7 +115,7 @@ static int process_symbol_filter(void *ctx, LLVMOrcSymbolStringPoolEntryRef sym)
     return 0;
 }
 
-#define WK_RT_ADDR(name, ret, params) {#name, (uint64_t)(uintptr_t)&name},
+#define WK_RT_ADDR(name, ...) {WK_RT_SYMBOL_NAME(name), (uint64_t)(uintptr_t)&WK_RT_SYMBOL(name)},
 
 static wk_error_t *define_helpers(Jit *jit)
 {
@@ -292,22 +292,8 @@ typedef struct Work {
 /* True when a function in [lo, hi) nests blocks deeper than DEEP_NESTING. */
 static bool part_nests_deep(const Module *m, uint32_t lo, uint32_t hi)
 {
-    for (uint32_t i = lo; i < hi; i++) {
-        const Func *f = &m->funcs[i];
-        Reader r = {m->bytes, f->body_offset, (size_t)f->body_offset + f->body_size};
-        uint32_t depth = 0;
-        while (!reader_eof(&r)) {
-            Instr in;
-            wk_error_t *err = instr_read(&r, &in);
-            if (err) {
-                wk_error_delete(err);
-                break;
-            }
-            if (in.op == OP_Block || in.op == OP_Loop || in.op == OP_If) depth++;
-            else if (in.op == OP_End) depth--;
-            if (depth > DEEP_NESTING) return true;
-        }
-    }
+    for (uint32_t i = lo; i < hi; i++)
+        if (m->funcs[i].max_depth > DEEP_NESTING) return true;
     return false;
 }
 
@@ -723,7 +709,6 @@ static void build_trampoline(LLVMModuleRef mod, LLVMContextRef ctx, const char *
 static void build_adapter(LLVMModuleRef mod, LLVMContextRef ctx, const char *name,
                           const FuncType *ft)
 {
-    LLVMTypeRef ptr = LLVMPointerTypeInContext(ctx, 0);
     LLVMValueRef fn = LLVMAddFunction(mod, name, lower_func_type(ctx, ft));
     LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
     LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, fn, "entry"));
@@ -734,9 +719,8 @@ static void build_adapter(LLVMModuleRef mod, LLVMContextRef ctx, const char *nam
     LLVMSetAlignment(vals, 16);
     for (uint32_t i = 0; i < ft->nparams; i++)
         LLVMBuildStore(b, LLVMGetParam(fn, i + 1), slot_ptr(b, ctx, vals, i));
-    LLVMTypeRef hp[2] = {ptr, ptr};
-    LLVMTypeRef hty = LLVMFunctionType(LLVMVoidTypeInContext(ctx), hp, 2, 0);
-    LLVMValueRef host = LLVMAddFunction(mod, "wk_rt_host_call", hty);
+    LLVMTypeRef hty;
+    LLVMValueRef host = lower_helper_decl(mod, HELPER_host_call, &hty);
     LLVMValueRef args[2] = {LLVMGetParam(fn, 0), vals};
     LLVMBuildCall2(b, hty, host, args, 2, "");
     LLVMValueRef res[ft->nresults + 1];

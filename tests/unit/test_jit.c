@@ -17,6 +17,7 @@
 #include "decode.h"
 #include "jit.h"
 #include "trap.h"
+#include "validate.h"
 
 enum { MAX_FUNCS = 16, MEM_BYTES = 65536, TABLE_SIZE = 4 };
 
@@ -61,6 +62,7 @@ static Module *load_wat(const char *wat)
     Module *m = NULL;
     wk_error_t *e = decode_module(bytes, n, &m);
     assert_null(e);
+    assert_null(validate_module(m)); /* lowering reads the facts validation records */
     return m;
 }
 
