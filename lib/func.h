@@ -5,7 +5,9 @@
 
 #include <stdint.h>
 
+#include "code.h"
 #include "hostinfo.h"
+#include "module.h"
 #include "store.h"
 #include "vmctx.h"
 
