@@ -152,6 +152,8 @@ enum {
     WK_TRAP_INDIRECT_CALL_TYPE,        /* "indirect call type mismatch" */
     WK_TRAP_STACK_EXHAUSTED,           /* "call stack exhausted" */
     WK_TRAP_HOST,                      /* raised by a host function */
+    WK_TRAP_INTERRUPTED,               /* "interrupted": wk_store_interrupt or a deadline */
+    WK_TRAP_OUT_OF_FUEL,               /* "out of fuel": the instance's fuel ran out */
 };
 
 /* A host trap with a message (copied) and an optional payload owned by the trap. */
@@ -257,6 +259,20 @@ typedef struct wk_instance wk_instance_t;
 WK_API own wk_store_t *wk_store_new(wk_engine_t *engine);
 WK_API void wk_store_delete(own wk_store_t *store);
 
+/* Interrupts the call running in store now (the outermost one and all it called, on whichever
+ * thread): it returns a WK_TRAP_INTERRUPTED trap at its next function entry or loop header
+ * (generated code checks there; a host function is not interrupted, its Wasm caller is when it
+ * returns). A no-op when no call runs: a later call is not affected. Thread-safe and
+ * async-signal-safe (atomic stores only): may be called from a signal handler. The store and
+ * its instances stay usable. */
+WK_API void wk_store_interrupt(wk_store_t *store);
+/* Sets the store's deadline to `timeout_ns` nanoseconds from now (0 clears it): once it has
+ * passed, every call running in the store, or started later, returns WK_TRAP_INTERRUPTED, until
+ * the deadline is set again or cleared. A watchdog thread (started on first use) acts on
+ * deadlines; in a child forked from a process with a running watchdog, deadlines act again
+ * once one is set in the child. Thread-safe. */
+WK_API void wk_store_set_deadline(wk_store_t *store, uint64_t timeout_ns);
+
 /* A reference to a store-owned object (borrowed). */
 typedef struct wk_extern {
     wk_externkind_t kind;
@@ -340,6 +356,8 @@ WK_API own wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *mod
 WK_API size_t wk_instance_export_count(const wk_instance_t *inst);
 WK_API wk_name_t wk_instance_export_name(const wk_instance_t *inst, size_t i);
 WK_API wk_extern_t wk_instance_export(const wk_instance_t *inst, size_t i);
+/* Interrupts the call running in inst's store (see wk_store_interrupt); async-signal-safe. */
+WK_API void wk_instance_interrupt(wk_instance_t *inst);
 /* Looks an export up by name (length-prefixed: may contain NUL). */
 WK_API bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t len,
                                    wk_extern_t *out);

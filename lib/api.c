@@ -11,6 +11,7 @@
 #include "func.h"
 #include "global.h"
 #include "instance.h"
+#include "interrupt.h"
 #include "memory.h"
 #include "table.h"
 #include "trap.h"
@@ -250,6 +251,18 @@ void wk_store_delete(wk_store_t *store)
     store_delete(store);
 }
 
+void wk_store_interrupt(wk_store_t *store)
+{
+    assert(store);
+    interrupt_request(&store->vm);
+}
+
+void wk_store_set_deadline(wk_store_t *store, uint64_t timeout_ns)
+{
+    assert(store);
+    interrupt_set_deadline(&store->vm, timeout_ns);
+}
+
 bool wk_caller_export(const wk_caller_t *caller, const char *name, size_t len,
                       wk_extern_t *out)
 {
@@ -479,6 +492,12 @@ wk_extern_t wk_instance_export(const wk_instance_t *inst, size_t i)
     const Instance *in = (const Instance *)inst;
     assert(i < in->nexports);
     return in->exports[i];
+}
+
+void wk_instance_interrupt(wk_instance_t *inst)
+{
+    assert(inst);
+    interrupt_request(&((Instance *)inst)->store->vm);
 }
 
 bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t len,

@@ -100,6 +100,7 @@ static const struct {
     {"wk_rt_table_grow", "ipipi"},  {"wk_rt_table_fill", "vpiipi"},
     {"wk_rt_table_copy", "vpiiiii"}, {"wk_rt_table_init", "vpiiiii"},
     {"wk_rt_elem_drop", "vpi"},     {"wk_rt_host_call", "vpp"},
+    {"wk_rt_poll", "vpi"},
 };
 
 static LLVMTypeRef sig_letter_type(const LowerTypes *t, char c)
@@ -206,11 +207,16 @@ static LLVMBasicBlockRef trap_block(Lower *L, uint32_t kind)
     return L->trap_bb[kind] = bb;
 }
 
+void lower_cold_br(Lower *L, LLVMValueRef cond, LLVMBasicBlockRef cold, LLVMBasicBlockRef ok)
+{
+    LLVMValueRef br = LLVMBuildCondBr(L->b, cond, cold, ok);
+    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(L->ctx, "prof", 4), branch_weights(L, 1, 1 << 20));
+}
+
 void lower_trap_if(Lower *L, LLVMValueRef cond, uint32_t kind)
 {
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "");
-    LLVMValueRef br = LLVMBuildCondBr(L->b, cond, trap_block(L, kind), ok);
-    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(L->ctx, "prof", 4), branch_weights(L, 1, 1 << 20));
+    lower_cold_br(L, cond, trap_block(L, kind), ok);
     LLVMPositionBuilderAtEnd(L->b, ok);
 }
 
@@ -328,7 +334,8 @@ static void setup_locals(Lower *L, const Func *f)
     }
 }
 
-/* sp < vmctx->store->stack_limit -> trap "call stack exhausted". */
+/* sp < vmctx->store->stack_limit -> trap "call stack exhausted"; with the interruption check
+ * (lower_poll.c) in one branch. */
 static void stack_check(Lower *L)
 {
     LLVMValueRef store = lower_load_field(L, L->t.ptr, L->vmctx, offsetof(VMContext, store));
@@ -337,18 +344,18 @@ static void stack_check(Lower *L)
     LLVMValueRef spi = LLVMBuildPtrToInt(L->b, sp, L->t.i64, "");
     LLVMValueRef li = LLVMBuildPtrToInt(L->b, limit, L->t.i64, "");
     L->stack_cond = LLVMBuildICmp(L->b, LLVMIntULT, spi, li, "");
-    lower_trap_if(L, L->stack_cond, WK_TRAP_STACK_EXHAUSTED);
+    lower_poll_entry(L, store, L->stack_cond);
 }
 
 /* A leaf function (no calls) with a small body cannot recurse, and its frame (at most a slot
  * per local and per instruction) fits in the reserve the runtime keeps below the stack
- * limit: its check is dropped, so inlined leaves cost nothing in loops. */
+ * limit: its check is dropped, so inlined leaves cost nothing in loops. Its interruption check
+ * goes too: without calls it runs long only in loops, whose headers check. */
 static void drop_leaf_stack_check(Lower *L, const Func *f)
 {
     uint64_t slots = (uint64_t)L->nlocals + f->body_size;
     if (L->calls || slots * 16 > 32 * 1024) return;
-    LLVMReplaceAllUsesWith(L->stack_cond, LLVMConstInt(L->t.i1, 0, 0));
-    LLVMInstructionEraseFromParent(L->stack_cond);
+    lower_poll_drop_entry(L);
 }
 
 static bool is_memory_op(Opcode op)
@@ -414,6 +421,7 @@ static void reset_function_state(Lower *L)
     L->strict = false;
     L->calls = false;
     L->dead_depth = 0;
+    L->poll_store = NULL;
     memset(L->trap_bb, 0, sizeof L->trap_bb);
 }
 

@@ -1,6 +1,7 @@
 /* Stores: the list of owned runtime objects and the VMStore. */
 #include <stdlib.h>
 
+#include "interrupt.h"
 #include "store.h"
 #include "trap.h"
 
@@ -17,6 +18,7 @@ wk_store_t *store_new(wk_engine_t *engine)
 void store_delete(wk_store_t *store)
 {
     if (!store) return;
+    interrupt_forget(&store->vm);
     for (size_t i = store->nobjs; i-- > 0;) store->objs[i].free_fn(store->objs[i].obj);
     free(store->objs);
     engine_unref(store->engine);

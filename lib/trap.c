@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include "interrupt.h"
 #include "trap.h"
 
 /* ---- Trap objects ------------------------------------------------------------------------ */
@@ -371,6 +372,7 @@ wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vm
             enter_outermost(t, store, frame);
     }
     e.store = store;
+    if (store->running++ == 0) interrupt_enter_outermost(store);
     e.saved_limit = store->stack_limit;
     e.saved_in_wasm = t->in_wasm;
     e.kind = 0;
@@ -383,6 +385,7 @@ wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vm
     t->top = e.prev;
     t->in_wasm = e.saved_in_wasm;
     e.store->stack_limit = e.saved_limit;
+    e.store->running--;
     if (__builtin_expect(!e.kind, 1)) return NULL;
     return e.host_trap ? e.host_trap : trap_new_kind(e.kind);
 }

@@ -66,6 +66,10 @@ typedef struct VMStore {
                                           through call_indirect, read by host adapters */
     uint8_t entered;                   /* runtime only: 1 once an entry has checked the fault
                                           handler for this store (lib/trap.c) */
+    uint32_t poll;                     /* atomic: nonzero when compiled code must call
+                                          wk_rt_poll at its next function entry or loop header
+                                          (interrupt requested, deadline passed; lib/interrupt.c) */
+    uint32_t running;                  /* runtime only: entries into this store now running */
 } VMStore;
 
 /* The per-instance context. Field order is ABI: lowering uses offsetof on these. */
@@ -84,6 +88,9 @@ typedef struct VMContext {
 
 #define WK_VMCTX_MAGIC 0x786374786b6d77ull /* "wmkctx" */
 
+/* wk_rt_poll is the slow path of the checks at function entries and loop headers: it raises
+ * "call stack exhausted" when stack_low is nonzero, "interrupted" when the store's poll word
+ * asks for it, and otherwise returns (lib/interrupt.c). */
 /* Helpers called from compiled code (runtime side; C calling convention). Each name is a
  * symbol bound by the JIT as an absolute symbol. Those that trap never return.
  * wk_rt_trap's kind is a wk_trap_kind_t (WK_TRAP_UNREACHABLE ...). wk_rt_trap_index raises the
@@ -111,7 +118,8 @@ typedef struct VMContext {
     X(wk_rt_table_init, void, (struct VMContext *vmctx, uint32_t table, uint32_t elem,         \
                                uint32_t dst, uint32_t src, uint32_t n))                       \
     X(wk_rt_elem_drop, void, (struct VMContext *vmctx, uint32_t elem))                         \
-    X(wk_rt_host_call, void, (struct VMContext *host_ctx, WasmVal *vals))
+    X(wk_rt_host_call, void, (struct VMContext *host_ctx, WasmVal *vals))                      \
+    X(wk_rt_poll, void, (struct VMContext *vmctx, uint32_t stack_low))
 
 #define WK_RT_DECLARE(name, ret, params) ret name params;
 WK_RT_HELPERS(WK_RT_DECLARE)

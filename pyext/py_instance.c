@@ -155,13 +155,43 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     return (PyObject *)self;
 }
 
+/* Gives every exported function of self the default timeout (seconds). */
+static void set_timeout(WkState *st, InstanceObject *self, double timeout)
+{
+    PyObject *dict = ((ExportsObject *)self->exports)->dict;
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (Py_IS_TYPE(value, st->func_type)) ((FuncObject *)value)->timeout = timeout;
+    }
+}
+
+/* timeout=None or a positive number of seconds into *out (0: none); -1 with ValueError. */
+static int parse_timeout(PyObject *obj, double *out)
+{
+    *out = 0;
+    if (obj == Py_None) return 0;
+    double t = PyFloat_AsDouble(obj);
+    if (t == -1.0 && PyErr_Occurred()) return -1;
+    if (!(t > 0) || t > 1e9) {
+        PyErr_SetString(PyExc_ValueError, "Instance() timeout must be a positive number of "
+                                          "seconds or None");
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
 static PyObject *instance_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"module", "imports", NULL};
+    static char *kwlist[] = {"module", "imports", "timeout", NULL};
     WkState *st = py_state_of_type(type);
-    PyObject *arg, *imports = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Instance", kwlist, &arg, &imports))
+    PyObject *arg, *imports = Py_None, *timeout_obj = Py_None;
+    double timeout;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:Instance", kwlist, &arg, &imports,
+                                     &timeout_obj))
         return NULL;
+    if (parse_timeout(timeout_obj, &timeout) < 0) return NULL;
     PyObject *module = Py_IS_TYPE(arg, st->module_type) ? Py_NewRef(arg)
                                                          : py_wasm_module_compile(st, arg);
     if (!module) return NULL;
@@ -172,6 +202,7 @@ static PyObject *instance_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     store = r.store ? Py_NewRef(r.store) : py_store_new_in(st, wk_module_engine(m));
     if (!store || make_host_funcs(m, &r, (StoreObject *)store) < 0) goto done;
     self = instantiate(st, module, (StoreObject *)store, &r);
+    if (self && timeout > 0) set_timeout(st, (InstanceObject *)self, timeout);
 done:
     resolved_free(&r);
     Py_XDECREF(store);
@@ -216,6 +247,21 @@ static PyObject *instance_repr(PyObject *op)
                                 PyTuple_GET_SIZE(((ExportsObject *)self->exports)->names));
 }
 
+static PyObject *instance_interrupt(PyObject *op, PyObject *unused)
+{
+    (void)unused;
+    wk_instance_interrupt(((InstanceObject *)op)->instance);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef instance_methods[] = {
+    {"interrupt", instance_interrupt, METH_NOARGS,
+     "interrupt()\n--\n\nStops the call running in this instance (and in the instances it\n"
+     "shares a store with), from any thread: it raises Trap with kind 'interrupted'. Does\n"
+     "nothing when no call runs."},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyMemberDef instance_members[] = {
     {"exports", T_OBJECT, offsetof(InstanceObject, exports), READONLY,
      "The exports: instance.exports.sum(1, 2), instance.exports['memory'], len(), iteration."},
@@ -228,7 +274,7 @@ static PyMemberDef instance_members[] = {
 
 static PyType_Slot instance_slots[] = {
     {Py_tp_doc,
-     "Instance(module, imports=None)\n--\n\n"
+     "Instance(module, imports=None, timeout=None)\n--\n\n"
      "Instantiates a WebAssembly module.\n\n"
      "module is a Module or any bytes-like object holding a binary module (compiled\n"
      "first). imports maps module names to mappings of field names to values:\n"
@@ -237,7 +283,10 @@ static PyType_Slot instance_slots[] = {
      "  - a Function, Memory, Global or Table, e.g. another instance's exports\n"
      "    (an Exports object is itself such a mapping).\n\n"
      "instance.exports.name(...) calls an exported function; instance.memory is the\n"
-     "first exported memory (or None).\n\n"
+     "first exported memory (or None). timeout (seconds) limits every call of an export\n"
+     "(a call may also pass its own timeout=): past it the call raises Trap with kind\n"
+     "'interrupted'. Ctrl-C stops running Wasm (KeyboardInterrupt); interrupt() stops it\n"
+     "from another thread.\n\n"
      "Raises CompileError for bad bytes, LinkError when imports do not match, and Trap\n"
      "when the start function traps.\n\n"
      "Example:\n"
@@ -249,6 +298,7 @@ static PyType_Slot instance_slots[] = {
     {Py_tp_dealloc, instance_dealloc},
     {Py_tp_repr, instance_repr},
     {Py_tp_members, instance_members},
+    {Py_tp_methods, instance_methods},
     {0, NULL},
 };
 
