@@ -20,6 +20,7 @@ void wk_rt_poll(VMContext *vmctx, uint32_t stack_low)
     if (stack_low) trap_raise(WK_TRAP_STACK_EXHAUSTED, NULL);
     uint32_t poll = __atomic_load_n(&vmctx->store->poll, __ATOMIC_RELAXED);
     if (poll & (POLL_INTERRUPT | POLL_DEADLINE)) trap_raise(WK_TRAP_INTERRUPTED, NULL);
+    if (vmctx->fuel < 0) trap_raise(WK_TRAP_OUT_OF_FUEL, NULL);
 }
 
 /* ---- Deadlines --------------------------------------------------------------------------- */

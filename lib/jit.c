@@ -48,6 +48,7 @@ typedef struct CodePriv {
 struct Jit {
     LLVMOrcLLJITRef lljit;
     BoundsMode mode;
+    bool fuel;    /* fuel metering compiled in */
     JitTier tier; /* jit_compile's tier */
     char *triple, *cpu, *features;
     LLVMTargetRef target;
@@ -178,6 +179,7 @@ wk_error_t *jit_new_with(BoundsMode mode, const JitOptions *opts, Jit **out)
     if (opts->cache_dir && opts->cache_dir[0]) jit->cache_dir = strdup(opts->cache_dir);
     atomic_init(&jit->next_nonce, (uint64_t)(uintptr_t)jit ^ ((uint64_t)time(NULL) << 32));
     jit->tier = opts->tier;
+    jit->fuel = opts->fuel;
     pthread_mutex_init(&jit->lock, NULL);
     wk_error_t *e = init_target(jit);
     if (e) goto fail;
@@ -317,7 +319,8 @@ static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
     LLVMContextSetDiscardValueNames(ctx, 1);
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
     prepare_module(w->jit, mod, tm);
-    p->err = lower_functions(w->m, w->jit->mode, w->module_id, ctx, mod, p->lo, p->hi);
+    p->err = lower_functions(w->m, w->jit->mode, w->jit->fuel, w->module_id, ctx, mod, p->lo,
+                             p->hi);
     JitTier tier = part_nests_deep(w->m, p->lo, p->hi) ? JIT_TIER_FAST : w->tier;
     if (!p->err) p->err = emit_object(pipeline(tier), mod, tm, &p->obj);
     LLVMDisposeModule(mod);
@@ -491,9 +494,9 @@ static void cache_key(const Jit *jit, const Module *m, JitTier tier,
     LLVMGetVersion(&major, &minor, &patch);
     char stamp[512], config[2048];
     build_stamp(stamp, sizeof stamp);
-    int n = snprintf(config, sizeof config, "wasmkiln %s %s|llvm %u.%u.%u|%s|%s|%s|%d|%d",
+    int n = snprintf(config, sizeof config, "wasmkiln %s %s|llvm %u.%u.%u|%s|%s|%s|%d|%d|%d",
                      WK_VERSION, stamp, major, minor, patch, jit->triple, jit->cpu,
-                     jit->features, (int)tier, (int)jit->mode);
+                     jit->features, (int)tier, (int)jit->mode, (int)jit->fuel);
     llvm_blake3_hasher h;
     llvm_blake3_hasher_init(&h);
     llvm_blake3_hasher_update(&h, m->bytes, m->size);
@@ -825,7 +828,7 @@ wk_error_t *jit_module_ir(const Module *m, BoundsMode mode, char **out)
     pthread_once(&llvm_once, llvm_init);
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
-    wk_error_t *e = lower_functions(m, mode, 0, ctx, mod, 0, m->nfuncs);
+    wk_error_t *e = lower_functions(m, mode, false, 0, ctx, mod, 0, m->nfuncs);
     char *msg = NULL;
     if (!e && LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
         e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "invalid IR: %s", msg);

@@ -28,6 +28,7 @@ typedef enum JitTier { JIT_TIER_FAST = 0, JIT_TIER_O2 = 2 } JitTier;
 typedef struct JitOptions {
     JitTier tier;
     const char *cache_dir;
+    bool fuel; /* compile fuel metering (lower_poll.c) */
 } JitOptions;
 
 /* Native code of one module, valid until jit_code_free. funcs[i] is defined function i

@@ -422,6 +422,7 @@ static void reset_function_state(Lower *L)
     L->calls = false;
     L->dead_depth = 0;
     L->poll_store = NULL;
+    L->fuel_due = 0;
     memset(L->trap_bb, 0, sizeof L->trap_bb);
 }
 
@@ -435,6 +436,7 @@ static wk_error_t *lower_body(Lower *L, const Func *f)
         wk_error_t *e = instr_read(&r, &in);
         if (e) return e;
         if (L->dead && skip_dead(L, &in)) continue;
+        if (L->fuel && !L->dead) lower_fuel_count(L, &in);
         if (!dispatch(L, &in)) return L->err;
     }
     return NULL;
@@ -467,10 +469,11 @@ static wk_error_t *lower_one(Lower *L, uint32_t defined)
     return e;
 }
 
-wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint64_t module_id,
+wk_error_t *lower_functions(const Module *m, BoundsMode mode, bool fuel, uint64_t module_id,
                             LLVMContextRef ctx, LLVMModuleRef mod, uint32_t lo, uint32_t hi)
 {
-    Lower L = {.m = m, .mode = mode, .module_id = module_id, .ctx = ctx, .mod = mod};
+    Lower L = {.m = m, .mode = mode, .fuel = fuel, .module_id = module_id, .ctx = ctx,
+               .mod = mod};
     L.b = LLVMCreateBuilderInContext(ctx);
     init_types(&L);
     /* Never NULL: `L->stack + height` with an empty stack must not be NULL + 0 (UB). */

@@ -44,6 +44,8 @@ typedef struct LowerTypes {
 typedef struct Lower {
     const Module *m;
     BoundsMode mode;
+    bool fuel;            /* fuel metering: count instructions, charge vmctx->fuel */
+    uint32_t fuel_due;    /* instructions lowered since the last charge */
     uint64_t module_id; /* the symbol nonce of the compiled module */
     LLVMContextRef ctx;
     LLVMModuleRef mod;
@@ -61,6 +63,7 @@ typedef struct Lower {
     LLVMValueRef stack_cond;     /* the prologue's "sp below the limit" condition */
     LLVMValueRef entry_cond;     /* the prologue's "stack low or poll word set" condition */
     LLVMValueRef entry_poll;     /* the prologue's "poll word set" compare */
+    LLVMValueRef entry_any;      /* entry_poll, or'ed with "out of fuel" when metering */
     LLVMValueRef poll_store;     /* vmctx->store loaded in the entry block, or NULL */
     LLVMBasicBlockRef alloca_bb; /* entry block: allocas and cached vmctx loads */
     LLVMValueRef *locals;        /* allocas */
@@ -81,7 +84,7 @@ typedef struct Lower {
 
 /* Lowers defined functions [lo, hi) (defined-function indices) of m into `mod`, a module of
  * `ctx`, with symbol names from lower_func_name. Returns NULL or an owned error. */
-wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint64_t module_id,
+wk_error_t *lower_functions(const Module *m, BoundsMode mode, bool fuel, uint64_t module_id,
                             LLVMContextRef ctx, LLVMModuleRef mod, uint32_t lo, uint32_t hi);
 /* Writes the symbol name of function `index` (index space) of module `module_id`. */
 void lower_func_name(char *buf, size_t size, uint64_t module_id, uint32_t index);
@@ -156,6 +159,10 @@ void lower_poll_entry(Lower *L, LLVMValueRef store, LLVMValueRef stack_cond);
 void lower_poll_loop(Lower *L);
 /* Removes the entry check (a leaf function: see lower.c). */
 void lower_poll_drop_entry(Lower *L);
+/* Fuel metering, called by the driver for each reachable instruction before it is lowered:
+ * counts it and, before an instruction that ends straight-line code (branches, block
+ * boundaries, calls, returns), charges vmctx->fuel with the count. */
+void lower_fuel_count(Lower *L, const Instr *in);
 
 /* The declaration of defined function `index` (index space), added on first use. */
 LLVMValueRef lower_defined_func(Lower *L, uint32_t index);

@@ -70,6 +70,8 @@ typedef struct VMStore {
                                           wk_rt_poll at its next function entry or loop header
                                           (interrupt requested, deadline passed; lib/interrupt.c) */
     uint32_t running;                  /* runtime only: entries into this store now running */
+    uintptr_t stack_budget;            /* runtime only: native stack Wasm may use per outermost
+                                          entry (wk_store_limits_t.stack_bytes) */
 } VMStore;
 
 /* The per-instance context. Field order is ABI: lowering uses offsetof on these. */
@@ -84,13 +86,15 @@ typedef struct VMContext {
     VMFuncRef **funcs;           /* function index space; imported ones are the exporter's */
     const uint32_t *type_ids;    /* module type index -> engine-wide id */
     struct Instance *instance;   /* the runtime's own instance object */
+    int64_t fuel;                /* operations left (fuel metering); negative: out of fuel */
 } VMContext;
 
 #define WK_VMCTX_MAGIC 0x786374786b6d77ull /* "wmkctx" */
 
 /* wk_rt_poll is the slow path of the checks at function entries and loop headers: it raises
  * "call stack exhausted" when stack_low is nonzero, "interrupted" when the store's poll word
- * asks for it, and otherwise returns (lib/interrupt.c). */
+ * asks for it, "out of fuel" when vmctx->fuel is negative, and otherwise returns
+ * (lib/interrupt.c). */
 /* Helpers called from compiled code (runtime side; C calling convention). Each name is a
  * symbol bound by the JIT as an absolute symbol. Those that trap never return.
  * wk_rt_trap's kind is a wk_trap_kind_t (WK_TRAP_UNREACHABLE ...). wk_rt_trap_index raises the

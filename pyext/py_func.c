@@ -140,11 +140,11 @@ static PyObject *func_vectorcall(PyObject *op, PyObject *const *args, size_t nar
     FuncObject *f = (FuncObject *)op;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     double timeout = f->timeout;
+    if (kwnames && func_kwargs(f, args + nargs, kwnames, &timeout) < 0) return NULL;
     if ((size_t)nargs != f->nparams) {
         bad_call(f, nargs, kwnames);
         return NULL;
     }
-    if (kwnames && func_kwargs(f, args + nargs, kwnames, &timeout) < 0) return NULL;
     wk_raw_t inline_vals[FUNC_INLINE_VALS];
     wk_raw_t *vals = inline_vals;
     size_t n = f->nparams > f->nresults ? f->nparams : f->nresults;

@@ -1,6 +1,6 @@
 /* Unit tests for lib/interrupt.c: wk_store_interrupt / wk_instance_interrupt from another
- * thread and from a signal handler, deadlines, loops and loop-less call trees stopped, and the
- * instance usable afterwards. */
+ * thread and from a signal handler, deadlines, fuel; loops and loop-less call trees stopped,
+ * and the instance usable afterwards. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -17,35 +17,31 @@
 #include "spin_module.h"
 #include "wasmkiln.h"
 
-typedef struct Fixture {
-    wk_engine_t *engine;
-    wk_module_t *module;
-    wk_store_t *store;
-    wk_instance_t *inst;
-} Fixture;
+typedef SpinFixture Fixture;
 
-static int setup_spin(void **state)
+static int setup_fuel(void **state)
 {
     static Fixture fx;
-    fx.engine = wk_engine_new();
-    assert_non_null(fx.engine);
-    assert_null(wk_module_new(fx.engine, spin_wasm, sizeof spin_wasm, &fx.module));
-    fx.store = wk_store_new(fx.engine);
-    wk_trap_t *trap = NULL;
-    assert_null(wk_instance_new(fx.store, fx.module, NULL, 0, &fx.inst, &trap));
-    assert_null(trap);
+    wk_engine_options_t o;
+    wk_engine_options_default(&o);
+    o.fuel = true;
+    wk_engine_t *engine = NULL;
+    assert_null(wk_engine_new_with(&o, &engine));
+    assert_true(wk_engine_fuel(engine));
+    spin_fixture_open(&fx, engine, true);
     *state = &fx;
     return 0;
 }
 
-static int teardown_spin(void **state)
+static int setup_spin(void **state)
 {
-    Fixture *fx = *state;
-    wk_store_delete(fx->store);
-    wk_module_delete(fx->module);
-    wk_engine_delete(fx->engine);
+    static Fixture fx;
+    spin_fixture_open(&fx, wk_engine_new(), true);
+    *state = &fx;
     return 0;
 }
+
+#define teardown_spin spin_fixture_close
 
 static wk_func_t *export_func(Fixture *fx, const char *name)
 {
@@ -240,6 +236,42 @@ static void test_interrupt_deadline_in_forked_child(void **state)
     wk_store_set_deadline(fx->store, 0);
 }
 
+static void test_interrupt_fuel_runs_out_then_added_continues(void **state)
+{
+    Fixture *fx = *state;
+    assert_true(wk_instance_fuel(fx->inst) > ((uint64_t)1 << 62)); /* unlimited until set */
+    assert_null(wk_instance_set_fuel(fx->inst, 10000));
+    expect_kind(call1(fx, "spin", 0, NULL), WK_TRAP_OUT_OF_FUEL, "out of fuel");
+    assert_int_equal(wk_instance_fuel(fx->inst), 0);
+    /* Out of fuel, every call traps at its first check... */
+    expect_kind(call1(fx, "count", 10, NULL), WK_TRAP_OUT_OF_FUEL, "out of fuel");
+    /* ...until fuel is added. count(n) runs about 8 instructions per iteration. */
+    assert_null(wk_instance_set_fuel(fx->inst, 1000000));
+    int32_t r = 0;
+    assert_null(call1(fx, "count", 1000, &r));
+    assert_int_equal(r, 1000);
+    uint64_t used = 1000000 - wk_instance_fuel(fx->inst);
+    assert_true(used >= 1000 * 7 && used <= 1000 * 12);
+    expect_kind(call1(fx, "count", 1000000000, NULL), WK_TRAP_OUT_OF_FUEL, "out of fuel");
+    /* A call tree without loops runs out too (checks at function entries). */
+    assert_null(wk_instance_set_fuel(fx->inst, 100000));
+    expect_kind(call1(fx, "fib", 60, NULL), WK_TRAP_OUT_OF_FUEL, "out of fuel");
+    assert_null(wk_instance_set_fuel(fx->inst, 100000));
+    assert_null(call1(fx, "fib", 10, &r));
+    assert_int_equal(r, 55);
+}
+
+static void test_interrupt_fuel_needs_metering_engine(void **state)
+{
+    Fixture *fx = *state;
+    assert_false(wk_engine_fuel(fx->engine));
+    wk_error_t *err = wk_instance_set_fuel(fx->inst, 10);
+    assert_non_null(err);
+    assert_int_equal(wk_error_kind(err), WK_ERROR_USAGE);
+    wk_error_delete(err);
+    assert_int_equal(wk_instance_fuel(fx->inst), UINT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +288,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_interrupt_deadline_not_reached_call_returns,
                                         setup_spin, teardown_spin),
         cmocka_unit_test_setup_teardown(test_interrupt_deadline_in_forked_child, setup_spin,
+                                        teardown_spin),
+        cmocka_unit_test_setup_teardown(test_interrupt_fuel_runs_out_then_added_continues,
+                                        setup_fuel, teardown_spin),
+        cmocka_unit_test_setup_teardown(test_interrupt_fuel_needs_metering_engine, setup_spin,
                                         teardown_spin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

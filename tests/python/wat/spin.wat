@@ -14,4 +14,8 @@
     (loop
       (local.set 1 (i32.add (local.get 1) (i32.const 1)))
       (br_if 0 (i32.lt_u (local.get 1) (local.get 0))))
-    (local.get 1)))
+    (local.get 1))
+  (func $down (export "down") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))
