@@ -39,7 +39,7 @@ static void poll_branch(Lower *L, LLVMValueRef cond, LLVMValueRef stack_low)
     lower_cold_br(L, cond, slow, ok);
     LLVMPositionBuilderAtEnd(L->b, slow);
     LLVMValueRef args[2] = {L->vmctx, stack_low};
-    lower_call_helper(L, "wk_rt_poll", args, 2);
+    lower_call_helper(L, HELPER_poll, args, 2);
     LLVMBuildBr(L->b, ok);
     LLVMPositionBuilderAtEnd(L->b, ok);
 }
