@@ -29,10 +29,12 @@ wk_error_t *engine_new(const wk_engine_options_t *opts, wk_engine_t **out)
     if (!e) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     e->mode = mode;
     e->strategy = opts->strategy;
+    e->fuel = opts->fuel;
     e->tiered_min_bytes = opts->tiered_min_bytes ? opts->tiered_min_bytes : 64 * 1024;
     atomic_init(&e->refs, 1);
     JitOptions jo = {.tier = opts->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2,
-                     .cache_dir = opts->cache_dir, .verify_ir = opts->verify_ir};
+                     .cache_dir = opts->cache_dir, .verify_ir = opts->verify_ir,
+                     .fuel = opts->fuel};
     wk_error_t *err = jit_new(mode, &jo, &e->jit);
     if (!err) err = thunk_cache_new(e->jit, &e->thunks);
     bool has_cache = opts->cache_dir && opts->cache_dir[0];

@@ -12,9 +12,14 @@ const Sig sig_table[SIG_SPECIAL] = {
 };
 
 const OpInfo op_info[OP_COUNT] = {
-#define OP(prefix, code, name, text, imm, sig) [OP_##name] = {prefix, code, text, imm, sig},
-#include "opcodes.def"
+#define T(sig) SIG_##sig
+#define V(...) SIG_SPECIAL
+#define OP(prefix, code, name, text, imm, check, width, flags, ...) \
+    [OP_##name] = {prefix, code, text, imm, check, width, flags},
+#include WK_OPCODES_DEF
 #undef OP
+#undef V
+#undef T
 };
 
 /* Opcode lookup: index = byte for single-byte opcodes, 256 + sub-opcode for 0xFC, 512 +
@@ -22,27 +27,10 @@ const OpInfo op_info[OP_COUNT] = {
 #define LOOKUP_INDEX(prefix, code) ((prefix) == 0 ? (code) : (prefix) == 0xFC ? 256 + (code) \
                                                                            : 512 + (code))
 static const uint16_t op_lookup[768] = {
-#define OP(prefix, code, name, text, imm, sig) [LOOKUP_INDEX(prefix, code)] = OP_##name + 1,
-#include "opcodes.def"
+#define OP(prefix, code, name, ...) [LOOKUP_INDEX(prefix, code)] = OP_##name + 1,
+#include WK_OPCODES_DEF
 #undef OP
 };
-
-static wk_error_t *malformed(size_t offset, const char *msg)
-{
-    return error_new(WK_ERROR_MALFORMED, offset, "%s", msg);
-}
-
-#define TRY(x)                      \
-    do {                            \
-        wk_error_t *err_ = (x);     \
-        if (err_) return err_;      \
-    } while (0)
-
-static bool is_valtype(uint8_t b)
-{
-    return b == WK_I32 || b == WK_I64 || b == WK_F32 || b == WK_F64 || b == WK_V128 ||
-           b == WK_FUNCREF || b == WK_EXTERNREF;
-}
 
 /* Decodes the opcode (with its prefix and sub-opcode) at r into *op. */
 static wk_error_t *read_opcode(Reader *r, Opcode *op)
@@ -54,10 +42,10 @@ static wk_error_t *read_opcode(Reader *r, Opcode *op)
     if (b == 0xFC || b == 0xFD) {
         uint32_t sub;
         TRY(reader_u32(r, &sub));
-        if (sub >= 256) return malformed(start, "illegal opcode");
+        if (sub >= 256) return error_malformed(start, "illegal opcode");
         idx = (b == 0xFC ? 256 : 512) + sub;
     }
-    if (!op_lookup[idx]) return malformed(start, "illegal opcode");
+    if (!op_lookup[idx]) return error_malformed(start, "illegal opcode");
     *op = (Opcode)(op_lookup[idx] - 1);
     return NULL;
 }
@@ -66,7 +54,7 @@ static wk_error_t *read_zero(Reader *r)
 {
     uint8_t b;
     TRY(reader_u8(r, &b));
-    if (b != 0) return malformed(r->pos - 1, "zero byte expected");
+    if (b != 0) return error_malformed(r->pos - 1, "zero byte expected");
     return NULL;
 }
 
@@ -81,7 +69,7 @@ static wk_error_t *read_blocktype(Reader *r, Instr *in)
         return NULL;
     }
     if ((b & 0xC0) == 0x40) {
-        if (!is_valtype(b)) return malformed(r->pos, "malformed value type");
+        if (!reader_is_valtype(b)) return error_malformed(r->pos, "malformed value type");
         r->pos++;
         in->imm.block.kind = BLOCK_VALUE;
         in->imm.block.type = b;
@@ -107,7 +95,7 @@ static wk_error_t *read_br_table(Reader *r, Instr *in)
 {
     uint32_t n, label;
     TRY(reader_u32(r, &n));
-    if (n > r->end - r->pos) return malformed(r->pos, "unexpected end of section or function");
+    if (n > r->end - r->pos) return reader_unexpected_end(r);
     in->imm.br_table.count = n;
     in->imm.br_table.targets_offset = (uint32_t)r->pos;
     for (uint32_t i = 0; i < n; i++) TRY(reader_u32(r, &label));
@@ -118,25 +106,15 @@ static wk_error_t *read_select_t(Reader *r, Instr *in)
 {
     uint32_t n;
     TRY(reader_u32(r, &n));
-    if (n > r->end - r->pos) return malformed(r->pos, "unexpected end of section or function");
+    if (n > r->end - r->pos) return reader_unexpected_end(r);
     in->imm.select.count = n;
     in->imm.select.type = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint8_t t;
         TRY(reader_u8(r, &t));
-        if (!is_valtype(t)) return malformed(r->pos - 1, "malformed value type");
+        if (!reader_is_valtype(t)) return error_malformed(r->pos - 1, "malformed value type");
         if (i == 0) in->imm.select.type = t;
     }
-    return NULL;
-}
-
-static wk_error_t *read_reftype(Reader *r, ValType *out)
-{
-    uint8_t t;
-    TRY(reader_u8(r, &t));
-    if (t != WK_FUNCREF && t != WK_EXTERNREF) return malformed(r->pos - 1,
-                                                               "malformed reference type");
-    *out = t;
     return NULL;
 }
 
@@ -165,7 +143,9 @@ static wk_error_t *read_immediates(Reader *r, Instr *in)
     case IMM_BR_TABLE: return read_br_table(r, in);
     case IMM_CALL_INDIRECT: case IMM_ELEM_TABLE: case IMM_TABLE_TABLE: return read_pair(r, in);
     case IMM_MEMARG: return read_memarg(r, in);
-    case IMM_MEMIDX: return read_zero(r);
+    case IMM_MEMIDX: /* memory index 0, encoded as one zero byte */
+        in->imm.index = 0;
+        return read_zero(r);
     case IMM_I32: return reader_s32(r, &in->imm.i32);
     case IMM_I64: return reader_s64(r, &in->imm.i64);
     case IMM_F32: return reader_f32(r, &in->imm.f32_bits);
@@ -177,7 +157,7 @@ static wk_error_t *read_immediates(Reader *r, Instr *in)
         return reader_u8(r, &in->imm.memarg.lane);
     case IMM_SHUFFLE: return read_raw(r, in->imm.shuffle, 16);
     case IMM_SELECT_T: return read_select_t(r, in);
-    case IMM_REFTYPE: return read_reftype(r, &in->imm.reftype);
+    case IMM_REFTYPE: return reader_reftype(r, &in->imm.reftype);
     case IMM_DATA_MEM:
         TRY(reader_u32(r, &in->imm.pair.a));
         in->imm.pair.b = 0;
@@ -195,6 +175,33 @@ wk_error_t *instr_read(Reader *r, Instr *out)
     out->offset = (uint32_t)r->pos;
     TRY(read_opcode(r, &out->op));
     return read_immediates(r, out);
+}
+
+static ConstValue const_bits(ValType type, uint64_t lo, uint64_t hi)
+{
+    return (ConstValue){CONST_VALUE, type, 0, {lo, hi}};
+}
+
+/* Little-endian bytes p[0..8) as a number. */
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t x = 0;
+    for (unsigned i = 0; i < 8; i++) x |= (uint64_t)p[i] << (8 * i);
+    return x;
+}
+
+ConstValue instr_const_value(const Instr *in)
+{
+    switch (in->op) {
+    case OP_I32Const: return const_bits(WK_I32, (uint32_t)in->imm.i32, 0);
+    case OP_I64Const: return const_bits(WK_I64, (uint64_t)in->imm.i64, 0);
+    case OP_F32Const: return const_bits(WK_F32, in->imm.f32_bits, 0);
+    case OP_F64Const: return const_bits(WK_F64, in->imm.f64_bits, 0);
+    case OP_V128Const: return const_bits(WK_V128, le64(in->imm.v128), le64(in->imm.v128 + 8));
+    case OP_RefNull: return const_bits(in->imm.reftype, 0, 0);
+    case OP_RefFunc: return (ConstValue){CONST_FUNC, WK_FUNCREF, in->imm.index, {0, 0}};
+    default: return (ConstValue){CONST_GLOBAL, 0, in->imm.index, {0, 0}}; /* global.get */
+    }
 }
 
 uint32_t instr_br_table_target(const Module *m, const Instr *in, uint32_t i)

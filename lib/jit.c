@@ -35,6 +35,7 @@ struct Jit {
     BoundsMode mode;
     JitTier tier; /* compile_module's tier */
     bool verify_ir;
+    bool fuel;    /* fuel metering compiled in */
     char *triple, *cpu, *features;
     LLVMTargetRef target;
     atomic_ullong next_nonce;
@@ -92,7 +93,7 @@ static int process_symbol_filter(void *ctx, LLVMOrcSymbolStringPoolEntryRef sym)
     return 0;
 }
 
-#define WK_RT_ADDR(name, ret, params) {#name, (uint64_t)(uintptr_t)&name},
+#define WK_RT_ADDR(name, ...) {WK_RT_SYMBOL_NAME(name), (uint64_t)(uintptr_t)&WK_RT_SYMBOL(name)},
 
 static wk_error_t *define_helpers(Jit *jit)
 {
@@ -150,6 +151,7 @@ static wk_error_t *new_session(BoundsMode mode, const JitOptions *opts, Jit **ou
     atomic_init(&jit->next_nonce, (uint64_t)(uintptr_t)jit ^ ((uint64_t)time(NULL) << 32));
     jit->tier = opts->tier;
     jit->verify_ir = opts->verify_ir;
+    jit->fuel = opts->fuel;
     pthread_mutex_init(&jit->lock, NULL);
     wk_error_t *e = init_target(jit);
     if (e) goto fail;
@@ -208,6 +210,11 @@ void jit_delete(Jit *jit)
 JitTier jit_tier(const Jit *jit)
 {
     return jit->tier;
+}
+
+bool jit_fuel(const Jit *jit)
+{
+    return jit->fuel;
 }
 
 BoundsMode jit_mode(const Jit *jit)

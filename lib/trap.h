@@ -24,7 +24,9 @@
     X(WK_TRAP_UNINITIALIZED_ELEMENT, "uninitialized element", "uninitialized_element")         \
     X(WK_TRAP_INDIRECT_CALL_TYPE, "indirect call type mismatch", "indirect_call_type_mismatch")\
     X(WK_TRAP_STACK_EXHAUSTED, "call stack exhausted", "call_stack_exhausted")                 \
-    X(WK_TRAP_HOST, "host trap", "host")
+    X(WK_TRAP_HOST, "host trap", "host")                                                       \
+    X(WK_TRAP_INTERRUPTED, "interrupted", "interrupted")                                       \
+    X(WK_TRAP_OUT_OF_FUEL, "out of fuel", "out_of_fuel")
 
 struct wk_trap {
     wk_trap_kind_t kind;

@@ -108,6 +108,11 @@ PyObject *py_errors_raise_trap(WkState *st, wk_trap_t *trap)
         PyErr_Restore(Py_NewRef(Py_TYPE(exc)), exc, PyException_GetTraceback(exc));
         return NULL;
     }
+    /* Interrupted by Ctrl-C: Python's SIGINT handler raises KeyboardInterrupt now. */
+    if (wk_trap_kind(trap) == WK_TRAP_INTERRUPTED && PyErr_CheckSignals() < 0) {
+        wk_trap_delete(trap);
+        return NULL;
+    }
     PyObject *kind = PyUnicode_FromString(wk_trap_kind_name(wk_trap_kind(trap)));
     if (kind) raise_with(st->trap, wk_trap_message(trap), wk_trap_message(trap), "kind", kind);
     wk_trap_delete(trap);

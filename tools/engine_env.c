@@ -21,6 +21,8 @@ void engine_env_options(wk_engine_options_t *opts)
     opts->software_bounds = bounds && strcmp(bounds, "software") == 0;
     opts->tiered_min_bytes = min && min[0] ? (uint32_t)strtoul(min, NULL, 10) : 0;
     opts->verify_ir = getenv("WK_JIT_VERIFY") != NULL;
+    const char *fuel = getenv("WK_FUEL");
+    opts->fuel = fuel && strcmp(fuel, "1") == 0;
 }
 
 wk_error_t *engine_env_new(wk_engine_t **out)

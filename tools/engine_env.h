@@ -9,8 +9,8 @@
 /* The default options overridden by the environment: WK_JIT_OPT (0 or "fast":
  * WK_STRATEGY_FAST, "tiered": WK_STRATEGY_TIERED, else WK_STRATEGY_O2), WK_CACHE_DIR (the cache
  * directory; unset or empty: none; opts->cache_dir then points into the environment),
- * WK_BOUNDS=software (software_bounds), WK_TIER_MIN_BYTES (tiered_min_bytes) and
- * WK_JIT_VERIFY (set: verify_ir). */
+ * WK_BOUNDS=software (software_bounds), WK_TIER_MIN_BYTES (tiered_min_bytes), WK_FUEL=1
+ * (fuel) and WK_JIT_VERIFY (set: verify_ir). */
 void engine_env_options(wk_engine_options_t *opts);
 
 /* wk_engine_new_with(engine_env_options()). */

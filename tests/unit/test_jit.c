@@ -19,6 +19,7 @@
 #include "jit.h"
 #include "thunk.h"
 #include "trap.h"
+#include "validate.h"
 
 /* The options of the Jits these tests create (a test may change them, then restores them). */
 static JitOptions jit_opts = {.tier = JIT_TIER_O2};
@@ -103,6 +104,7 @@ static Module *load_wat(const char *wat)
     Module *m = NULL;
     wk_error_t *e = decode_module(bytes, n, &m);
     assert_null(e);
+    assert_null(validate_module(m)); /* lowering reads the facts validation records */
     return m;
 }
 
