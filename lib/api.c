@@ -72,6 +72,35 @@ void wk_trap_delete(wk_trap_t *trap)
     trap_delete(trap);
 }
 
+void wk_error_delete(wk_error_t *err)
+{
+    error_delete(err);
+}
+
+wk_error_kind_t wk_error_kind(const wk_error_t *err)
+{
+    assert(err);
+    return error_kind(err);
+}
+
+const char *wk_error_message(const wk_error_t *err)
+{
+    assert(err);
+    return error_message(err);
+}
+
+size_t wk_error_offset(const wk_error_t *err)
+{
+    assert(err);
+    return error_offset(err);
+}
+
+const char *wk_error_describe(const wk_error_t *err)
+{
+    assert(err);
+    return error_describe(err);
+}
+
 wk_trap_kind_t wk_trap_kind(const wk_trap_t *trap)
 {
     return trap->kind;

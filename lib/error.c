@@ -43,7 +43,7 @@ wk_error_t *error_malformed(size_t offset, const char *msg)
     return error_new(WK_ERROR_MALFORMED, offset, "%s", msg);
 }
 
-void wk_error_delete(wk_error_t *err)
+void error_delete(wk_error_t *err)
 {
     if (!err || err == &oom_error) return;
     free(err->message);
@@ -51,22 +51,22 @@ void wk_error_delete(wk_error_t *err)
     free(err);
 }
 
-wk_error_kind_t wk_error_kind(const wk_error_t *err)
+wk_error_kind_t error_kind(const wk_error_t *err)
 {
     return err->kind;
 }
 
-const char *wk_error_message(const wk_error_t *err)
+const char *error_message(const wk_error_t *err)
 {
     return err->message;
 }
 
-size_t wk_error_offset(const wk_error_t *err)
+size_t error_offset(const wk_error_t *err)
 {
     return err->offset;
 }
 
-const char *wk_error_describe(const wk_error_t *err)
+const char *error_describe(const wk_error_t *err)
 {
     wk_error_t *e = (wk_error_t *)err;
     if (e->described) return e->described;
