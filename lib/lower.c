@@ -100,6 +100,7 @@ static const struct {
     {"wk_rt_table_grow", "ipipi"},  {"wk_rt_table_fill", "vpiipi"},
     {"wk_rt_table_copy", "vpiiiii"}, {"wk_rt_table_init", "vpiiiii"},
     {"wk_rt_elem_drop", "vpi"},     {"wk_rt_host_call", "vpp"},
+    {"wk_rt_hot", "vpi"},
 };
 
 static LLVMTypeRef sig_letter_type(const LowerTypes *t, char c)
@@ -451,6 +452,7 @@ static wk_error_t *lower_one(Lower *L, uint32_t defined)
     LLVMBuildBr(L->b, body);
     LLVMPositionBuilderAtEnd(L->b, body);
     stack_check(L);
+    lower_lazy_tick(L);
     wk_error_t *e = lower_body(L, f);
     if (!e) drop_leaf_stack_check(L, f);
     /* Only functions with constrained intrinsics are strictfp: it limits optimisation. */
@@ -462,7 +464,15 @@ static wk_error_t *lower_one(Lower *L, uint32_t defined)
 wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint64_t module_id,
                             LLVMContextRef ctx, LLVMModuleRef mod, uint32_t lo, uint32_t hi)
 {
-    Lower L = {.m = m, .mode = mode, .module_id = module_id, .ctx = ctx, .mod = mod};
+    return lower_functions_with(m, mode, 0, module_id, ctx, mod, lo, hi);
+}
+
+wk_error_t *lower_functions_with(const Module *m, BoundsMode mode, unsigned flags,
+                                 uint64_t module_id, LLVMContextRef ctx, LLVMModuleRef mod,
+                                 uint32_t lo, uint32_t hi)
+{
+    Lower L = {.m = m, .mode = mode, .flags = flags, .module_id = module_id, .ctx = ctx,
+               .mod = mod};
     L.b = LLVMCreateBuilderInContext(ctx);
     init_types(&L);
     /* Never NULL: `L->stack + height` with an empty stack must not be NULL + 0 (UB). */

@@ -47,6 +47,7 @@ static void call_direct(Lower *L, uint32_t index)
         call_ref(L, ref, ft);
         return;
     }
+    if (lower_lazy_call(L, index)) return;
     LLVMValueRef fn = lower_defined_func(L, index);
     lower_emit_call(L, lower_func_type(L->ctx, ft), fn, L->vmctx, ft);
 }

@@ -80,6 +80,9 @@ typedef struct VMContext {
     VMFuncRef **funcs;           /* function index space; imported ones are the exporter's */
     const uint32_t *type_ids;    /* module type index -> engine-wide id */
     struct Instance *instance;   /* the runtime's own instance object */
+    int32_t *hot;                /* lazy strategy: per defined function, the events (calls,
+                                    loop iterations) left before it asks for O2 (wk_rt_hot);
+                                    shared by the module's instances; else NULL */
 } VMContext;
 
 #define WK_VMCTX_MAGIC 0x786374786b6d77ull /* "wmkctx" */
@@ -111,7 +114,8 @@ typedef struct VMContext {
     X(wk_rt_table_init, void, (struct VMContext *vmctx, uint32_t table, uint32_t elem,         \
                                uint32_t dst, uint32_t src, uint32_t n))                       \
     X(wk_rt_elem_drop, void, (struct VMContext *vmctx, uint32_t elem))                         \
-    X(wk_rt_host_call, void, (struct VMContext *host_ctx, WasmVal *vals))
+    X(wk_rt_host_call, void, (struct VMContext *host_ctx, WasmVal *vals))                     \
+    X(wk_rt_hot, void, (struct VMContext *vmctx, uint32_t defined_index))
 
 #define WK_RT_DECLARE(name, ret, params) ret name params;
 WK_RT_HELPERS(WK_RT_DECLARE)
