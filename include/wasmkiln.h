@@ -182,11 +182,17 @@ enum {
                                nothing else holds the module and by wk_engine_delete (which
                                waits for it). In a child forked while a job ran, the module
                                stays in the fast tier. */
+    WK_STRATEGY_LAZY = 3,   /* nothing compiled before a function's first call: each function
+                               is compiled alone on its first call (fast tier, or O2 from the
+                               cache), and O2 in a background thread once it is hot (calls and
+                               loop iterations), then switched in (a call already running
+                               finishes in its old code). wk_module_new validates everything.
+                               Hosts without lazy stubs (not x86-64 Linux) compile as TIERED. */
 };
 
 /* Engine configuration. wk_engine_options_default fills in the defaults, which the
  * environment sets: WK_JIT_OPT (0 or "fast": WK_STRATEGY_FAST, "tiered": WK_STRATEGY_TIERED,
- * else WK_STRATEGY_O2), WK_CACHE_DIR (the cache directory; unset or empty: none) and
+ * "lazy": WK_STRATEGY_LAZY, else WK_STRATEGY_O2), WK_CACHE_DIR (the cache directory; unset or empty: none) and
  * WK_BOUNDS=software (software_bounds). */
 typedef struct wk_engine_options {
     wk_strategy_t strategy;

@@ -41,6 +41,18 @@ void codecache_key(const uint8_t *bytes, size_t size, const char *target, int ti
     llvm_blake3_hasher_finalize(&h, key, CODECACHE_KEY_SIZE);
 }
 
+void codecache_func_key(const uint8_t module_key[CODECACHE_KEY_SIZE], uint32_t index, int tier,
+                        uint8_t key[CODECACHE_KEY_SIZE])
+{
+    char tail[32];
+    int n = snprintf(tail, sizeof tail, "|func %u|tier %d", index, tier);
+    llvm_blake3_hasher h;
+    llvm_blake3_hasher_init(&h);
+    llvm_blake3_hasher_update(&h, module_key, CODECACHE_KEY_SIZE);
+    llvm_blake3_hasher_update(&h, tail, (size_t)n);
+    llvm_blake3_hasher_finalize(&h, key, CODECACHE_KEY_SIZE);
+}
+
 static void file_name(char *buf, size_t size, const char *dir, const uint8_t *key,
                       const char *suffix)
 {

@@ -14,6 +14,11 @@
 void codecache_key(const uint8_t *bytes, size_t size, const char *target, int tier, int mode,
                    uint8_t key[CODECACHE_KEY_SIZE]);
 
+/* The key of one function's code: a module key (made with the lazy strategy's tier number)
+ * with the defined-function index and the tier. */
+void codecache_func_key(const uint8_t module_key[CODECACHE_KEY_SIZE], uint32_t index, int tier,
+                        uint8_t key[CODECACHE_KEY_SIZE]);
+
 /* What one cache file holds: the symbol nonce the objects were compiled with and the objects
  * (one per partition). */
 typedef struct CacheEntry {

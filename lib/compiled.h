@@ -15,6 +15,7 @@
 #include "module.h"
 
 struct Instance;
+struct LazyCode;
 
 /* Tier-up state of a module (tiered strategy). */
 enum {
@@ -42,6 +43,7 @@ struct wk_module {
     uint32_t ninstances, instances_cap;
     uint32_t *type_ids; /* module type index -> engine type id */
     atomic_uchar *bounded; /* per defined function: 0 unknown, 1 bounded, 2 not */
+    struct LazyCode *lazy; /* lazy strategy: the per-function code (lib/lazy.c), or NULL */
 };
 
 /* Decodes and validates bytes and interns the module's types; *out gets a module with one

@@ -5,6 +5,7 @@
 
 #include "engine.h"
 #include "jit.h"
+#include "hotqueue.h"
 #include "thunk.h"
 
 BoundsMode engine_bounds_for(bool force_software)
@@ -32,6 +33,8 @@ void wk_engine_options_default(wk_engine_options_t *opts)
         opts->strategy = WK_STRATEGY_FAST;
     else if (opt && strcmp(opt, "tiered") == 0)
         opts->strategy = WK_STRATEGY_TIERED;
+    else if (opt && strcmp(opt, "lazy") == 0)
+        opts->strategy = WK_STRATEGY_LAZY;
     opts->cache_dir = cache && cache[0] ? cache : NULL;
     opts->software_bounds = bounds && strcmp(bounds, "software") == 0;
     const char *min = getenv("WK_TIER_MIN_BYTES");
@@ -58,10 +61,13 @@ wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
                      .cache_dir = opts->cache_dir};
     wk_error_t *err = jit_new_with(mode, &jo, &e->jit);
     if (!err) err = thunk_cache_new(e->jit, &e->thunks);
+    if (!err && !(e->hotq = hotqueue_new(e)))
+        err = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     bool has_cache = opts->cache_dir && opts->cache_dir[0];
     if (!err && has_cache && !(e->cache_dir = strdup(opts->cache_dir)))
         err = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     if (err) {
+        hotqueue_delete(e->hotq);
         thunk_cache_delete(e->thunks);
         jit_delete(e->jit);
         free(e);
@@ -81,6 +87,7 @@ void engine_ref(wk_engine_t *engine)
 void engine_unref(wk_engine_t *engine)
 {
     if (!engine || atomic_fetch_sub(&engine->refs, 1) != 1) return;
+    hotqueue_delete(engine->hotq);
     thunk_cache_delete(engine->thunks);
     jit_delete(engine->jit);
     for (uint32_t i = 0; i < engine->ntypes; i++) free(engine->types[i].types);

@@ -1,7 +1,6 @@
 /* The background O2 worker of the lazy strategy (see hotqueue.h): a FIFO of requests per
  * engine, one worker thread at nice +5, the compile guard (a writer-preferring rwlock that
  * fork() takes for writing) and the fork and exit handlers over every live queue. */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -39,6 +38,15 @@ static pthread_rwlock_t guard;
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 static HotQueue *all;
 
+static void init_guard(void)
+{
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&guard, &attr);
+    pthread_rwlockattr_destroy(&attr);
+}
+
 void compile_guard_enter(void)
 {
     pthread_rwlock_rdlock(&guard);
@@ -67,17 +75,20 @@ static void fork_parent(void)
 static void requeue_front(HotQueue *q, HotItem it);
 
 /* The child has no worker: the request the parent's worker had taken goes back to the queue,
- * and the next push or kick starts a worker. */
+ * and the next push or kick starts a worker. Its locks and conditions are made anew (the
+ * forking thread has another id here, and the other threads' waits are gone). */
 static void fork_child(void)
 {
     for (HotQueue *q = all; q; q = q->next) {
         if (q->current) requeue_front(q, q->running);
         q->current = NULL;
         q->has_thread = false;
-        pthread_mutex_unlock(&q->lock);
+        pthread_mutex_init(&q->lock, NULL);
+        pthread_cond_init(&q->wake, NULL);
+        pthread_cond_init(&q->idle, NULL);
     }
-    pthread_mutex_unlock(&all_lock);
-    pthread_rwlock_unlock(&guard);
+    pthread_mutex_init(&all_lock, NULL);
+    init_guard();
 }
 
 static void at_exit(void)
@@ -89,11 +100,7 @@ static void at_exit(void)
 
 static void init_once(void)
 {
-    pthread_rwlockattr_t attr;
-    pthread_rwlockattr_init(&attr);
-    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    pthread_rwlock_init(&guard, &attr);
-    pthread_rwlockattr_destroy(&attr);
+    init_guard();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     atexit(at_exit);
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile.h"
+#include "compiled.h"
 #include "func.h"
 #include "hotqueue.h"
 #include "instance.h"
@@ -19,29 +21,21 @@
 #define COMPILE_STACK_ROOM ((size_t)1 << 20)
 #define COMPILE_THREAD_STACK ((size_t)16 << 20)
 
-enum {
-    ST_STUB,      /* not compiled: the stub */
-    ST_COMPILING, /* a first call is compiling it */
-    ST_FAST,      /* fast-tier code, counting */
-    ST_QUEUED,    /* fast-tier code, O2 asked for */
-    ST_O2,        /* O2 code: final */
-    ST_FINAL,     /* fast-tier code for good (O2 failed or could not be queued) */
-};
-
 typedef struct LazySlot {
     wk_module_t *mod;
     uint32_t index; /* defined-function index */
 } LazySlot;
 
 struct LazyCode {
-    JitGroup *group;
+    FuncGroup *group;
     LazySlot *slots;
     void *stubs;
     size_t stubs_size;
     int32_t *hot;
-    uint8_t *state;         /* ST_*, per defined function */
-    uint32_t pending;       /* functions in ST_QUEUED */
+    uint8_t *state;         /* LAZY_*, per defined function */
+    uint32_t pending;       /* functions in LAZY_QUEUED */
     uint32_t failed;        /* O2 compiles that failed */
+    uint32_t firsts;        /* first-call compiles done */
     pthread_cond_t changed; /* broadcast on every state change */
     CompiledCode code;      /* what mod->code points at: funcs[i] is function i's code now */
 };
@@ -80,7 +74,7 @@ wk_error_t *lazy_init(wk_module_t *mod)
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory for lazy stubs");
     lc->code.nfuncs = n;
     for (uint32_t i = 0; i < n; i++) lc->code.funcs[i] = lazy_stub_at(lc->stubs, i);
-    wk_error_t *e = jit_group_new(mod->engine->jit, m, &lc->group);
+    wk_error_t *e = compile_group_new(mod->engine->jit, m, &lc->group);
     if (e) return e;
     atomic_store(&mod->code, &lc->code);
     return NULL;
@@ -95,7 +89,7 @@ void lazy_free(wk_module_t *mod)
 {
     LazyCode *lc = mod->lazy;
     if (!lc) return;
-    if (lc->group) jit_group_free(mod->engine->jit, lc->group);
+    if (lc->group) compile_group_free(mod->engine->jit, lc->group);
     lazy_stub_free(lc->stubs, lc->stubs_size);
     pthread_cond_destroy(&lc->changed);
     free(lc->slots);
@@ -119,6 +113,22 @@ static void install(wk_module_t *mod, uint32_t i, void *code, uint8_t state)
     pthread_cond_broadcast(&lc->changed);
 }
 
+int lazy_state(wk_module_t *mod, uint32_t index)
+{
+    pthread_mutex_lock(&mod->lock);
+    int st = mod->lazy->state[index];
+    pthread_mutex_unlock(&mod->lock);
+    return st;
+}
+
+uint32_t lazy_first_compiles(wk_module_t *mod)
+{
+    pthread_mutex_lock(&mod->lock);
+    uint32_t n = mod->lazy->firsts;
+    pthread_mutex_unlock(&mod->lock);
+    return n;
+}
+
 /* ---- the first call ---- */
 
 typedef struct FirstCompile {
@@ -135,13 +145,13 @@ static void *first_compile(void *arg)
     FirstCompile *fc = arg;
     Jit *jit = fc->mod->engine->jit;
     LazyCode *lc = fc->mod->lazy;
-    fc->err = jit_compile_func(jit, lc->group, fc->mod->m, fc->index, JIT_TIER_O2, true, NULL,
+    fc->err = compile_func(jit, lc->group, fc->mod->m, fc->index, JIT_TIER_O2, true, NULL,
                                &fc->code);
-    fc->state = ST_O2;
+    fc->state = LAZY_O2;
     if (!fc->err && !fc->code) {
-        fc->err = jit_compile_func(jit, lc->group, fc->mod->m, fc->index, JIT_TIER_FAST, false,
+        fc->err = compile_func(jit, lc->group, fc->mod->m, fc->index, JIT_TIER_FAST, false,
                                    NULL, &fc->code);
-        fc->state = ST_FAST;
+        fc->state = LAZY_FAST;
     }
     return NULL;
 }
@@ -173,20 +183,21 @@ void *lazy_resolve(void *slot)
     bool was_in_wasm = trap_set_in_wasm(false);
     compile_guard_enter();
     pthread_mutex_lock(&mod->lock);
-    while (lc->state[i] == ST_COMPILING) pthread_cond_wait(&lc->changed, &mod->lock);
+    while (lc->state[i] == LAZY_COMPILING) pthread_cond_wait(&lc->changed, &mod->lock);
     FirstCompile fc = {.mod = mod, .index = i};
-    if (lc->state[i] != ST_STUB) {
+    if (lc->state[i] != LAZY_STUB) {
         fc.code = lc->code.funcs[i];
     } else {
-        lc->state[i] = ST_COMPILING;
+        lc->state[i] = LAZY_COMPILING;
         pthread_mutex_unlock(&mod->lock);
         first_compile_somewhere(&fc);
         pthread_mutex_lock(&mod->lock);
         if (fc.err) {
-            lc->state[i] = ST_STUB; /* the next call tries again */
+            lc->state[i] = LAZY_STUB; /* the next call tries again */
             pthread_cond_broadcast(&lc->changed);
         } else {
             install(mod, i, fc.code, fc.state);
+            lc->firsts++;
         }
     }
     pthread_mutex_unlock(&mod->lock);
@@ -209,12 +220,12 @@ void wk_rt_hot(VMContext *vmctx, uint32_t index)
     LazyCode *lc = mod->lazy;
     __atomic_store_n(&lc->hot[index], INT32_MAX, __ATOMIC_RELAXED);
     pthread_mutex_lock(&mod->lock);
-    if (lc->state[index] == ST_FAST) {
+    if (lc->state[index] == LAZY_FAST) {
         if (hotqueue_push(mod->engine->hotq, mod, index)) {
-            lc->state[index] = ST_QUEUED;
+            lc->state[index] = LAZY_QUEUED;
             lc->pending++;
         } else {
-            lc->state[index] = ST_FINAL;
+            lc->state[index] = LAZY_FINAL;
         }
         pthread_cond_broadcast(&lc->changed);
     }
@@ -226,16 +237,16 @@ void lazy_optimize(wk_module_t *mod, uint32_t index, const atomic_bool *cancel)
     LazyCode *lc = mod->lazy;
     void *code = NULL;
     compile_guard_enter();
-    wk_error_t *e = jit_compile_func(mod->engine->jit, lc->group, mod->m, index, JIT_TIER_O2,
+    wk_error_t *e = compile_func(mod->engine->jit, lc->group, mod->m, index, JIT_TIER_O2,
                                      false, cancel, &code);
     compile_guard_leave();
     pthread_mutex_lock(&mod->lock);
-    if (lc->state[index] == ST_QUEUED) {
+    if (lc->state[index] == LAZY_QUEUED) {
         lc->pending--;
         if (!e && code) {
-            install(mod, index, code, ST_O2);
+            install(mod, index, code, LAZY_O2);
         } else {
-            lc->state[index] = ST_FINAL;
+            lc->state[index] = LAZY_FINAL;
             lc->failed++;
             pthread_cond_broadcast(&lc->changed);
         }

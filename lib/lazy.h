@@ -14,7 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "compiled.h"
+
+typedef struct LazyCode LazyCode;
 
 /* True when this host has lazy stubs (x86-64 Linux); elsewhere the lazy strategy compiles
  * like the tiered one. */
@@ -34,6 +36,19 @@ void lazy_optimize(wk_module_t *mod, uint32_t index, const atomic_bool *cancel);
 /* Blocks while O2 compiles asked for by mod's functions are queued or running (in this
  * process); true when every function that asked now runs O2 code. */
 bool lazy_wait_optimized(wk_module_t *mod);
+
+/* A function's state (tests and debugging). */
+enum {
+    LAZY_STUB,      /* not compiled: the stub */
+    LAZY_COMPILING, /* a first call is compiling it */
+    LAZY_FAST,      /* fast-tier code, counting */
+    LAZY_QUEUED,    /* fast-tier code, O2 asked for */
+    LAZY_O2,        /* O2 code: final */
+    LAZY_FINAL,     /* fast-tier code for good (O2 failed or could not be queued) */
+};
+int lazy_state(wk_module_t *mod, uint32_t index);
+/* First-call compiles (or cache loads) done so far for mod. */
+uint32_t lazy_first_compiles(wk_module_t *mod);
 
 /* Frees mod's lazy code; the last reference is gone and hotqueue_forget has run. */
 void lazy_free(wk_module_t *mod);

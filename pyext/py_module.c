@@ -53,19 +53,20 @@ PyDoc_STRVAR(validate_doc, "validate(bytes, /)\n--\n\n"
                            "True when bytes (any bytes-like object) is a valid WebAssembly "
                            "module, else False.\nNever raises for bad input.");
 
-static const char *const STRATEGIES[] = {"o2", "fast", "tiered"};
+static const char *const STRATEGIES[] = {"o2", "fast", "tiered", "lazy"};
 
 /* Parses configure()'s strategy name into *out; -1 with ValueError when unknown. */
 static int parse_strategy(const char *name, wk_strategy_t *out)
 {
     for (size_t i = 0; i < sizeof STRATEGIES / sizeof STRATEGIES[0]; i++) {
         if (strcmp(name, STRATEGIES[i]) == 0) {
-            *out = (wk_strategy_t)(i == 0 ? WK_STRATEGY_O2
-                                          : i == 1 ? WK_STRATEGY_FAST : WK_STRATEGY_TIERED);
+            static const wk_strategy_t values[] = {WK_STRATEGY_O2, WK_STRATEGY_FAST,
+                                                   WK_STRATEGY_TIERED, WK_STRATEGY_LAZY};
+            *out = values[i];
             return 0;
         }
     }
-    PyErr_Format(PyExc_ValueError, "unknown strategy '%s': expected 'o2', 'fast' or 'tiered'",
+    PyErr_Format(PyExc_ValueError, "unknown strategy '%s': expected 'lazy', 'o2', 'fast' or 'tiered'",
                  name);
     return -1;
 }
@@ -119,7 +120,10 @@ static PyObject *py_configuration(PyObject *mod, PyObject *unused)
     WkState *st = PyModule_GetState(mod);
     wk_strategy_t s = wk_engine_strategy(st->engine);
     const char *dir = wk_engine_cache_dir(st->engine);
-    const char *name = s == WK_STRATEGY_FAST ? "fast" : s == WK_STRATEGY_TIERED ? "tiered" : "o2";
+    const char *name = s == WK_STRATEGY_FAST     ? "fast"
+                       : s == WK_STRATEGY_TIERED ? "tiered"
+                       : s == WK_STRATEGY_LAZY   ? "lazy"
+                                                 : "o2";
     return Py_BuildValue("{s:s,s:N,s:O}", "strategy", name, "cache_dir",
                          dir ? PyUnicode_DecodeFSDefault(dir) : Py_NewRef(Py_None),
                          "software_bounds",
