@@ -37,7 +37,7 @@ void lower_lazy_tick(Lower *L)
     LLVMBuildCondBr(L->b, out, cold, cont);
     LLVMPositionBuilderAtEnd(L->b, cold);
     LLVMValueRef args[2] = {L->vmctx, lower_i32(L, L->func_index - L->m->nimported_funcs)};
-    lower_call_helper(L, "wk_rt_hot", args, 2);
+    lower_call_helper(L, HELPER_hot, args, 2);
     LLVMBuildBr(L->b, cont);
     LLVMPositionBuilderAtEnd(L->b, cont);
 }
