@@ -191,8 +191,8 @@ enum {
 };
 
 /* Engine configuration. wk_engine_options_default fills in the defaults, which the
- * environment sets: WK_JIT_OPT (0 or "fast": WK_STRATEGY_FAST, "tiered": WK_STRATEGY_TIERED,
- * "lazy": WK_STRATEGY_LAZY, else WK_STRATEGY_O2), WK_CACHE_DIR (the cache directory; unset or empty: none) and
+ * environment sets: WK_JIT_OPT ("o2" or 2: WK_STRATEGY_O2, 0 or "fast": WK_STRATEGY_FAST,
+ * "tiered": WK_STRATEGY_TIERED, else WK_STRATEGY_LAZY, the default), WK_CACHE_DIR (the cache directory; unset or empty: none) and
  * WK_BOUNDS=software (software_bounds). */
 typedef struct wk_engine_options {
     wk_strategy_t strategy;
@@ -200,6 +200,9 @@ typedef struct wk_engine_options {
      * code is written there keyed by the Wasm bytes, this build and the CPU, and loaded from
      * there on the next compile of the same bytes. Never evicted. */
     const char *cache_dir;
+    /* Bound of the cache directory in bytes: the least recently used entries are removed past
+     * it (0: the default, 512 MiB). */
+    uint64_t cache_max_bytes;
     /* Forces software bounds checks even where guard pages are possible. */
     bool software_bounds;
     /* WK_STRATEGY_TIERED: modules with fewer bytes of function bodies compile at O2 at once;

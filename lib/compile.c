@@ -157,7 +157,9 @@ static bool load_cached(Jit *jit, const uint8_t *key, Part **parts, uint32_t *np
                         uint64_t *nonce)
 {
     CacheEntry ce;
-    if (!codecache_load(jit_cache_dir(jit), key, &ce)) return false;
+    char target[1024];
+    jit_describe_target(jit, target, sizeof target);
+    if (!codecache_load(jit_cache_dir(jit), key, target, &ce)) return false;
     bool ok = jit_claim_nonce(jit, ce.nonce);
     if (ok) {
         *parts = calloc(ce.nobjs ? ce.nobjs : 1, sizeof **parts);
@@ -183,7 +185,9 @@ static void store_cached(Jit *jit, const uint8_t *key, Part *parts, uint32_t npa
         ce.objs[i] = (uint8_t *)LLVMGetBufferStart(parts[i].obj);
         ce.sizes[i] = LLVMGetBufferSize(parts[i].obj);
     }
-    codecache_store(jit_cache_dir(jit), key, &ce);
+    char target[1024];
+    jit_describe_target(jit, target, sizeof target);
+    codecache_store(jit_cache_dir(jit), key, target, &ce, jit_cache_max_bytes(jit));
     free(ce.objs);
     free(ce.sizes);
 }
@@ -311,7 +315,9 @@ static bool load_cached_func(Jit *jit, FuncGroup *g, const Module *m, uint32_t i
                              const uint8_t *key, void **out)
 {
     CacheEntry ce;
-    if (!codecache_load(jit_cache_dir(jit), key, &ce)) return false;
+    char target[1024];
+    jit_describe_target(jit, target, sizeof target);
+    if (!codecache_load(jit_cache_dir(jit), key, target, &ce)) return false;
     bool ok = ce.nobjs == 1 && jit_claim_nonce(jit, ce.nonce);
     if (ok) {
         LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(
@@ -347,7 +353,9 @@ wk_error_t *compile_func(Jit *jit, FuncGroup *g, const Module *m, uint32_t index
         uint8_t *bytes = (uint8_t *)LLVMGetBufferStart(obj);
         size_t size = LLVMGetBufferSize(obj);
         CacheEntry ce = {.nonce = nonce, .nobjs = 1, .objs = &bytes, .sizes = &size};
-        codecache_store(jit_cache_dir(jit), key, &ce);
+        char target[1024];
+    jit_describe_target(jit, target, sizeof target);
+    codecache_store(jit_cache_dir(jit), key, target, &ce, jit_cache_max_bytes(jit));
     }
     char name[48];
     lower_func_name(name, sizeof name, nonce, m->nimported_funcs + index);

@@ -28,8 +28,11 @@ void wk_engine_options_default(wk_engine_options_t *opts)
 {
     const char *opt = getenv("WK_JIT_OPT"), *cache = getenv("WK_CACHE_DIR");
     const char *bounds = getenv("WK_BOUNDS");
-    opts->strategy = WK_STRATEGY_O2;
-    if (opt && (strcmp(opt, "0") == 0 || strcmp(opt, "fast") == 0))
+    opts->strategy = WK_STRATEGY_LAZY;
+    opts->cache_max_bytes = 0;
+    if (opt && (strcmp(opt, "2") == 0 || strcmp(opt, "o2") == 0))
+        opts->strategy = WK_STRATEGY_O2;
+    else if (opt && (strcmp(opt, "0") == 0 || strcmp(opt, "fast") == 0))
         opts->strategy = WK_STRATEGY_FAST;
     else if (opt && strcmp(opt, "tiered") == 0)
         opts->strategy = WK_STRATEGY_TIERED;
@@ -58,7 +61,9 @@ wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
     e->tiered_min_bytes = opts->tiered_min_bytes ? opts->tiered_min_bytes : 64 * 1024;
     atomic_init(&e->refs, 1);
     JitOptions jo = {.tier = opts->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2,
-                     .cache_dir = opts->cache_dir};
+                     .cache_dir = opts->cache_dir,
+                     .cache_max_bytes = opts->cache_max_bytes ? opts->cache_max_bytes
+                                                              : (uint64_t)512 << 20};
     wk_error_t *err = jit_new_with(mode, &jo, &e->jit);
     if (!err) err = thunk_cache_new(e->jit, &e->thunks);
     if (!err && !(e->hotq = hotqueue_new(e)))

@@ -38,6 +38,7 @@ struct Jit {
     LLVMTargetRef target;
     atomic_ullong next_nonce;
     char *cache_dir;  /* WK_CACHE_DIR: the object cache, or NULL */
+    uint64_t cache_max_bytes;
     pthread_mutex_t lock; /* guards live, loaded */
     uint64_t *live;   /* symbol nonces of the compiled modules now loaded */
     CodePriv *loaded; /* loaded code by key, shared by identical modules */
@@ -157,6 +158,7 @@ wk_error_t *jit_new_with(BoundsMode mode, const JitOptions *opts, Jit **out)
     if (!jit) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     jit->mode = mode;
     if (opts->cache_dir && opts->cache_dir[0]) jit->cache_dir = strdup(opts->cache_dir);
+    jit->cache_max_bytes = opts->cache_max_bytes;
     atomic_init(&jit->next_nonce, (uint64_t)(uintptr_t)jit ^ ((uint64_t)time(NULL) << 32));
     jit->tier = opts->tier;
     pthread_mutex_init(&jit->lock, NULL);
@@ -206,6 +208,11 @@ JitTier jit_tier(const Jit *jit)
 BoundsMode jit_mode(const Jit *jit)
 {
     return jit->mode;
+}
+
+uint64_t jit_cache_max_bytes(const Jit *jit)
+{
+    return jit->cache_max_bytes;
 }
 
 const char *jit_cache_dir(const Jit *jit)

@@ -2,7 +2,8 @@
  * compiles before a first call; concurrent first calls compile once; arguments of every kind
  * and several results pass through the stubs; a function tiers up to O2 while it runs (and
  * while a function it calls is switched); modules and engines go away with O2 work pending;
- * a fork()ed child compiles and tiers up on its own; exit() with work pending is prompt. */
+ * a fork()ed child compiles and tiers up on its own; exit() with work pending is prompt;
+ * per-function cache entries are loaded, and never executed when truncated or altered. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +11,12 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -344,6 +347,82 @@ static void test_lazy_fork_child_compiles_and_tiers_up(void **state)
     wk_engine_delete(e);
 }
 
+/* Corrupts every file of dir: truncates the even ones, flips a byte in the middle of the odd. */
+static int corrupt_all(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (de->d_name[0] == '.') continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        if (n++ % 2 == 0) {
+            assert_int_equal(truncate(path, st.st_size / 2), 0);
+        } else {
+            FILE *f = fopen(path, "r+b");
+            assert_non_null(f);
+            fseek(f, st.st_size / 2, SEEK_SET);
+            int c = fgetc(f);
+            fseek(f, st.st_size / 2, SEEK_SET);
+            fputc(c ^ 0xff, f);
+            fclose(f);
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static void run_with_cache(const char *dir, int *files_after)
+{
+    wk_engine_options_t o = {.strategy = WK_STRATEGY_LAZY, .cache_dir = dir};
+    wk_engine_t *e = NULL;
+    assert_null(wk_engine_new_with(&o, &e));
+    wk_module_t *m = NULL;
+    assert_null(wk_module_new(e, lazy_wasm, sizeof lazy_wasm, &m));
+    wk_store_t *s = wk_store_new(e);
+    wk_instance_t *inst = instantiate(s, m);
+    assert_int_equal(call1(export_func(inst, "fib"), 20), 6765);
+    assert_int_equal(call1(export_func(inst, "vec"), 1), 4);
+    wk_val_t arg = wk_val_i32(2), res[3];
+    assert_null(wk_func_call(export_func(inst, "many"), &arg, 1, res, 3));
+    assert_int_equal(res[2].of.i32, 1102);
+    assert_true(wk_module_wait_optimized(m));
+    wk_store_delete(s);
+    wk_module_delete(m);
+    wk_engine_delete(e);
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *de; d && (de = readdir(d));) n += de->d_name[0] != '.';
+    if (d) closedir(d);
+    *files_after = n;
+}
+
+/* Per-function cache entries: written on the first run, loaded by the second; truncated or
+ * altered ones are never executed (the functions are compiled again, the results the same). */
+static void test_lazy_cache_hit_and_corruption(void **state)
+{
+    (void)state;
+    if (!lazy_available()) skip();
+    char dir[] = "/tmp/wk_test_lazy_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    int files = 0, again = 0;
+    run_with_cache(dir, &files);
+    assert_true(files >= 5); /* fib, vec, vadd, many, mix (fast tier; fib at O2 too) */
+    run_with_cache(dir, &again);
+    assert_int_equal(again, files); /* all hits: nothing new */
+    assert_int_equal(corrupt_all(dir), files);
+    run_with_cache(dir, &again); /* rejected, recompiled, rewritten */
+    assert_int_equal(again, files);
+    run_with_cache(dir, &again);
+    assert_int_equal(again, files);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* The program run with --exit-child: makes fib hot (O2 queued or compiling), then exit()s
  * without deleting anything; the exit handler stops the worker. */
 static int exit_child(void)
@@ -395,6 +474,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_lazy_module_and_engine_deleted_with_o2_pending),
         cmocka_unit_test(test_lazy_fork_child_compiles_and_tiers_up),
         cmocka_unit_test(test_lazy_exit_with_o2_pending_is_prompt),
+        cmocka_unit_test(test_lazy_cache_hit_and_corruption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
