@@ -187,18 +187,27 @@ enum {
                                nothing else holds the module and by wk_engine_delete (which
                                waits for it). In a child forked while a job ran, the module
                                stays in the fast tier. */
+    WK_STRATEGY_LAZY = 3,   /* nothing compiled before a function's first call: each function
+                               is compiled alone on its first call (fast tier, or O2 from the
+                               cache), and O2 in a background thread once it is hot (calls and
+                               loop iterations), then switched in (a call already running
+                               finishes in its old code). wk_module_new validates everything.
+                               Hosts without lazy stubs (not x86-64 Linux) compile as TIERED. */
 };
 
 /* Engine configuration, as wasm_config_t in wasm.h: the library reads no environment variable.
- * wk_engine_options_default fills in the defaults (O2, no cache, guard pages where possible,
- * everything else 0); the Python package and the command-line tools take their defaults from
- * the environment (see the README). */
+ * wk_engine_options_default fills in the defaults (WK_STRATEGY_LAZY, no cache, guard pages
+ * where possible, everything else 0); the Python package and the command-line tools take their
+ * defaults from the environment (see the README). */
 typedef struct wk_engine_options {
     wk_strategy_t strategy;
     /* Directory of the on-disk object cache (must exist; copied), or NULL for none. Compiled
      * code is written there keyed by the Wasm bytes, this build and the CPU, and loaded from
      * there on the next compile of the same bytes. Never evicted. */
     const char *cache_dir;
+    /* Bound of the cache directory in bytes: the least recently used entries are removed past
+     * it (0: the default, 512 MiB). */
+    uint64_t cache_max_bytes;
     /* Forces software bounds checks even where guard pages are possible. */
     bool software_bounds;
     /* WK_STRATEGY_TIERED: modules with fewer bytes of function bodies compile at O2 at once;

@@ -5,6 +5,7 @@
 
 #include "engine.h"
 #include "jit.h"
+#include "hotqueue.h"
 #include "thunk.h"
 
 BoundsMode engine_bounds_for(bool force_software)
@@ -19,7 +20,7 @@ BoundsMode engine_bounds_for(bool force_software)
 
 void engine_options_default(wk_engine_options_t *opts)
 {
-    *opts = (wk_engine_options_t){.strategy = WK_STRATEGY_O2};
+    *opts = (wk_engine_options_t){.strategy = WK_STRATEGY_LAZY};
 }
 
 wk_error_t *engine_new(const wk_engine_options_t *opts, wk_engine_t **out)
@@ -34,13 +35,18 @@ wk_error_t *engine_new(const wk_engine_options_t *opts, wk_engine_t **out)
     atomic_init(&e->refs, 1);
     JitOptions jo = {.tier = opts->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2,
                      .cache_dir = opts->cache_dir, .verify_ir = opts->verify_ir,
-                     .fuel = opts->fuel};
+                     .fuel = opts->fuel,
+                     .cache_max_bytes = opts->cache_max_bytes ? opts->cache_max_bytes
+                                                              : (uint64_t)512 << 20};
     wk_error_t *err = jit_new(mode, &jo, &e->jit);
     if (!err) err = thunk_cache_new(e->jit, &e->thunks);
+    if (!err && !(e->hotq = hotqueue_new(e)))
+        err = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     bool has_cache = opts->cache_dir && opts->cache_dir[0];
     if (!err && has_cache && !(e->cache_dir = strdup(opts->cache_dir)))
         err = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     if (err) {
+        hotqueue_delete(e->hotq);
         thunk_cache_delete(e->thunks);
         jit_delete(e->jit);
         free(e);
@@ -61,6 +67,7 @@ void engine_ref(wk_engine_t *engine)
 void engine_unref(wk_engine_t *engine)
 {
     if (!engine || atomic_fetch_sub(&engine->refs, 1) != 1) return;
+    hotqueue_delete(engine->hotq);
     thunk_cache_delete(engine->thunks);
     jit_delete(engine->jit);
     for (uint32_t i = 0; i < engine->ntypes; i++) free(engine->types[i].types);

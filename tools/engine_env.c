@@ -6,9 +6,10 @@
 
 static wk_strategy_t strategy_of(const char *s)
 {
+    if (s && (strcmp(s, "2") == 0 || strcmp(s, "o2") == 0)) return WK_STRATEGY_O2;
     if (s && (strcmp(s, "0") == 0 || strcmp(s, "fast") == 0)) return WK_STRATEGY_FAST;
     if (s && strcmp(s, "tiered") == 0) return WK_STRATEGY_TIERED;
-    return WK_STRATEGY_O2;
+    return WK_STRATEGY_LAZY;
 }
 
 void engine_env_options(wk_engine_options_t *opts)

@@ -6,8 +6,8 @@
 
 #include "wasmkiln.h"
 
-/* The default options overridden by the environment: WK_JIT_OPT (0 or "fast":
- * WK_STRATEGY_FAST, "tiered": WK_STRATEGY_TIERED, else WK_STRATEGY_O2), WK_CACHE_DIR (the cache
+/* The default options overridden by the environment: WK_JIT_OPT ("o2" or 2: WK_STRATEGY_O2,
+ * 0 or "fast": WK_STRATEGY_FAST, "tiered": WK_STRATEGY_TIERED, else WK_STRATEGY_LAZY), WK_CACHE_DIR (the cache
  * directory; unset or empty: none; opts->cache_dir then points into the environment),
  * WK_BOUNDS=software (software_bounds), WK_TIER_MIN_BYTES (tiered_min_bytes), WK_FUEL=1
  * (fuel) and WK_JIT_VERIFY (set: verify_ir). */

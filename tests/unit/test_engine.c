@@ -81,13 +81,13 @@ static void test_engine_options_default_ignores_environment(void **state)
     setenv("WK_BOUNDS", "software", 1);
     wk_engine_options_t o;
     wk_engine_options_default(&o);
-    assert_int_equal(o.strategy, WK_STRATEGY_O2);
+    assert_int_equal(o.strategy, WK_STRATEGY_LAZY);
     assert_null(o.cache_dir);
     assert_false(o.software_bounds);
     assert_int_equal(o.tiered_min_bytes, 0);
     wk_engine_t *e = wk_engine_new();
     assert_non_null(e);
-    assert_int_equal(wk_engine_strategy(e), WK_STRATEGY_O2);
+    assert_int_equal(wk_engine_strategy(e), WK_STRATEGY_LAZY);
     assert_null(wk_engine_cache_dir(e));
     wk_engine_delete(e);
     unsetenv("WK_JIT_OPT");
@@ -121,8 +121,12 @@ static void test_engine_env_options_from_environment(void **state)
     unsetenv("WK_BOUNDS");
     unsetenv("WK_TIER_MIN_BYTES");
     engine_env_options(&o);
-    assert_int_equal(o.strategy, WK_STRATEGY_O2);
+    assert_int_equal(o.strategy, WK_STRATEGY_LAZY); /* the default */
     assert_null(o.cache_dir);
+    setenv("WK_JIT_OPT", "o2", 1);
+    engine_env_options(&o);
+    assert_int_equal(o.strategy, WK_STRATEGY_O2);
+    unsetenv("WK_JIT_OPT");
     assert_false(o.software_bounds);
 }
 
@@ -178,7 +182,7 @@ static void test_engine_options_cache_dir_used_and_copied(void **state)
 static void test_engine_options_each_strategy_same_results(void **state)
 {
     (void)state;
-    for (wk_strategy_t s = WK_STRATEGY_O2; s <= WK_STRATEGY_TIERED; s++) {
+    for (wk_strategy_t s = WK_STRATEGY_O2; s <= WK_STRATEGY_LAZY; s++) {
         wk_engine_options_t o = {.strategy = s};
         assert_int_equal(run_fib(&o, 20), 6765);
     }
