@@ -348,7 +348,7 @@ static wk_error_t *compile_one(Jit *jit, const Module *m, uint32_t index, JitTie
         lower_functions_with(m, jit_mode(jit), jit_fuel(jit), flags, nonce, ctx, mod, index,
                              index + 1);
     JitTier passes = part_nests_deep(m, index, index + 1) ? JIT_TIER_FAST : tier;
-    if (!e) e = jit_emit_object(pipeline(passes), mod, tm, obj);
+    if (!e) e = jit_emit_object(jit, pipeline(passes), mod, tm, obj);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
     LLVMDisposeTargetMachine(tm);
