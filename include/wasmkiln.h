@@ -152,6 +152,7 @@ enum {
     WK_TRAP_INDIRECT_CALL_TYPE,        /* "indirect call type mismatch" */
     WK_TRAP_STACK_EXHAUSTED,           /* "call stack exhausted" */
     WK_TRAP_HOST,                      /* raised by a host function */
+    WK_TRAP_EXIT,                      /* "exit": WASI proc_exit ended the guest run */
 };
 
 /* A host trap with a message (copied) and an optional payload owned by the trap. */
@@ -162,6 +163,8 @@ WK_API const char *wk_trap_message(const wk_trap_t *trap);
 /* The payload given to wk_trap_new, or NULL. wk_trap_take_data also clears it (no finalizer). */
 WK_API void *wk_trap_data(const wk_trap_t *trap);
 WK_API void *wk_trap_take_data(wk_trap_t *trap);
+/* True for a WK_TRAP_EXIT trap (WASI proc_exit(code) ended the run), with the code in *code. */
+WK_API bool wk_trap_exit_code(const wk_trap_t *trap, uint32_t *code);
 
 /* ---- Engine and modules ------------------------------------------------------------------- */
 
@@ -343,6 +346,77 @@ WK_API wk_extern_t wk_instance_export(const wk_instance_t *inst, size_t i);
 /* Looks an export up by name (length-prefixed: may contain NUL). */
 WK_API bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t len,
                                    wk_extern_t *out);
+
+/* ---- WASI preview 1 ----------------------------------------------------------------------- */
+
+/* A WASI configuration: arguments, environment, preopened directories and the three standard
+ * streams. It is copied by wk_wasi_new: one configuration may serve many contexts. */
+typedef struct wk_wasi_config wk_wasi_config_t;
+/* A WASI context (the guest's file descriptors, arguments, captured output) bound to one
+ * store: store-owned, freed with the store. */
+typedef struct wk_wasi wk_wasi_t;
+
+/* How a standard stream is connected. */
+typedef uint8_t wk_wasi_stdio_t;
+enum {
+    WK_WASI_STDIO_INHERIT = 0, /* the host process's own fd 0, 1 or 2 (the default) */
+    WK_WASI_STDIO_FD = 1,      /* a host file descriptor (duplicated by wk_wasi_new) */
+    WK_WASI_STDIO_BUFFER = 2,  /* stdin: bytes given to wk_wasi_config_stdin_bytes;
+                                  stdout/stderr: captured, see wk_wasi_output */
+    WK_WASI_STDIO_CALLBACK = 3, /* stdout/stderr: each write handed to a callback */
+};
+
+/* Receives what the guest writes to stdout or stderr; false makes the write fail (EIO). */
+typedef bool (*wk_wasi_write_t)(void *env, const uint8_t *data, size_t size);
+
+WK_API own wk_wasi_config_t *wk_wasi_config_new(void);
+WK_API void wk_wasi_config_delete(own wk_wasi_config_t *config);
+/* Replaces the arguments (argv[0] is the program name by convention); strings copied.
+ * false when out of memory. */
+WK_API bool wk_wasi_config_argv(wk_wasi_config_t *config, size_t argc,
+                                const char *const *argv);
+/* Appends the environment variable key=value (copied); false when out of memory. */
+WK_API bool wk_wasi_config_env(wk_wasi_config_t *config, const char *key, const char *value);
+/* Preopens host_dir as guest_path (both copied): the guest reaches it and only what lies
+ * beneath it (paths are resolved one component at a time from the directory's descriptor;
+ * `..`, absolute paths and symlinks leading out are refused with ERRNO_PERM). readonly
+ * refuses every change beneath it (ERRNO_PERM). The directory is opened by wk_wasi_new. */
+WK_API bool wk_wasi_config_preopen(wk_wasi_config_t *config, const char *host_dir,
+                                   const char *guest_path, bool readonly);
+/* Connects guest fd 0, 1 or 2: WK_WASI_STDIO_INHERIT, WK_WASI_STDIO_FD with host_fd (still
+ * owned by the caller) or WK_WASI_STDIO_BUFFER (host_fd unused). */
+WK_API void wk_wasi_config_stdio(wk_wasi_config_t *config, int guest_fd, wk_wasi_stdio_t how,
+                                 int host_fd);
+/* Sends guest fd 1 or 2 to write(env, ...) (sets WK_WASI_STDIO_CALLBACK). env is borrowed: it
+ * must outlive every context made from this configuration. */
+WK_API void wk_wasi_config_output(wk_wasi_config_t *config, int guest_fd, wk_wasi_write_t write,
+                                  void *env);
+/* Makes stdin read from a copy of data (sets WK_WASI_STDIO_BUFFER); false when out of
+ * memory. */
+WK_API bool wk_wasi_config_stdin_bytes(wk_wasi_config_t *config, const uint8_t *data,
+                                       size_t size);
+
+/* A WASI context in store from config: opens the preopened directories and creates the
+ * wasi_snapshot_preview1 functions in store. Errors: WK_ERROR_USAGE (a preopen that is not
+ * an openable directory, a bad stdio fd) or WK_ERROR_RESOURCE. */
+WK_API own wk_error_t *wk_wasi_new(wk_store_t *store, const wk_wasi_config_t *config,
+                                   wk_wasi_t **out);
+/* Fills imports[i] for every import of module from "wasi_snapshot_preview1" (the others are
+ * left as they are: the caller supplies them). imports has wk_module_import_count entries.
+ * Errors: WK_ERROR_LINK ("unknown import" for a name WASI does not have, "incompatible import
+ * type" for a wrong signature). */
+WK_API own wk_error_t *wk_wasi_imports(const wk_wasi_t *wasi, const wk_module_t *module,
+                                       wk_extern_t *imports);
+/* Runs the command instance's `_start` export. Returns NULL with *exit_code set (0 when
+ * _start returned, n for proc_exit(n)), or the owned trap that ended it (a missing or
+ * mistyped _start is a WK_TRAP_HOST trap saying so). */
+WK_API own wk_trap_t *wk_wasi_run(wk_wasi_t *wasi, wk_instance_t *instance,
+                                  uint32_t *exit_code);
+/* What the guest wrote to fd 1 or 2 when that stream is WK_WASI_STDIO_BUFFER (NULL and size
+ * 0 otherwise); borrowed, valid until the next guest write or the store's end. */
+WK_API const uint8_t *wk_wasi_output(const wk_wasi_t *wasi, int guest_fd, size_t *size);
+/* True once the guest called proc_exit: its instance must not run again. */
+WK_API bool wk_wasi_exited(const wk_wasi_t *wasi, uint32_t *exit_code);
 
 #ifdef __cplusplus
 }

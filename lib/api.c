@@ -15,6 +15,7 @@
 #include "table.h"
 #include "trap.h"
 #include "validate.h"
+#include "wasi.h"
 
 /* ---- Values ------------------------------------------------------------------------------ */
 
@@ -485,4 +486,101 @@ bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t 
                             wk_extern_t *out)
 {
     return instance_export_get((const Instance *)inst, name, len, out);
+}
+
+/* ---- WASI -------------------------------------------------------------------------------- */
+
+bool wk_trap_exit_code(const wk_trap_t *trap, uint32_t *code)
+{
+    if (trap->kind != WK_TRAP_EXIT) return false;
+    if (code) *code = trap->exit_code;
+    return true;
+}
+
+wk_wasi_config_t *wk_wasi_config_new(void)
+{
+    return wasi_config_new();
+}
+
+void wk_wasi_config_delete(wk_wasi_config_t *config)
+{
+    wasi_config_free(config);
+}
+
+bool wk_wasi_config_argv(wk_wasi_config_t *config, size_t argc, const char *const *argv)
+{
+    assert(config && (argv || !argc));
+    return wasi_config_argv(config, argc, argv);
+}
+
+bool wk_wasi_config_env(wk_wasi_config_t *config, const char *key, const char *value)
+{
+    assert(config && key && value);
+    return wasi_config_env(config, key, value);
+}
+
+bool wk_wasi_config_preopen(wk_wasi_config_t *config, const char *host_dir,
+                            const char *guest_path, bool readonly)
+{
+    assert(config && host_dir && guest_path);
+    return wasi_config_preopen(config, host_dir, guest_path, readonly);
+}
+
+void wk_wasi_config_stdio(wk_wasi_config_t *config, int guest_fd, wk_wasi_stdio_t how,
+                          int host_fd)
+{
+    assert(config && guest_fd >= 0 && guest_fd <= 2 && how <= WK_WASI_STDIO_CALLBACK);
+    config->stdio[guest_fd] = how;
+    config->stdio_fd[guest_fd] = host_fd;
+}
+
+void wk_wasi_config_output(wk_wasi_config_t *config, int guest_fd, wk_wasi_write_t write,
+                           void *env)
+{
+    assert(config && (guest_fd == 1 || guest_fd == 2) && write);
+    config->stdio[guest_fd] = WK_WASI_STDIO_CALLBACK;
+    config->write[guest_fd] = write;
+    config->write_env[guest_fd] = env;
+}
+
+bool wk_wasi_config_stdin_bytes(wk_wasi_config_t *config, const uint8_t *data, size_t size)
+{
+    assert(config && (data || !size));
+    return wasi_config_stdin_bytes(config, data, size);
+}
+
+wk_error_t *wk_wasi_new(wk_store_t *store, const wk_wasi_config_t *config, wk_wasi_t **out)
+{
+    assert(store && config && out);
+    return wasi_new(store, config, out);
+}
+
+wk_error_t *wk_wasi_imports(const wk_wasi_t *wasi, const wk_module_t *module,
+                            wk_extern_t *imports)
+{
+    assert(wasi && module && (imports || !wk_module_import_count(module)));
+    return wasi_imports(wasi, module, imports);
+}
+
+wk_trap_t *wk_wasi_run(wk_wasi_t *wasi, wk_instance_t *instance, uint32_t *exit_code)
+{
+    assert(wasi && instance && exit_code);
+    return wasi_run(wasi, instance, exit_code);
+}
+
+const uint8_t *wk_wasi_output(const wk_wasi_t *wasi, int guest_fd, size_t *size)
+{
+    assert(wasi && size);
+    *size = 0;
+    if (guest_fd < 1 || guest_fd > 2 || wasi->cfg.stdio[guest_fd] != WK_WASI_STDIO_BUFFER)
+        return NULL;
+    *size = wasi->bufs[guest_fd].size;
+    return wasi->bufs[guest_fd].data ? wasi->bufs[guest_fd].data : (const uint8_t *)"";
+}
+
+bool wk_wasi_exited(const wk_wasi_t *wasi, uint32_t *exit_code)
+{
+    assert(wasi);
+    if (wasi->exited && exit_code) *exit_code = wasi->exit_code;
+    return wasi->exited;
 }

@@ -61,6 +61,14 @@ wk_trap_t *trap_new_kind(uint32_t kind)
     return trap_alloc((wk_trap_kind_t)kind, strdup(trap_kind_message(kind)));
 }
 
+wk_trap_t *trap_new_exit(uint32_t code)
+{
+    wk_trap_t *t = trap_new_host("exit with code %u", code);
+    t->kind = WK_TRAP_EXIT;
+    t->exit_code = code;
+    return t;
+}
+
 wk_trap_t *trap_new_host(const char *fmt, ...)
 {
     va_list ap;

@@ -23,13 +23,15 @@
     X(WK_TRAP_UNINITIALIZED_ELEMENT, "uninitialized element")                                  \
     X(WK_TRAP_INDIRECT_CALL_TYPE, "indirect call type mismatch")                               \
     X(WK_TRAP_STACK_EXHAUSTED, "call stack exhausted")                                         \
-    X(WK_TRAP_HOST, "host trap")
+    X(WK_TRAP_HOST, "host trap")                                                               \
+    X(WK_TRAP_EXIT, "exit")
 
 struct wk_trap {
     wk_trap_kind_t kind;
     char *message;
     void *data;
     void (*finalizer)(void *);
+    uint32_t exit_code; /* WK_TRAP_EXIT only */
 };
 
 /* The spec message of a trap kind ("unknown trap" for an unknown number). */
@@ -42,6 +44,9 @@ wk_trap_t *trap_new_kind(uint32_t kind);
 wk_trap_t *trap_new_payload(const char *message, void *data, void (*finalizer)(void *));
 /* Frees a trap, running the payload's finalizer. Accepts NULL. */
 void trap_delete(wk_trap_t *trap);
+
+/* A new owned WK_TRAP_EXIT trap carrying a WASI exit code. */
+wk_trap_t *trap_new_exit(uint32_t code);
 
 /* A new owned WK_TRAP_HOST trap with a printf-style message. */
 wk_trap_t *trap_new_host(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -42,7 +42,11 @@ int py_errors_init(PyObject *mod, WkState *st)
                        "WebAssembly code trapped. .kind names the trap (e.g. 'unreachable'), "
                        ".message is the spec's wording.");
     Py_DECREF(bases);
-    return st->trap ? 0 : -1;
+    if (!st->trap) return -1;
+    st->exit = new_exc(mod, "Exit", st->error,
+                       "The WASI guest called proc_exit: .code is its exit code. The run is "
+                       "over (the host process goes on); do not call the instance again.");
+    return st->exit ? 0 : -1;
 }
 
 /* Raises exc_type(text) with .message and .<attr> = value (consumed) set on the instance. */
@@ -124,6 +128,14 @@ PyObject *py_errors_raise_trap(WkState *st, wk_trap_t *trap)
         PyMem_RawFree(stash);
         PyErr_Restore(Py_NewRef(Py_TYPE(exc)), exc, PyException_GetTraceback(exc));
         return NULL;
+    }
+    uint32_t code;
+    if (wk_trap_exit_code(trap, &code)) {
+        wk_trap_delete(trap);
+        PyObject *c = PyLong_FromUnsignedLong(code);
+        char text[48];
+        PyOS_snprintf(text, sizeof text, "exit with code %u", code);
+        return c ? raise_with(st->exit, text, text, "code", c) : NULL;
     }
     PyObject *kind = PyUnicode_FromString(trap_kind_name(wk_trap_kind(trap)));
     if (kind) raise_with(st->trap, wk_trap_message(trap), wk_trap_message(trap), "kind", kind);

@@ -15,6 +15,7 @@ typedef struct {
     PyObject **objs;
     wk_extern_t *externs;
     PyObject *store; /* borrowed from an imported object, or NULL */
+    bool wasi;       /* wasi_snapshot_preview1 imports come from a WasiConfig */
 } Resolved;
 
 static void resolved_free(Resolved *r)
@@ -46,6 +47,11 @@ static int resolve_one(WkState *st, const wk_module_t *m, PyObject *imports, Res
     wk_name_t mn, nn;
     wk_externtype_t type;
     wk_module_import(m, i, &mn, &nn, &type);
+    static const char WASI[] = "wasi_snapshot_preview1";
+    if (r->wasi && mn.size == sizeof WASI - 1 && memcmp(mn.data, WASI, mn.size) == 0) {
+        r->externs[i].kind = 0xFE; /* filled by py_wasi_link */
+        return 0;
+    }
     PyObject *mod = PyUnicode_DecodeUTF8(mn.data, (Py_ssize_t)mn.size, "surrogateescape");
     PyObject *name = mod ? PyUnicode_DecodeUTF8(nn.data, (Py_ssize_t)nn.size, "surrogateescape")
                          : NULL;
@@ -127,11 +133,13 @@ static PyObject *first_memory(ExportsObject *ex)
 }
 
 /* Instantiates module in store with the resolved imports; a new instance or NULL. */
-static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, Resolved *r)
+static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, Resolved *r,
+                             PyObject *wasi)
 {
     wk_instance_t *inst = NULL;
     wk_trap_t *trap = NULL;
     wk_error_t *err;
+    if (wasi != Py_None && py_wasi_flush(wasi) < 0) return NULL;
     py_store_enter(store);
     Py_BEGIN_ALLOW_THREADS
     err = wk_instance_new(store->store, ((ModuleObject *)module)->module, r->externs, r->n,
@@ -146,6 +154,8 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     self->module = Py_NewRef(module);
     self->instance = inst;
     self->memory = NULL;
+    self->wasi = Py_NewRef(wasi);
+    if (wasi != Py_None) py_wasi_bind(wasi, inst);
     self->exports = py_exports_new(st, (PyObject *)store, inst);
     PyObject_GC_Track(self);
     if (!self->exports || !(self->memory = first_memory((ExportsObject *)self->exports))) {
@@ -157,22 +167,26 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
 
 static PyObject *instance_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"module", "imports", NULL};
+    static char *kwlist[] = {"module", "imports", "wasi", NULL};
     WkState *st = py_state_of_type(type);
-    PyObject *arg, *imports = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Instance", kwlist, &arg, &imports))
+    PyObject *arg, *imports = Py_None, *config = Py_None, *wasi = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:Instance", kwlist, &arg, &imports,
+                                     &config))
         return NULL;
     PyObject *module = Py_IS_TYPE(arg, st->module_type) ? Py_NewRef(arg)
                                                          : py_wasm_module_compile(st, arg);
     if (!module) return NULL;
-    Resolved r = {0};
+    Resolved r = {.wasi = config != Py_None};
     PyObject *store = NULL, *self = NULL;
     const wk_module_t *m = ((ModuleObject *)module)->module;
     if (resolve(st, m, imports, &r) < 0) goto done;
     store = r.store ? Py_NewRef(r.store) : py_store_new_in(st, wk_module_engine(m));
     if (!store || make_host_funcs(m, &r, (StoreObject *)store) < 0) goto done;
-    self = instantiate(st, module, (StoreObject *)store, &r);
+    wasi = r.wasi ? py_wasi_link(st, config, (StoreObject *)store, m, r.externs)
+                  : Py_NewRef(Py_None);
+    if (wasi) self = instantiate(st, module, (StoreObject *)store, &r, wasi);
 done:
+    Py_XDECREF(wasi);
     resolved_free(&r);
     Py_XDECREF(store);
     Py_DECREF(module);
@@ -187,6 +201,7 @@ static int instance_traverse(PyObject *op, visitproc visit, void *arg)
     Py_VISIT(self->module);
     Py_VISIT(self->exports);
     Py_VISIT(self->memory);
+    Py_VISIT(self->wasi);
     return 0;
 }
 
@@ -195,6 +210,7 @@ static int instance_clear(PyObject *op)
     InstanceObject *self = (InstanceObject *)op;
     Py_CLEAR(self->exports);
     Py_CLEAR(self->memory);
+    Py_CLEAR(self->wasi);
     Py_CLEAR(self->module);
     Py_CLEAR(self->store);
     return 0;
@@ -223,19 +239,24 @@ static PyMemberDef instance_members[] = {
      "The first exported Memory, whatever its export name, or None."},
     {"module", T_OBJECT, offsetof(InstanceObject, module), READONLY,
      "The Module this instance was made from."},
+    {"wasi", T_OBJECT, offsetof(InstanceObject, wasi), READONLY,
+     "The WASI context (run(), stdout, stderr, exit_code) when made with wasi=, else None."},
     {NULL, 0, 0, 0, NULL},
 };
 
 static PyType_Slot instance_slots[] = {
     {Py_tp_doc,
-     "Instance(module, imports=None)\n--\n\n"
+     "Instance(module, imports=None, wasi=None)\n--\n\n"
      "Instantiates a WebAssembly module.\n\n"
      "module is a Module or any bytes-like object holding a binary module (compiled\n"
      "first). imports maps module names to mappings of field names to values:\n"
      "  - a Python callable for an imported function: its types come from the module's\n"
      "    import declaration; an exception it raises reaches the caller unchanged;\n"
      "  - a Function, Memory, Global or Table, e.g. another instance's exports\n"
-     "    (an Exports object is itself such a mapping).\n\n"
+     "    (an Exports object is itself such a mapping).\n"
+     "wasi: a WasiConfig providing the wasi_snapshot_preview1 imports; then\n"
+     "instance.wasi.run() runs a command's _start and returns its exit code, and an\n"
+     "export calling proc_exit raises Exit (.code).\n\n"
      "instance.exports.name(...) calls an exported function; instance.memory is the\n"
      "first exported memory (or None).\n\n"
      "Raises CompileError for bad bytes, LinkError when imports do not match, and Trap\n"

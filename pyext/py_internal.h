@@ -31,6 +31,9 @@ typedef struct {
     PyTypeObject *globaltype_type;
     PyTypeObject *importtype_type;
     PyTypeObject *exporttype_type;
+    PyTypeObject *wasi_config_type;
+    PyTypeObject *wasi_type;
+    PyObject *exit;
     PyObject *error;
     PyObject *compile_error;
     PyObject *decode_error;
@@ -63,6 +66,7 @@ typedef struct {
     PyObject *module;  /* ModuleObject */
     PyObject *exports; /* ExportsObject */
     PyObject *memory;  /* MemoryObject or None */
+    PyObject *wasi;    /* WasiObject or None */
     wk_instance_t *instance;
 } InstanceObject;
 
@@ -191,6 +195,17 @@ PyObject *py_wasm_module_validate(PyObject *unused, PyObject *bytes);
 
 /* py_instance.c */
 int py_instance_init(PyObject *mod, WkState *st);
+
+/* py_wasi.c */
+int py_wasi_init(PyObject *mod, WkState *st);
+/* The WASI context for config (a WasiConfig) in store: fills externs[i] for the module's
+ * wasi_snapshot_preview1 imports and returns a new Wasi object, or NULL with an exception. */
+PyObject *py_wasi_link(WkState *st, PyObject *config, StoreObject *store, const wk_module_t *m,
+                       wk_extern_t *externs);
+/* Tells the Wasi object which instance its run() starts. */
+void py_wasi_bind(PyObject *wasi, wk_instance_t *inst);
+/* Flushes the Python file objects the configuration writes to (before a run). */
+int py_wasi_flush(PyObject *wasi);
 
 /* py_exports.c */
 int py_exports_init(PyObject *mod, WkState *st);

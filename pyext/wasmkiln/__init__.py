@@ -8,13 +8,16 @@ Every function of a module is compiled to machine code by LLVM. The API:
 
 Instance, Module, Value, Memory (typed views and the buffer protocol), Global, Table,
 Function, validate(), configure() (compilation strategy and cache), and the errors Error > CompileError (DecodeError, ValidationError),
-LinkError, Trap (also a RuntimeError).
+LinkError, Trap (also a RuntimeError), Exit (a WASI guest's proc_exit: .code).
+WASI: Instance(module, imports, wasi=WasiConfig(argv=..., env=..., preopens=...)), then
+instance.wasi.run(). Command line: python3 -m wasmkiln run|validate|inspect.
 """
 
 from ._wasmkiln import (
     CompileError,
     DecodeError,
     Error,
+    Exit,
     Exports,
     ExportType,
     Float32Array,
@@ -42,6 +45,8 @@ from ._wasmkiln import (
     Uint64Array,
     ValidationError,
     Value,
+    Wasi,
+    WasiConfig,
     configuration,
     configure,
     validate,
@@ -53,6 +58,7 @@ __all__ = [
     "CompileError",
     "DecodeError",
     "Error",
+    "Exit",
     "ExportType",
     "Exports",
     "Float32Array",
@@ -80,6 +86,8 @@ __all__ = [
     "Uint8Array",
     "ValidationError",
     "Value",
+    "Wasi",
+    "WasiConfig",
     "configuration",
     "configure",
     "validate",
