@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiled.h"
+#include "engine.h"
 #include "func.h"
 #include "global.h"
 #include "instance.h"
@@ -132,7 +134,7 @@ static void instance_free(void *p)
     }
     free(inst->elem_items);
     free(inst->exports);
-    module_unref(inst->module);
+    compiled_unref(inst->module);
     free(inst);
 }
 
@@ -144,7 +146,7 @@ static wk_error_t *instance_alloc(wk_store_t *store, wk_module_t *mod, Instance 
     const Module *m = mod->m;
     Instance *inst = calloc(1, sizeof *inst);
     if (!inst) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
-    module_ref(mod);
+    compiled_ref(mod);
     inst->module = mod;
     inst->store = store;
     uint32_t nf = module_func_count(m), nt = module_table_count(m);
@@ -183,7 +185,7 @@ static void bind_imports(Instance *inst, const wk_extern_t *imports)
 static void instance_detach(void *p)
 {
     Instance *inst = p;
-    module_detach(inst->module, inst);
+    compiled_detach(inst->module, inst);
 }
 
 static wk_error_t *define_funcs(Instance *inst)
@@ -198,7 +200,7 @@ static wk_error_t *define_funcs(Instance *inst)
     }
     /* Attached now, detached by the store before it frees these functions (it frees in
      * reverse order of ownership): a tier-up re-points them only while they exist. */
-    if (!module_attach(inst->module, inst) || !store_own(inst->store, inst, instance_detach))
+    if (!compiled_attach(inst->module, inst) || !store_own(inst->store, inst, instance_detach))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     return NULL;
 }

@@ -10,7 +10,7 @@
 
 #include "error.h"
 #include "instr.h"
-#include "jit.h"
+#include "code.h"
 #include "module.h"
 #include "vmctx.h"
 
