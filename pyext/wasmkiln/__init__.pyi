@@ -1,7 +1,8 @@
 """Type stubs of wasmkiln (the extension wasmkiln._wasmkiln)."""
 
 import os
-from typing import Any, Callable, Iterator, Literal, Mapping, NamedTuple, Sequence, overload
+from typing import (Any, Callable, Iterable, Iterator, Literal, Mapping, NamedTuple, Sequence,
+                    overload)
 
 from typing_extensions import Buffer
 
@@ -22,6 +23,9 @@ class LinkError(Error): ...
 
 class Trap(Error, RuntimeError):
     kind: str
+
+class Exit(Error):
+    code: int
 
 class FunctionType(NamedTuple):
     params: tuple[ValType, ...]
@@ -91,13 +95,33 @@ Extern = Function | Memory | Global | Table
 Imports = Mapping[str, Mapping[str, Extern | Callable[..., Any]] | Exports]
 
 class Instance:
-    def __init__(self, module: Module | Buffer, imports: Imports | None = None) -> None: ...
+    def __init__(self, module: Module | Buffer, imports: Imports | None = None,
+                 wasi: WasiConfig | None = None) -> None: ...
     @property
     def exports(self) -> Exports: ...
     @property
     def memory(self) -> Memory | None: ...
     @property
     def module(self) -> Module: ...
+    @property
+    def wasi(self) -> Wasi | None: ...
+
+class WasiConfig:
+    def __init__(self, argv: Iterable[str] | None = None, env: Mapping[str, str] | None = None,
+                 preopens: Mapping[str | os.PathLike[str],
+                                   str | os.PathLike[str] | tuple[str | os.PathLike[str], bool]]
+                 | None = None,
+                 stdin: Buffer | Any | None = None, stdout: Any | Literal["capture"] | None = None,
+                 stderr: Any | Literal["capture"] | None = None) -> None: ...
+
+class Wasi:
+    def run(self) -> int: ...
+    @property
+    def stdout(self) -> bytes | None: ...
+    @property
+    def stderr(self) -> bytes | None: ...
+    @property
+    def exit_code(self) -> int | None: ...
 
 class Exports:
     def __getattr__(self, name: str) -> Any: ...
