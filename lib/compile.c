@@ -47,22 +47,8 @@ typedef struct Work {
 /* True when a function in [lo, hi) nests blocks deeper than DEEP_NESTING. */
 static bool part_nests_deep(const Module *m, uint32_t lo, uint32_t hi)
 {
-    for (uint32_t i = lo; i < hi; i++) {
-        const Func *f = &m->funcs[i];
-        Reader r = {m->bytes, f->body_offset, (size_t)f->body_offset + f->body_size};
-        uint32_t depth = 0;
-        while (!reader_eof(&r)) {
-            Instr in;
-            wk_error_t *err = instr_read(&r, &in);
-            if (err) {
-                wk_error_delete(err);
-                break;
-            }
-            if (in.op == OP_Block || in.op == OP_Loop || in.op == OP_If) depth++;
-            else if (in.op == OP_End) depth--;
-            if (depth > DEEP_NESTING) return true;
-        }
-    }
+    for (uint32_t i = lo; i < hi; i++)
+        if (m->funcs[i].max_depth > DEEP_NESTING) return true;
     return false;
 }
 

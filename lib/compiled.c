@@ -24,7 +24,6 @@ static void free_module(wk_module_t *mod)
     pthread_cond_destroy(&mod->tierup_done);
     module_free(mod->m);
     free(mod->type_ids);
-    free(mod->bounded);
     engine_unref(mod->engine);
     free(mod);
 }
@@ -63,9 +62,7 @@ wk_error_t *compiled_new(wk_engine_t *engine, const uint8_t *bytes, size_t size,
     engine_ref(engine);
     mod->engine = engine;
     mod->m = m;
-    mod->bounded = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *mod->bounded);
-    err = mod->bounded ? intern_module_types(mod)
-                       : error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    err = intern_module_types(mod);
     if (err) {
         free_module(mod);
         return err;
@@ -90,42 +87,9 @@ void compiled_unref(wk_module_t *mod)
 
 /* ---- bounded functions ---- */
 
-static bool op_unbounded(Opcode op)
-{
-    switch (op) {
-    case OP_Loop: case OP_Call: case OP_CallIndirect:
-    case OP_MemoryGrow: case OP_MemoryInit: case OP_MemoryCopy: case OP_MemoryFill:
-    case OP_TableGrow: case OP_TableInit: case OP_TableCopy: case OP_TableFill:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* Scans a validated body for an instruction that makes its running time unbounded. */
-static bool body_bounded(const Module *m, const Func *f)
-{
-    Reader r = {m->bytes, f->body_offset, (size_t)f->body_offset + f->body_size};
-    while (!reader_eof(&r)) {
-        Instr in;
-        wk_error_t *err = instr_read(&r, &in);
-        if (err) {
-            wk_error_delete(err);
-            return false;
-        }
-        if (op_unbounded(in.op)) return false;
-    }
-    return true;
-}
-
 bool compiled_func_bounded(wk_module_t *mod, uint32_t index)
 {
-    unsigned char known = atomic_load(&mod->bounded[index]);
-    if (!known) {
-        known = body_bounded(mod->m, &mod->m->funcs[index]) ? 1 : 2;
-        atomic_store(&mod->bounded[index], known);
-    }
-    return known == 1;
+    return !(mod->m->funcs[index].op_flags & (OPF_LOOP | OPF_CALL | OPF_BULK));
 }
 
 /* ---- instances and code switches ---- */

@@ -41,7 +41,6 @@ struct wk_module {
     struct Instance **instances;  /* attached (live) instances */
     uint32_t ninstances, instances_cap;
     uint32_t *type_ids; /* module type index -> engine type id */
-    atomic_uchar *bounded; /* per defined function: 0 unknown, 1 bounded, 2 not */
 };
 
 /* Decodes and validates bytes and interns the module's types; *out gets a module with one
@@ -55,7 +54,7 @@ void compiled_unref(wk_module_t *mod);
 
 /* True when defined function `index` (imports excluded) has no loop, call, call_indirect and
  * no memory/table instruction that may take long (grow, fill, copy, init): every call of it
- * returns in a time bounded by its size. Computed on first use; thread-safe. */
+ * returns in a time bounded by its size. Read from the facts validation recorded. */
 bool compiled_func_bounded(wk_module_t *mod, uint32_t index);
 
 /* Attaches a new instance whose defined functions exist: under the module's lock, points

@@ -94,7 +94,7 @@ static int process_symbol_filter(void *ctx, LLVMOrcSymbolStringPoolEntryRef sym)
     return 0;
 }
 
-#define WK_RT_ADDR(name, ret, params) {#name, (uint64_t)(uintptr_t)&name},
+#define WK_RT_ADDR(name, ...) {WK_RT_SYMBOL_NAME(name), (uint64_t)(uintptr_t)&WK_RT_SYMBOL(name)},
 
 static wk_error_t *define_helpers(Jit *jit)
 {

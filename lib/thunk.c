@@ -87,7 +87,6 @@ static void build_trampoline(LLVMModuleRef mod, LLVMContextRef ctx, const char *
 static void build_adapter(LLVMModuleRef mod, LLVMContextRef ctx, const char *name,
                           const FuncType *ft)
 {
-    LLVMTypeRef ptr = LLVMPointerTypeInContext(ctx, 0);
     LLVMValueRef fn = LLVMAddFunction(mod, name, lower_func_type(ctx, ft));
     LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
     LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, fn, "entry"));
@@ -98,9 +97,8 @@ static void build_adapter(LLVMModuleRef mod, LLVMContextRef ctx, const char *nam
     LLVMSetAlignment(vals, 16);
     for (uint32_t i = 0; i < ft->nparams; i++)
         LLVMBuildStore(b, LLVMGetParam(fn, i + 1), slot_ptr(b, ctx, vals, i));
-    LLVMTypeRef hp[2] = {ptr, ptr};
-    LLVMTypeRef hty = LLVMFunctionType(LLVMVoidTypeInContext(ctx), hp, 2, 0);
-    LLVMValueRef host = LLVMAddFunction(mod, "wk_rt_host_call", hty);
+    LLVMTypeRef hty;
+    LLVMValueRef host = lower_helper_decl(mod, HELPER_host_call, &hty);
     LLVMValueRef args[2] = {LLVMGetParam(fn, 0), vals};
     LLVMBuildCall2(b, hty, host, args, 2, "");
     LLVMValueRef res[ft->nresults + 1];

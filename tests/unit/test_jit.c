@@ -19,6 +19,7 @@
 #include "jit.h"
 #include "thunk.h"
 #include "trap.h"
+#include "validate.h"
 
 enum { MAX_FUNCS = 16, MEM_BYTES = 65536, TABLE_SIZE = 4 };
 
@@ -100,6 +101,7 @@ static Module *load_wat(const char *wat)
     Module *m = NULL;
     wk_error_t *e = decode_module(bytes, n, &m);
     assert_null(e);
+    assert_null(validate_module(m)); /* lowering reads the facts validation records */
     return m;
 }
 
