@@ -24,6 +24,8 @@
     X(WK_TRAP_INDIRECT_CALL_TYPE, "indirect call type mismatch")                               \
     X(WK_TRAP_STACK_EXHAUSTED, "call stack exhausted")                                         \
     X(WK_TRAP_HOST, "host trap")                                                               \
+    X(WK_TRAP_INTERRUPTED, "interrupted")                                                      \
+    X(WK_TRAP_OUT_OF_FUEL, "out of fuel")                                                      \
     X(WK_TRAP_EXIT, "exit")
 
 struct wk_trap {
