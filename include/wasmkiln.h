@@ -466,6 +466,17 @@ WK_API own wk_trap_t *wk_wasi_run(wk_wasi_t *wasi, wk_instance_t *instance,
 WK_API const uint8_t *wk_wasi_output(const wk_wasi_t *wasi, int guest_fd, size_t *size);
 /* True once the guest called proc_exit: its instance must not run again. */
 WK_API bool wk_wasi_exited(const wk_wasi_t *wasi, uint32_t *exit_code);
+/* ---- Host info ---------------------------------------------------------------------------- */
+
+/* Every function, memory, table, global and instance carries one embedder pointer, NULL at
+ * first. Setting it runs the previous pointer's finalizer (when it has one); the last one's
+ * finalizer runs when the object dies with its store: each finalizer runs exactly once. */
+WK_API void wk_extern_set_host_info(const wk_extern_t *ext, void *info,
+                                    void (*finalizer)(void *));
+WK_API void *wk_extern_host_info(const wk_extern_t *ext);
+WK_API void wk_instance_set_host_info(wk_instance_t *inst, void *info,
+                                      void (*finalizer)(void *));
+WK_API void *wk_instance_host_info(const wk_instance_t *inst);
 
 #ifdef __cplusplus
 }
