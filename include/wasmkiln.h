@@ -466,6 +466,7 @@ WK_API own wk_trap_t *wk_wasi_run(wk_wasi_t *wasi, wk_instance_t *instance,
 WK_API const uint8_t *wk_wasi_output(const wk_wasi_t *wasi, int guest_fd, size_t *size);
 /* True once the guest called proc_exit: its instance must not run again. */
 WK_API bool wk_wasi_exited(const wk_wasi_t *wasi, uint32_t *exit_code);
+
 /* ---- Host info ---------------------------------------------------------------------------- */
 
 /* Every function, memory, table, global and instance carries one embedder pointer, NULL at

@@ -646,6 +646,8 @@ bool wk_wasi_exited(const wk_wasi_t *wasi, uint32_t *exit_code)
     assert(wasi);
     if (wasi->exited && exit_code) *exit_code = wasi->exit_code;
     return wasi->exited;
+}
+
 /* ---- Host info --------------------------------------------------------------------------- */
 
 static HostInfo *host_info_of(const wk_extern_t *ext)
