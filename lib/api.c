@@ -15,6 +15,7 @@
 #include "table.h"
 #include "trap.h"
 #include "validate.h"
+#include "wat.h"
 
 /* ---- Values ------------------------------------------------------------------------------ */
 
@@ -127,6 +128,16 @@ const char *wk_engine_cache_dir(const wk_engine_t *engine)
 bool wk_engine_software_bounds(const wk_engine_t *engine)
 {
     return engine->mode == BOUNDS_SOFTWARE;
+}
+
+wk_error_t *wk_wat2wasm(const char *text, size_t size, uint8_t **out, size_t *out_size)
+{
+    return wat_to_binary(text, size, out, out_size);
+}
+
+void wk_wasm_delete(uint8_t *bytes)
+{
+    free(bytes);
 }
 
 wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size)

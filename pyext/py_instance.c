@@ -230,8 +230,9 @@ static PyType_Slot instance_slots[] = {
     {Py_tp_doc,
      "Instance(module, imports=None)\n--\n\n"
      "Instantiates a WebAssembly module.\n\n"
-     "module is a Module or any bytes-like object holding a binary module (compiled\n"
-     "first). imports maps module names to mappings of field names to values:\n"
+     "module is a Module, any bytes-like object holding a binary module, or a str in\n"
+     "the text format (compiled first). imports maps module names to mappings of\n"
+     "field names to values:\n"
      "  - a Python callable for an imported function: its types come from the module's\n"
      "    import declaration; an exception it raises reaches the caller unchanged;\n"
      "  - a Function, Memory, Global or Table, e.g. another instance's exports\n"
