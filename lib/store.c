@@ -1,6 +1,7 @@
 /* Stores: the list of owned runtime objects and the VMStore. */
 #include <stdlib.h>
 
+#include "engine.h"
 #include "store.h"
 #include "trap.h"
 

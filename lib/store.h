@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine.h"
 #include "vmctx.h"
+#include "wasmkiln.h"
 
 typedef struct StoreObj {
     void *obj;
