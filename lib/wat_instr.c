@@ -211,20 +211,6 @@ static bool imm_v128(Wat *w, WatBuf *b)
     return true;
 }
 
-/* Natural alignment in bytes of a load/store, from its name (spec 6.5.7): the digits after
- * "load"/"store" (8x8-style: 8 bytes), else the type's width. */
-static uint32_t natural_align(const char *name)
-{
-    const char *p = strstr(name, "load");
-    p = p ? p + 4 : strstr(name, "store") + 5;
-    if (*p >= '0' && *p <= '9') {
-        unsigned n = (unsigned)strtoul(p, (char **)&p, 10);
-        return *p == 'x' ? 8 : n / 8;
-    }
-    if (strncmp(name, "v128", 4) == 0) return 16;
-    return name[1] == '6' ? 8 : 4;
-}
-
 /* A keyword `key=N` (offset= / align=): *has and *v. */
 static bool memarg_field(Wat *w, const char *key, bool *has, uint64_t *v, const char *range)
 {
@@ -251,7 +237,7 @@ static bool imm_memarg(Wat *w, WatBuf *b, int op, bool lane)
                     (w->t->toks[n].kind == TOK_KEYWORD && n < w->t->count);
     }
     if (mem_first && !wat_index(w, &w->spaces[SPACE_MEM], &mem)) return false;
-    uint64_t offset = 0, align = natural_align(op_info[op].text);
+    uint64_t offset = 0, align = op_info[op].width; /* the natural alignment */
     bool has;
     if (!memarg_field(w, "offset=", &has, &offset, "i32 constant out of range")) return false;
     if (!memarg_field(w, "align=", &has, &align, "alignment must be a power of two"))
