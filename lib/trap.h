@@ -23,7 +23,9 @@
     X(WK_TRAP_UNINITIALIZED_ELEMENT, "uninitialized element")                                  \
     X(WK_TRAP_INDIRECT_CALL_TYPE, "indirect call type mismatch")                               \
     X(WK_TRAP_STACK_EXHAUSTED, "call stack exhausted")                                         \
-    X(WK_TRAP_HOST, "host trap")
+    X(WK_TRAP_HOST, "host trap")                                                               \
+    X(WK_TRAP_INTERRUPTED, "interrupted")                                                      \
+    X(WK_TRAP_OUT_OF_FUEL, "out of fuel")
 
 struct wk_trap {
     wk_trap_kind_t kind;
