@@ -40,7 +40,8 @@ static wk_error_t *error_at(const Tokens *t, size_t off, const char *fmt, va_lis
     vsnprintf(msg, sizeof msg, fmt, ap);
     unsigned line, col;
     wat_line_col(t, off, &line, &col);
-    return error_new(WK_ERROR_MALFORMED, off, "%s (at %u:%u)", msg, line, col);
+    /* no byte offset: the position is the line:column in the message */
+    return error_new(WK_ERROR_MALFORMED, WK_NO_OFFSET, "%s (at %u:%u)", msg, line, col);
 }
 
 static wk_error_t *lex_error(const Tokens *t, size_t off, const char *fmt, ...)

@@ -34,6 +34,7 @@ static int compare_cmd(const cJSON *a, const cJSON *b, const char *dir, const ch
     const char *hex = str_of(a, "wasm_hex"), *file = str_of(b, "filename");
     const char *type = str_of(b, "module_type");
     if (!hex || !file || (type && strcmp(type, "binary") != 0)) return 0;
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "from_text"))) return 0;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     size_t size;

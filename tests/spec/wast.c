@@ -148,6 +148,7 @@ static bool module(Conv *c, cJSON *cmd)
     }
     add_hex(cmd, "wasm_hex", b.data, b.len);
     cJSON_AddStringToObject(cmd, "module_type", "binary");
+    cJSON_AddBoolToObject(cmd, "from_text", true); /* for the encoding check (compare.c) */
     buf_free(&b);
     return true;
 }
