@@ -184,18 +184,27 @@ enum {
                                nothing else holds the module and by wk_engine_delete (which
                                waits for it). In a child forked while a job ran, the module
                                stays in the fast tier. */
+    WK_STRATEGY_LAZY = 3,   /* nothing compiled before a function's first call: each function
+                               is compiled alone on its first call (fast tier, or O2 from the
+                               cache), and O2 in a background thread once it is hot (calls and
+                               loop iterations), then switched in (a call already running
+                               finishes in its old code). wk_module_new validates everything.
+                               Hosts without lazy stubs (not x86-64 Linux) compile as TIERED. */
 };
 
 /* Engine configuration. wk_engine_options_default fills in the defaults, which the
- * environment sets: WK_JIT_OPT (0 or "fast": WK_STRATEGY_FAST, "tiered": WK_STRATEGY_TIERED,
- * else WK_STRATEGY_O2), WK_CACHE_DIR (the cache directory; unset or empty: none) and
- * WK_BOUNDS=software (software_bounds) and WK_FUEL=1 (fuel). */
+ * environment sets: WK_JIT_OPT ("o2" or 2: WK_STRATEGY_O2, 0 or "fast": WK_STRATEGY_FAST,
+ * "tiered": WK_STRATEGY_TIERED, else WK_STRATEGY_LAZY, the default), WK_CACHE_DIR (the cache
+ * directory; unset or empty: none), WK_BOUNDS=software (software_bounds) and WK_FUEL=1 (fuel). */
 typedef struct wk_engine_options {
     wk_strategy_t strategy;
     /* Directory of the on-disk object cache (must exist; copied), or NULL for none. Compiled
      * code is written there keyed by the Wasm bytes, this build and the CPU, and loaded from
      * there on the next compile of the same bytes. Never evicted. */
     const char *cache_dir;
+    /* Bound of the cache directory in bytes: the least recently used entries are removed past
+     * it (0: the default, 512 MiB). */
+    uint64_t cache_max_bytes;
     /* Forces software bounds checks even where guard pages are possible. */
     bool software_bounds;
     /* WK_STRATEGY_TIERED: modules with fewer bytes of function bodies compile at O2 at once;
@@ -403,6 +412,18 @@ WK_API void wk_instance_interrupt(wk_instance_t *inst);
 /* Looks an export up by name (length-prefixed: may contain NUL). */
 WK_API bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t len,
                                    wk_extern_t *out);
+
+/* ---- Host info ---------------------------------------------------------------------------- */
+
+/* Every function, memory, table, global and instance carries one embedder pointer, NULL at
+ * first. Setting it runs the previous pointer's finalizer (when it has one); the last one's
+ * finalizer runs when the object dies with its store: each finalizer runs exactly once. */
+WK_API void wk_extern_set_host_info(const wk_extern_t *ext, void *info,
+                                    void (*finalizer)(void *));
+WK_API void *wk_extern_host_info(const wk_extern_t *ext);
+WK_API void wk_instance_set_host_info(wk_instance_t *inst, void *info,
+                                      void (*finalizer)(void *));
+WK_API void *wk_instance_host_info(const wk_instance_t *inst);
 
 #ifdef __cplusplus
 }

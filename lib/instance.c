@@ -10,6 +10,7 @@
 #include "func.h"
 #include "global.h"
 #include "instance.h"
+#include "lazy.h"
 #include "memory.h"
 #include "table.h"
 #include "trap.h"
@@ -81,6 +82,7 @@ static wk_error_t *link_check(const wk_module_t *mod, const wk_extern_t *imports
 static void instance_free(void *p)
 {
     Instance *inst = p;
+    hostinfo_release(&inst->host);
     free(inst->funcs);
     free(inst->tables);
     free(inst->memories);
@@ -126,6 +128,7 @@ static wk_error_t *instance_alloc(wk_store_t *store, wk_module_t *mod, Instance 
     inst->vm.store = &store->vm;
     inst->vm.type_ids = mod->type_ids;
     inst->vm.instance = inst;
+    inst->vm.hot = lazy_hot_counters(mod);
     *out = inst;
     return NULL;
 }
