@@ -18,6 +18,7 @@
 #include "trap.h"
 #include "validate.h"
 #include "wasi.h"
+#include "wat.h"
 
 /* ---- Values ------------------------------------------------------------------------------ */
 
@@ -113,7 +114,7 @@ void wk_engine_delete(wk_engine_t *engine)
 
 wk_error_t *wk_engine_new_with(const wk_engine_options_t *opts, wk_engine_t **out)
 {
-    assert(opts && out && opts->strategy <= WK_STRATEGY_TIERED);
+    assert(opts && out && opts->strategy <= WK_STRATEGY_LAZY);
     return engine_new_with(engine_bounds_for(opts->software_bounds), opts, out);
 }
 
@@ -136,6 +137,16 @@ bool wk_engine_fuel(const wk_engine_t *engine)
 {
     assert(engine);
     return engine->fuel;
+}
+
+wk_error_t *wk_wat2wasm(const char *text, size_t size, uint8_t **out, size_t *out_size)
+{
+    return wat_to_binary(text, size, out, out_size);
+}
+
+void wk_wasm_delete(uint8_t *bytes)
+{
+    free(bytes);
 }
 
 wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size)

@@ -56,9 +56,10 @@ class ExportType(NamedTuple):
     type: ExternType
 
 def validate(bytes: Buffer | Any, /) -> bool: ...
+def wat2wasm(text: str, /) -> bytes: ...
 def configure(
     *,
-    strategy: Literal["o2", "fast", "tiered"] | None = None,
+    strategy: Literal["lazy", "o2", "fast", "tiered"] | None = None,
     cache_dir: str | os.PathLike[str] | None = ...,
     software_bounds: bool | None = None,
     fuel: bool | None = None,
@@ -82,7 +83,7 @@ class Value:
     def type(self) -> ValType: ...
 
 class Module:
-    def __init__(self, bytes: Buffer) -> None: ...
+    def __init__(self, bytes: Buffer | str) -> None: ...
     @staticmethod
     def validate(bytes: Buffer | Any, /) -> bool: ...
     def instantiate(self, imports: Imports | None = None) -> Instance: ...
@@ -98,7 +99,7 @@ Imports = Mapping[str, Mapping[str, Extern | Callable[..., Any]] | Exports]
 class Instance:
     def __init__(
         self,
-        module: Module | Buffer,
+        module: Module | Buffer | str,
         imports: Imports | None = None,
         timeout: float | None = None,
         *,
