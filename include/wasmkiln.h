@@ -159,6 +159,36 @@ WK_API own wk_trap_t *wk_trap_new(const char *message, void *data, void (*finali
 WK_API void wk_trap_delete(own wk_trap_t *trap);
 WK_API wk_trap_kind_t wk_trap_kind(const wk_trap_t *trap);
 WK_API const char *wk_trap_message(const wk_trap_t *trap);
+/* The identifier of a trap kind: "unreachable", "integer_divide_by_zero", "integer_overflow",
+ * "invalid_conversion", "memory_out_of_bounds", "table_out_of_bounds", "undefined_element",
+ * "uninitialized_element", "indirect_call_type_mismatch", "call_stack_exhausted", "host"
+ * ("unknown" for any other number). Static storage. */
+WK_API const char *wk_trap_kind_name(wk_trap_kind_t kind);
+
+/* One Wasm frame a trap passed, innermost first. Names are borrowed from the trap. */
+typedef struct wk_frame {
+    wk_name_t module_name; /* the module name of the `name` section; empty when none */
+    uint32_t func_index;   /* in the module's function index space (imports first) */
+    wk_name_t func_name;   /* from the `name` section, demangled (Rust, C++), else the first
+                              export name of the function; empty when neither */
+    size_t module_offset;  /* byte offset in the module of the function's code entry */
+} wk_frame_t;
+
+/* The Wasm frames the trap unwound: every trap raised in or passing through Wasm code,
+ * including a host function's trap (with the frames of each Wasm activation it crossed, the
+ * innermost first). At most 256 frames per activation are recorded; wk_trap_frames_omitted
+ * counts the rest. */
+WK_API size_t wk_trap_frame_count(const wk_trap_t *trap);
+WK_API const wk_frame_t *wk_trap_frame(const wk_trap_t *trap, size_t i);
+WK_API size_t wk_trap_frames_omitted(const wk_trap_t *trap);
+/* The message followed by the frames, as wasmtime prints them, valid as long as the trap:
+ *   integer divide by zero
+ *   wasm backtrace:
+ *       0:   0x2a - traps!div
+ *       1:   0x31 - traps!<wasm function 3>
+ * (the hex number is the function's module offset; "<unknown>" when the module has no name);
+ * the bare message when there are no frames. */
+WK_API const char *wk_trap_describe(wk_trap_t *trap);
 /* The payload given to wk_trap_new, or NULL. wk_trap_take_data also clears it (no finalizer). */
 WK_API void *wk_trap_data(const wk_trap_t *trap);
 WK_API void *wk_trap_take_data(wk_trap_t *trap);
@@ -256,6 +286,11 @@ typedef struct wk_instance wk_instance_t;
 
 WK_API own wk_store_t *wk_store_new(wk_engine_t *engine);
 WK_API void wk_store_delete(own wk_store_t *store);
+/* Moves every object of `from` (instances, functions, memories, tables, globals) into `into`,
+ * so that objects created in either can be linked together; `from` stays valid and empty (it
+ * still needs wk_store_delete) and the objects now live as long as `into`. Both stores must
+ * have the same engine and `from` must not be running Wasm code (WK_ERROR_USAGE otherwise). */
+WK_API own wk_error_t *wk_store_merge(wk_store_t *into, wk_store_t *from);
 
 /* A reference to a store-owned object (borrowed). */
 typedef struct wk_extern {
@@ -282,6 +317,9 @@ typedef own wk_trap_t *(*wk_host_callback_t)(void *env, const wk_caller_t *calle
 WK_API wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
                               wk_host_callback_t callback, void *env, void (*finalizer)(void *));
 WK_API wk_functype_t wk_func_type(const wk_func_t *func);
+/* A Wasm function's name: from its module's `name` section, else its first export name; empty
+ * for a nameless or host function. Borrowed (valid as long as func); not NUL-terminated. */
+WK_API wk_name_t wk_func_name(const wk_func_t *func);
 /* True when every call of func returns in a short, bounded time without calling out: a Wasm
  * function whose body has no loop, call, call_indirect, memory.grow/fill/copy/init or
  * table.grow/fill/copy/init. False for host functions and when unknown. Embedders may skip

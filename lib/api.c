@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backtrace.h"
 #include "decode.h"
 #include "engine.h"
 #include "tierup.h"
@@ -78,6 +79,32 @@ wk_trap_kind_t wk_trap_kind(const wk_trap_t *trap)
 const char *wk_trap_message(const wk_trap_t *trap)
 {
     return trap->message;
+}
+
+const char *wk_trap_kind_name(wk_trap_kind_t kind)
+{
+    return trap_kind_name(kind);
+}
+
+size_t wk_trap_frame_count(const wk_trap_t *trap)
+{
+    return trap->nframes;
+}
+
+const wk_frame_t *wk_trap_frame(const wk_trap_t *trap, size_t i)
+{
+    assert(i < trap->nframes);
+    return &trap->frames[i];
+}
+
+size_t wk_trap_frames_omitted(const wk_trap_t *trap)
+{
+    return trap->more_frames;
+}
+
+const char *wk_trap_describe(wk_trap_t *trap)
+{
+    return backtrace_describe(trap);
 }
 
 void *wk_trap_data(const wk_trap_t *trap)
@@ -250,6 +277,12 @@ void wk_store_delete(wk_store_t *store)
     store_delete(store);
 }
 
+wk_error_t *wk_store_merge(wk_store_t *into, wk_store_t *from)
+{
+    assert(into && from);
+    return store_merge(into, from);
+}
+
 bool wk_caller_export(const wk_caller_t *caller, const char *name, size_t len,
                       wk_extern_t *out)
 {
@@ -275,6 +308,14 @@ wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
         return NULL;
     }
     return f;
+}
+
+wk_name_t wk_func_name(const wk_func_t *func)
+{
+    if (!func->inst) return (wk_name_t){0, ""};
+    const Module *m = func->inst->module->m;
+    Name n = module_func_display_name(m, m->nimported_funcs + func->index);
+    return (wk_name_t){n.size, n.size ? n.data : ""};
 }
 
 wk_functype_t wk_func_type(const wk_func_t *func)

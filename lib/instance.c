@@ -136,6 +136,13 @@ static void instance_free(void *p)
     free(inst);
 }
 
+static void instance_rebind(void *p, wk_store_t *to)
+{
+    Instance *inst = p;
+    inst->store = to;
+    inst->vm.store = &to->vm;
+}
+
 #define ALLOC(ptr, n) ((ptr) = calloc((n) ? (n) : 1, sizeof *(ptr)))
 
 /* Allocates the instance and its arrays; store-owned from here on. */
@@ -155,7 +162,7 @@ static wk_error_t *instance_alloc(wk_store_t *store, wk_module_t *mod, Instance 
               ALLOC(inst->vm.globals, ng) && ALLOC(inst->data_sizes, m->ndatas) &&
               ALLOC(inst->elem_sizes, m->nelems) && ALLOC(inst->elem_items, m->nelems) &&
               ALLOC(inst->exports, m->nexports);
-    if (!store_own(store, inst, instance_free) || !ok)
+    if (!store_own_rebind(store, inst, instance_free, instance_rebind) || !ok)
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     inst->vm.magic = WK_VMCTX_MAGIC;
     inst->vm.store = &store->vm;

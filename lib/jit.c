@@ -17,6 +17,7 @@
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
+#include <llvm-c/Object.h>
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
@@ -42,6 +43,7 @@ typedef struct CodePriv {
     uint32_t refs; /* handles (CompiledCode) using it; guarded by jit->lock */
     uint32_t nfuncs;
     void **funcs;
+    uint32_t *sizes; /* machine-code bytes of each function, or NULL */
     struct CodePriv *next; /* in jit->loaded */
 } CodePriv;
 
@@ -221,6 +223,21 @@ void jit_delete(Jit *jit)
 
 /* ---- compiling one LLVM module to an object ---- */
 
+/* Keeps the frame pointer and every call's own frame (no sibling calls) in every function of
+ * mod: traps walk the frame-pointer chain (lib/trap.c) to record their Wasm frames. */
+static void keep_frame_pointers(LLVMModuleRef mod)
+{
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+        if (LLVMIsDeclaration(fn)) continue;
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateStringAttribute(ctx, "frame-pointer", 13, "all", 3));
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateStringAttribute(ctx, "disable-tail-calls", 18, "true",
+                                                          4));
+    }
+}
+
 static void prepare_module(const Jit *jit, LLVMModuleRef mod, LLVMTargetMachineRef tm)
 {
     LLVMSetTarget(mod, jit->triple);
@@ -251,6 +268,7 @@ static wk_error_t *emit_object(const char *passes, LLVMModuleRef mod, LLVMTarget
 {
     wk_error_t *e = verify(mod);
     if (e) return e;
+    keep_frame_pointers(mod);
     if (passes) {
         LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
         LLVMErrorRef err = LLVMRunPasses(mod, passes, tm, opts);
@@ -381,6 +399,35 @@ static uint32_t cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (uint32_t)n;
+}
+
+/* The machine-code size of each defined function of m, from the symbol tables of the parts'
+ * objects (NULL when out of memory or unreadable: traps then carry no frames). */
+static uint32_t *object_func_sizes(const Module *m, uint64_t id, const Part *parts,
+                                   uint32_t n)
+{
+    uint32_t *sizes = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *sizes);
+    char prefix[48];
+    lower_func_name(prefix, sizeof prefix, id, 0);
+    size_t plen = strlen(prefix) - 1; /* "wk_<id>_f" */
+    for (uint32_t i = 0; sizes && i < n; i++) {
+        if (!parts[i].obj) continue;
+        char *msg = NULL;
+        LLVMBinaryRef bin = LLVMCreateBinary(parts[i].obj, NULL, &msg);
+        LLVMDisposeMessage(msg);
+        if (!bin) continue;
+        LLVMSymbolIteratorRef it = LLVMObjectFileCopySymbolIterator(bin);
+        for (; !LLVMObjectFileIsSymbolIteratorAtEnd(bin, it); LLVMMoveToNextSymbol(it)) {
+            const char *name = LLVMGetSymbolName(it);
+            if (!name || strncmp(name, prefix, plen) != 0) continue;
+            unsigned long idx = strtoul(name + plen, NULL, 10);
+            if (idx >= m->nimported_funcs && idx - m->nimported_funcs < m->nfuncs)
+                sizes[idx - m->nimported_funcs] = (uint32_t)LLVMGetSymbolSize(it);
+        }
+        LLVMDisposeSymbolIterator(it);
+        LLVMDisposeBinary(bin);
+    }
+    return sizes;
 }
 
 /* Adds every part's object under rt (ownership passes even on failure). */
@@ -562,7 +609,8 @@ static CompiledCode *new_handle(CodePriv *priv)
     void **funcs = calloc(priv->nfuncs ? priv->nfuncs : 1, sizeof *funcs);
     if (!code || !funcs) abort();
     if (priv->nfuncs) memcpy(funcs, priv->funcs, priv->nfuncs * sizeof *funcs);
-    *code = (CompiledCode){.nfuncs = priv->nfuncs, .funcs = funcs, .priv = priv};
+    *code = (CompiledCode){.nfuncs = priv->nfuncs, .funcs = funcs, .sizes = priv->sizes,
+                           .priv = priv};
     return code;
 }
 
@@ -586,6 +634,7 @@ static void unload(Jit *jit, CodePriv *priv)
     LLVMOrcSymbolStringPoolClearDeadEntries(LLVMOrcExecutionSessionGetSymbolStringPool(es));
     release_nonce(jit, priv->nonce);
     free(priv->funcs);
+    free(priv->sizes);
     free(priv);
 }
 
@@ -606,6 +655,7 @@ static wk_error_t *load_module(Jit *jit, const Module *m, JitTier tier,
         build_objects(jit, m, tier, cancel, key, try_cache, &parts, &nparts, &priv->nonce);
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
     priv->rt = LLVMOrcJITDylibCreateResourceTracker(jd);
+    if (!e) priv->sizes = object_func_sizes(m, priv->nonce, parts, nparts);
     if (!e) e = add_objects(jit, priv->rt, parts, nparts);
     if (!e) e = lookup_funcs(jit, m, priv->nonce, priv->funcs);
     free_objects(parts, nparts);

@@ -35,6 +35,7 @@ typedef struct JitOptions {
 typedef struct CompiledCode {
     uint32_t nfuncs;
     void **funcs;
+    uint32_t *sizes; /* bytes of machine code of each function (0 when unknown) */
     void *priv; /* the JIT's own bookkeeping (resource tracker, ...) */
 } CompiledCode;
 

@@ -94,6 +94,15 @@ Name module_func_name(const Module *m, uint32_t func)
     return nm->func_names[func];
 }
 
+Name module_func_display_name(const Module *m, uint32_t func)
+{
+    Name n = module_func_name(m, func);
+    for (uint32_t i = 0; !n.size && i < m->nexports; i++)
+        if (m->exports[i].kind == WK_EXTERN_FUNC && m->exports[i].index == func)
+            n = m->exports[i].name;
+    return n;
+}
+
 Name module_local_name(const Module *m, uint32_t func, uint32_t local)
 {
     const NameMap *nm = &m->names;

@@ -113,6 +113,7 @@ typedef struct LocalName {
 
 /* Names from the `name` custom section (spec 7.4); absent entries are zero-sized. */
 typedef struct NameMap {
+    Name module;         /* the module name subsection (id 0), or empty */
     uint32_t nfuncs;     /* entries in func_names, indexed by function index (imports first) */
     Name *func_names;
     /* Local names of function i: nlocal_names[i] entries at local_names[i] (NULL arrays when
@@ -173,6 +174,8 @@ void name_map_free(NameMap *nm);
 
 /* Names from the name section; zero-sized when absent. */
 Name module_func_name(const Module *m, uint32_t func);
+/* The name section's name of function func, else the name of its first export, else empty. */
+Name module_func_display_name(const Module *m, uint32_t func);
 Name module_local_name(const Module *m, uint32_t func, uint32_t local);
 
 /* Index-space helpers (imports come first). */

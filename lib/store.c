@@ -25,16 +25,50 @@ void store_delete(wk_store_t *store)
 
 bool store_own(wk_store_t *store, void *obj, void (*free_fn)(void *obj))
 {
-    if (store->nobjs == store->cap) {
-        size_t cap = store->cap ? store->cap * 2 : 16;
-        StoreObj *objs = realloc(store->objs, cap * sizeof *objs);
-        if (!objs) {
-            free_fn(obj);
-            return false;
-        }
-        store->objs = objs;
-        store->cap = cap;
+    return store_own_rebind(store, obj, free_fn, NULL);
+}
+
+/* Room for n more objects; false when out of memory. */
+static bool store_reserve(wk_store_t *store, size_t n)
+{
+    if (store->nobjs + n <= store->cap) return true;
+    size_t cap = store->cap ? store->cap : 16;
+    while (cap < store->nobjs + n) cap *= 2;
+    StoreObj *objs = realloc(store->objs, cap * sizeof *objs);
+    if (!objs) return false;
+    store->objs = objs;
+    store->cap = cap;
+    return true;
+}
+
+wk_error_t *store_merge(wk_store_t *into, wk_store_t *from)
+{
+    if (into == from) return NULL;
+    if (into->engine != from->engine)
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET,
+                         "objects of different engines cannot be linked together");
+    /* The stack limit is set only while an entry runs (lib/trap.c). */
+    if (from->vm.stack_limit)
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET,
+                         "cannot merge a store whose Wasm code is running");
+    if (!store_reserve(into, from->nobjs))
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < from->nobjs; i++) {
+        StoreObj *o = &from->objs[i];
+        if (o->rebind) o->rebind(o->obj, into);
+        into->objs[into->nobjs++] = *o;
     }
-    store->objs[store->nobjs++] = (StoreObj){obj, free_fn};
+    from->nobjs = 0;
+    return NULL;
+}
+
+bool store_own_rebind(wk_store_t *store, void *obj, void (*free_fn)(void *obj),
+                      void (*rebind)(void *obj, wk_store_t *to))
+{
+    if (!store_reserve(store, 1)) {
+        free_fn(obj);
+        return false;
+    }
+    store->objs[store->nobjs++] = (StoreObj){obj, free_fn, rebind};
     return true;
 }

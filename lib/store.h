@@ -7,11 +7,13 @@
 #include <stddef.h>
 
 #include "engine.h"
+#include "error.h"
 #include "vmctx.h"
 
 typedef struct StoreObj {
     void *obj;
     void (*free_fn)(void *obj);
+    void (*rebind)(void *obj, wk_store_t *to); /* re-homes obj when its store is merged */
 } StoreObj;
 
 struct wk_store {
@@ -28,5 +30,13 @@ void store_delete(wk_store_t *store);
 /* Hands obj to the store, which calls free_fn(obj) when it dies. On failure (out of memory)
  * frees obj at once and returns false. */
 bool store_own(wk_store_t *store, void *obj, void (*free_fn)(void *obj));
+/* store_own for an object that points back at its store: rebind(obj, to) re-points it when
+ * its store is merged into another (store_merge). */
+bool store_own_rebind(wk_store_t *store, void *obj, void (*free_fn)(void *obj),
+                      void (*rebind)(void *obj, wk_store_t *to));
+/* Moves every object of `from` into `into` (same engine; neither running Wasm), leaving
+ * `from` empty and usable. Errors: WK_ERROR_USAGE (different engines, a running store),
+ * WK_ERROR_RESOURCE. */
+wk_error_t *store_merge(wk_store_t *into, wk_store_t *from);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "func.h"
 #include "instance.h"
+#include "backtrace.h"
 #include "tierup.h"
 
 /* ---- the engine's jobs ---- */
@@ -94,6 +95,7 @@ static void finish(wk_module_t *mod, CompiledCode *o2)
 {
     pthread_mutex_lock(&mod->lock);
     if (o2) {
+        backtrace_add_code(mod, o2);
         atomic_store(&mod->code, o2);
         for (uint32_t i = 0; i < mod->ninstances; i++) repoint(mod, mod->instances[i], o2);
     }
@@ -179,17 +181,20 @@ wk_error_t *tierup_compile(wk_module_t *mod)
     if (e->strategy != WK_STRATEGY_TIERED || code_bytes(mod->m) < e->tiered_min_bytes) {
         JitTier tier = e->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2;
         wk_error_t *err = jit_compile_tier(e->jit, mod->m, tier, false, NULL, &code);
+        backtrace_add_code(mod, code);
         atomic_store(&mod->code, code);
         return err;
     }
     wk_error_t *err = jit_compile_tier(e->jit, mod->m, JIT_TIER_O2, true, NULL, &code);
     if (err || code) { /* O2 already loaded or in the cache */
+        backtrace_add_code(mod, code);
         atomic_store(&mod->code, code);
         return err;
     }
     err = jit_compile_tier(e->jit, mod->m, JIT_TIER_FAST, false, NULL, &code);
     if (err) return err;
     mod->fast_code = code;
+    backtrace_add_code(mod, code);
     atomic_store(&mod->code, code);
     start_job(mod);
     return NULL;
@@ -198,6 +203,7 @@ wk_error_t *tierup_compile(wk_module_t *mod)
 void tierup_free(wk_module_t *mod)
 {
     Jit *jit = mod->engine->jit;
+    backtrace_remove_module(mod);
     CompiledCode *code = atomic_load(&mod->code);
     if (code && code != mod->fast_code) jit_code_free(jit, code);
     if (mod->fast_code) jit_code_free(jit, mod->fast_code);

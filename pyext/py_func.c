@@ -88,7 +88,7 @@ static int bad_call(FuncObject *f, Py_ssize_t nargs, PyObject *kwnames)
  * in, results out (wk_func_call_raw; func_args gave every argument its parameter's kind). */
 static wk_trap_t *func_run(FuncObject *f, wk_raw_t *vals)
 {
-    StoreObject *store = (StoreObject *)f->store;
+    StoreObject *store = py_store_root((StoreObject *)f->store);
     wk_trap_t *trap;
     /* A bounded call keeps the GIL and cannot call out: nobody can see the store taken. */
     if (!f->release_gil && store->owner == 0) return wk_func_call_raw(f->func, vals);
@@ -134,7 +134,10 @@ PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *
     self->store = Py_NewRef(store);
     self->func = func;
     self->st = st;
-    self->name = name ? Py_NewRef(name) : PyUnicode_FromString("funcref");
+    wk_name_t n = wk_func_name(func);
+    self->name = name ? Py_NewRef(name)
+                      : n.size ? PyUnicode_DecodeUTF8(n.data, (Py_ssize_t)n.size, "replace")
+                               : PyUnicode_FromString("funcref");
     self->nparams = type.nparams;
     self->nresults = type.nresults;
     self->params = PyMem_Malloc(type.nparams + type.nresults + 1);

@@ -26,7 +26,7 @@ static PyObject *global_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     PyObject *store = py_store_new(st);
     if (!store) return NULL;
     wk_global_t *g;
-    wk_error_t *err = wk_global_new(((StoreObject *)store)->store, &gt, init, &g);
+    wk_error_t *err = wk_global_new(py_store_wk(store), &gt, init, &g);
     PyObject *r = err ? py_errors_raise(st, err) : py_global_wrap(st, store, g);
     Py_DECREF(store);
     return r;

@@ -1,6 +1,7 @@
 /* The Instance type: instantiation (resolving imports from nested mappings of Python callables
  * and wasmkiln objects), and the instance's exports and memory. An instance lives in the store
- * of the objects it imports, or in a new store of its own. */
+ * of the objects it imports (merged into one when they come from several), or in a new store
+ * of its own. */
 #include "py_internal.h"
 
 static const char *extern_kind_name(wk_externkind_t kind)
@@ -62,12 +63,12 @@ static int resolve_one(WkState *st, const wk_module_t *m, PyObject *imports, Res
                     extern_kind_name(type.kind), Py_TYPE(val)->tp_name);
         goto done;
     }
-    if (store && r->store && store != r->store) {
-        py_errors_link(st, "import %R.%R comes from another store than the other imports", mod,
-                    name);
-        goto done;
+    if (store && r->store) { /* objects made apart link together: one store from now on */
+        StoreObject *root = py_store_join(st, (StoreObject *)r->store, (StoreObject *)store);
+        if (!root) goto done;
+        store = (PyObject *)root;
     }
-    if (store) r->store = store;
+    if (store) r->store = (PyObject *)py_store_root((StoreObject *)store);
     rc = 0;
 done:
     Py_XDECREF(mod);
@@ -134,7 +135,7 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     wk_error_t *err;
     py_store_enter(store);
     Py_BEGIN_ALLOW_THREADS
-    err = wk_instance_new(store->store, ((ModuleObject *)module)->module, r->externs, r->n,
+    err = wk_instance_new(py_store_wk((PyObject *)store), ((ModuleObject *)module)->module, r->externs, r->n,
                           &inst, &trap);
     Py_END_ALLOW_THREADS
     py_store_leave(store);

@@ -31,6 +31,7 @@ typedef struct {
     PyTypeObject *globaltype_type;
     PyTypeObject *importtype_type;
     PyTypeObject *exporttype_type;
+    PyTypeObject *frame_type;
     PyObject *error;
     PyObject *compile_error;
     PyObject *decode_error;
@@ -40,10 +41,14 @@ typedef struct {
     PyObject *byte_ints[384]; /* the ints -128 .. 255, for fast byte view slices */
 } WkState;
 
-/* A wk_store_t shared by every Python object made from it; it dies with the last of them. */
+/* A wk_store_t shared by every Python object made from it; it dies with the last of them.
+ * Linking objects of two stores merges them (py_store_join): the objects of one move into the
+ * other, whose StoreObject becomes the `parent` (root) of the first; a StoreObject with a
+ * parent only forwards to it (its own wk_store_t stays empty). Use py_store_root. */
 typedef struct HostEnv HostEnv;
-typedef struct {
+typedef struct StoreObject {
     PyObject_HEAD
+    struct StoreObject *parent; /* strong reference to the store merged into, or NULL */
     wk_store_t *store;
     unsigned long owner; /* thread using the store now (0: none); only touched with the GIL */
     int depth;           /* re-entrant uses by the owner (host callbacks calling exports) */
@@ -154,16 +159,36 @@ void py_store_wait(StoreObject *s, unsigned long me);
 
 /* Makes the calling thread the store's user (waiting, GIL released, while another thread
  * uses it); re-entrant on one thread. Pair with py_store_leave. Needs the GIL. */
+/* The store objects of s now live in (s itself unless merged); borrowed. */
+static inline StoreObject *py_store_root(StoreObject *s)
+{
+    while (s->parent) s = s->parent;
+    return s;
+}
+
+/* The wk_store_t holding the objects of store object `obj` (a StoreObject). */
+static inline wk_store_t *py_store_wk(PyObject *obj)
+{
+    return py_store_root((StoreObject *)obj)->store;
+}
+
+/* Merges the stores of a and b (if they differ) so that their objects can be linked; returns
+ * the root both now share (borrowed), or NULL with LinkError (different engines, both
+ * running Wasm code on this thread). */
+StoreObject *py_store_join(WkState *st, StoreObject *a, StoreObject *b);
+
 static inline void py_store_enter(StoreObject *s)
 {
     unsigned long me = PyThread_get_thread_ident();
-    if (s->owner != 0 && s->owner != me) py_store_wait(s, me);
+    /* While we wait (GIL released) the store may be merged into another: look again. */
+    while ((s = py_store_root(s))->owner != 0 && s->owner != me) py_store_wait(s, me);
     s->owner = me;
     s->depth++;
 }
 
 static inline void py_store_leave(StoreObject *s)
 {
+    s = py_store_root(s);
     assert(s->owner == PyThread_get_thread_ident() && s->depth > 0);
     if (--s->depth == 0) s->owner = 0;
 }

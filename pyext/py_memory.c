@@ -28,7 +28,7 @@ static PyObject *memory_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     PyObject *store = py_store_new(st);
     if (!store) return NULL;
     wk_memory_t *mem;
-    wk_error_t *err = wk_memory_new(((StoreObject *)store)->store, &limits, &mem);
+    wk_error_t *err = wk_memory_new(py_store_wk(store), &limits, &mem);
     PyObject *r = err ? py_errors_raise(st, err) : py_memory_wrap(st, store, mem);
     Py_DECREF(store);
     return r;

@@ -23,6 +23,7 @@ PyObject *py_store_new_in(WkState *st, wk_engine_t *engine)
 {
     StoreObject *s = PyObject_GC_New(StoreObject, st->store_type);
     if (!s) return NULL;
+    s->parent = NULL;
     s->owner = 0;
     s->depth = 0;
     s->envs = NULL;
@@ -56,7 +57,74 @@ void py_store_wait(StoreObject *s, unsigned long me)
 
 int py_store_keep(StoreObject *s, PyObject *obj)
 {
-    return PyList_Append(s->externs, obj);
+    return PyList_Append(py_store_root(s)->externs, obj);
+}
+
+/* Moves from's host functions and kept objects to into. -1 with MemoryError. */
+static int move_python_side(StoreObject *into, StoreObject *from)
+{
+    if (into->nenvs + from->nenvs > into->capenvs) {
+        size_t cap = into->nenvs + from->nenvs + 8;
+        HostEnv **envs = PyMem_Realloc(into->envs, cap * sizeof *envs);
+        if (!envs) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        into->envs = envs;
+        into->capenvs = cap;
+    }
+    if (from->externs && into->externs) {
+        PyObject *empty = PyList_New(0);
+        if (!empty || PyList_SetSlice(into->externs, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX,
+                                      from->externs) < 0) {
+            Py_XDECREF(empty);
+            return -1;
+        }
+        Py_SETREF(from->externs, empty);
+    }
+    for (size_t i = 0; i < from->nenvs; i++) {
+        from->envs[i]->store = into;
+        into->envs[into->nenvs++] = from->envs[i];
+    }
+    from->nenvs = 0;
+    return 0;
+}
+
+StoreObject *py_store_join(WkState *st, StoreObject *a, StoreObject *b)
+{
+    unsigned long me = PyThread_get_thread_ident();
+    for (;;) { /* wait until neither is used by another thread (each wait may merge more) */
+        a = py_store_root(a);
+        b = py_store_root(b);
+        if (a == b) return a;
+        StoreObject *busy = a->owner != 0 && a->owner != me   ? a
+                            : b->owner != 0 && b->owner != me ? b
+                                                              : NULL;
+        if (!busy) break;
+        py_store_wait(busy, me);
+    }
+    if (b->depth > 0) { /* only an idle store can move */
+        StoreObject *t = a;
+        a = b;
+        b = t;
+    }
+    if (b->depth > 0) {
+        py_errors_link(st, "cannot link objects of two instances whose code is running (a "
+                           "host function of each is on the stack)");
+        return NULL;
+    }
+    wk_error_t *err = wk_store_merge(a->store, b->store);
+    if (err) {
+        bool engines = wk_error_kind(err) == WK_ERROR_USAGE;
+        wk_error_delete(err);
+        if (!engines) return (StoreObject *)PyErr_NoMemory();
+        py_errors_link(st, "cannot link objects compiled with different configurations "
+                           "(wasmkiln.configure() was called between their creations)");
+        return NULL;
+    }
+    if (move_python_side(a, b) < 0) return NULL;
+    b->parent = (StoreObject *)Py_NewRef(a);
+    return a;
 }
 
 /* ---- host functions ---------------------------------------------------------------------- */
@@ -164,6 +232,7 @@ static int store_add_env(StoreObject *s, HostEnv *env)
 wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
                            PyObject *name)
 {
+    s = py_store_root(s);
     HostEnv *env = PyMem_RawMalloc(sizeof *env + type->nresults);
     if (!env) {
         PyErr_NoMemory();
@@ -194,6 +263,7 @@ static int store_traverse(PyObject *op, visitproc visit, void *arg)
 {
     StoreObject *s = (StoreObject *)op;
     Py_VISIT(Py_TYPE(op));
+    Py_VISIT(s->parent);
     Py_VISIT(s->externs);
     for (size_t i = 0; i < s->nenvs; i++)
         Py_VISIT(s->envs[i]->callable);
@@ -206,7 +276,7 @@ static int store_clear(PyObject *op)
     Py_CLEAR(s->externs);
     for (size_t i = 0; i < s->nenvs; i++)
         Py_CLEAR(s->envs[i]->callable);
-    return 0;
+    return 0; /* the parent stays: the objects of s live in it */
 }
 
 static void store_dealloc(PyObject *op)
@@ -217,6 +287,7 @@ static void store_dealloc(PyObject *op)
     wk_store_delete(s->store); /* runs env_free for every host function */
     PyMem_Free(s->envs);
     Py_CLEAR(s->externs);
+    Py_CLEAR(s->parent);
     PyObject_GC_Del(op);
     Py_DECREF(type);
 }

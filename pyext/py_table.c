@@ -36,7 +36,7 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     wk_val_t init = {.kind = tt.elem};
     init.of.externref = NULL;
     wk_table_t *t;
-    wk_error_t *err = wk_table_new(((StoreObject *)store)->store, &tt, init, &t);
+    wk_error_t *err = wk_table_new(py_store_wk(store), &tt, init, &t);
     PyObject *r = err ? py_errors_raise(st, err) : py_table_wrap(st, store, t);
     Py_DECREF(store);
     return r;

@@ -173,12 +173,8 @@ static int ref_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkin
     }
     if (!Py_IS_TYPE(obj, st->func_type)) return bad_type(site, obj, kind);
     FuncObject *f = (FuncObject *)obj;
-    if (f->store != (PyObject *)store) {
-        PyObject *where = site_str(site);
-        if (where) PyErr_Format(PyExc_ValueError, "%U: function from another store", where);
-        Py_XDECREF(where);
-        return -1;
-    }
+    if (!store) return bad_type(site, obj, kind);
+    if (!py_store_join(st, store, (StoreObject *)f->store)) return -1;
     out->of.funcref = f->func;
     return 0;
 }

@@ -22,6 +22,15 @@ class LinkError(Error): ...
 
 class Trap(Error, RuntimeError):
     kind: str
+    message: str
+    frames: tuple[Frame, ...]
+    def __init__(self, message: str = ..., *args: object) -> None: ...
+
+class Frame(NamedTuple):
+    module: str | None
+    func_index: int
+    func_name: str | None
+    offset: int
 
 class FunctionType(NamedTuple):
     params: tuple[ValType, ...]

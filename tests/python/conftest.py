@@ -55,7 +55,7 @@ def wasm_dir(tmp_path_factory):
     assert wat2wasm, "wat2wasm (Debian package wabt) is needed to build the test modules"
     for name in sorted(os.listdir(WAT_DIR)):
         if name.endswith(".wat"):
-            subprocess.run([wat2wasm, os.path.join(WAT_DIR, name), "-o",
+            subprocess.run([wat2wasm, "--debug-names", os.path.join(WAT_DIR, name), "-o",
                             str(out / (name[:-4] + ".wasm"))], check=True)
     return out
 

@@ -137,7 +137,9 @@ def test_trap_kind_and_message(instance, fn, args, kind, message):
         getattr(exports, fn)(*args)
     assert info.value.kind == kind
     assert info.value.message.startswith(message)  # the spec's wording, maybe with details
-    assert str(info.value) == info.value.message
+    # the message, then the Wasm frames (the trapping export is the innermost or next)
+    assert str(info.value).startswith(info.value.message + "\nwasm backtrace:\n    0: ")
+    assert fn in [f.func_name for f in info.value.frames[:2]]
     assert isinstance(info.value, RuntimeError) and isinstance(info.value, wasmkiln.Error)
 
 
