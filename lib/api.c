@@ -7,13 +7,14 @@
 
 #include "backtrace.h"
 #include "decode.h"
+#include "compiled.h"
 #include "engine.h"
-#include "tierup.h"
 #include "func.h"
 #include "global.h"
 #include "instance.h"
 #include "memory.h"
 #include "table.h"
+#include "tierup.h"
 #include "trap.h"
 #include "validate.h"
 
@@ -170,7 +171,11 @@ wk_error_t *wk_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size
                           wk_module_t **out)
 {
     assert(engine && (bytes || !size) && out);
-    return engine_module_new(engine, bytes, size, out);
+    wk_module_t *mod;
+    wk_error_t *err = compiled_new(engine, bytes, size, &mod);
+    if (!err && (err = tierup_compile(mod))) compiled_unref(mod);
+    if (!err) *out = mod;
+    return err;
 }
 
 wk_engine_t *wk_module_engine(const wk_module_t *module)
@@ -181,12 +186,12 @@ wk_engine_t *wk_module_engine(const wk_module_t *module)
 bool wk_module_wait_optimized(wk_module_t *module)
 {
     assert(module);
-    return module_wait_optimized(module);
+    return compiled_wait_optimized(module);
 }
 
 void wk_module_delete(wk_module_t *module)
 {
-    module_unref(module);
+    compiled_unref(module);
 }
 
 static wk_functype_t functype_of(const FuncType *t)
@@ -325,7 +330,7 @@ wk_functype_t wk_func_type(const wk_func_t *func)
 
 bool wk_func_bounded(const wk_func_t *func)
 {
-    return func->inst && module_func_bounded(func->inst->module, func->index);
+    return func->inst && compiled_func_bounded(func->inst->module, func->index);
 }
 
 wk_trap_t *wk_func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val_t *results,

@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "code.h"
+#include "compiled.h"
 #include "wasmkiln.h"
 
 /* Registers the code ranges of code as mod's (mod must outlive the registration). Without

@@ -137,25 +137,19 @@ static wk_error_t *walk_expr(Decoder *d)
     Instr in;
     for (;;) {
         TRY(instr_read(&d->r, &in));
-        switch (in.op) {
-        case OP_Block: case OP_Loop: case OP_If:
+        const OpInfo *info = &op_info[in.op];
+        if (info->flags & OPF_BLOCK) {
             TRY(nest_push(d, depth, in.op == OP_If ? NEST_IF : NEST_BLOCK, in.offset));
             depth++;
-            break;
-        case OP_Else:
+        } else if (in.op == OP_Else) {
             if (depth == 0 || d->nest[depth - 1] != NEST_IF)
                 return malformed(in.offset, "END opcode expected");
             d->nest[depth - 1] = NEST_ELSE;
-            break;
-        case OP_End:
+        } else if (in.op == OP_End) {
             if (depth == 0) return NULL;
             depth--;
-            break;
-        case OP_MemoryInit: case OP_DataDrop:
+        } else if (info->imm == IMM_DATA || info->imm == IMM_DATA_MEM) {
             d->uses_data_index = true;
-            break;
-        default:
-            break;
         }
     }
 }

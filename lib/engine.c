@@ -1,13 +1,11 @@
-/* Engines: the compiler, the bounds mode probe, type interning, compiled modules. */
+/* Engines: the bounds mode probe, options, the compiler session and thunks, type interning. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "decode.h"
 #include "engine.h"
-#include "instr.h"
-#include "tierup.h"
-#include "validate.h"
+#include "jit.h"
+#include "thunk.h"
 
 BoundsMode engine_bounds_for(bool force_software)
 {
@@ -59,10 +57,12 @@ wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
     JitOptions jo = {.tier = opts->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2,
                      .cache_dir = opts->cache_dir};
     wk_error_t *err = jit_new_with(mode, &jo, &e->jit);
+    if (!err) err = thunk_cache_new(e->jit, &e->thunks);
     bool has_cache = opts->cache_dir && opts->cache_dir[0];
     if (!err && has_cache && !(e->cache_dir = strdup(opts->cache_dir)))
         err = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     if (err) {
+        thunk_cache_delete(e->thunks);
         jit_delete(e->jit);
         free(e);
         return err;
@@ -81,6 +81,7 @@ void engine_ref(wk_engine_t *engine)
 void engine_unref(wk_engine_t *engine)
 {
     if (!engine || atomic_fetch_sub(&engine->refs, 1) != 1) return;
+    thunk_cache_delete(engine->thunks);
     jit_delete(engine->jit);
     for (uint32_t i = 0; i < engine->ntypes; i++) free(engine->types[i].types);
     free(engine->types);
@@ -146,114 +147,4 @@ FuncType engine_type(wk_engine_t *engine, uint32_t id)
     FuncType t = engine->types[id];
     pthread_mutex_unlock(&engine->lock);
     return t;
-}
-
-static void module_free_all(wk_module_t *mod)
-{
-    tierup_free(mod);
-    pthread_mutex_destroy(&mod->lock);
-    pthread_cond_destroy(&mod->tierup_done);
-    module_free(mod->m);
-    free(mod->type_ids);
-    free(mod->bounded);
-    engine_unref(mod->engine);
-    free(mod);
-}
-
-static wk_error_t *intern_module_types(wk_module_t *mod)
-{
-    const Module *m = mod->m;
-    mod->type_ids = calloc(m->ntypes ? m->ntypes : 1, sizeof *mod->type_ids);
-    if (!mod->type_ids) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
-    for (uint32_t i = 0; i < m->ntypes; i++) {
-        mod->type_ids[i] = engine_intern_type(mod->engine, &m->types[i]);
-        if (mod->type_ids[i] == UINT32_MAX)
-            return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
-    }
-    return NULL;
-}
-
-wk_error_t *engine_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size,
-                              wk_module_t **out)
-{
-    Module *m;
-    wk_error_t *err = decode_module(bytes, size, &m);
-    if (err) return err;
-    if ((err = validate_module(m))) {
-        module_free(m);
-        return err;
-    }
-    wk_module_t *mod = calloc(1, sizeof *mod);
-    if (!mod) {
-        module_free(m);
-        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
-    }
-    atomic_init(&mod->refs, 1);
-    pthread_mutex_init(&mod->lock, NULL);
-    pthread_cond_init(&mod->tierup_done, NULL);
-    engine_ref(engine);
-    mod->engine = engine;
-    mod->m = m;
-    mod->bounded = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *mod->bounded);
-    err = mod->bounded ? intern_module_types(mod)
-                       : error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
-    if (!err) err = tierup_compile(mod);
-    if (err) {
-        module_free_all(mod);
-        return err;
-    }
-    *out = mod;
-    return NULL;
-}
-
-static bool op_unbounded(Opcode op)
-{
-    switch (op) {
-    case OP_Loop: case OP_Call: case OP_CallIndirect:
-    case OP_MemoryGrow: case OP_MemoryInit: case OP_MemoryCopy: case OP_MemoryFill:
-    case OP_TableGrow: case OP_TableInit: case OP_TableCopy: case OP_TableFill:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* Scans a validated body for an instruction that makes its running time unbounded. */
-static bool body_bounded(const Module *m, const Func *f)
-{
-    Reader r = {m->bytes, f->body_offset, (size_t)f->body_offset + f->body_size};
-    while (!reader_eof(&r)) {
-        Instr in;
-        wk_error_t *err = instr_read(&r, &in);
-        if (err) {
-            wk_error_delete(err);
-            return false;
-        }
-        if (op_unbounded(in.op)) return false;
-    }
-    return true;
-}
-
-bool module_func_bounded(wk_module_t *mod, uint32_t index)
-{
-    unsigned char known = atomic_load(&mod->bounded[index]);
-    if (!known) {
-        known = body_bounded(mod->m, &mod->m->funcs[index]) ? 1 : 2;
-        atomic_store(&mod->bounded[index], known);
-    }
-    return known == 1;
-}
-
-void module_ref(wk_module_t *mod)
-{
-    atomic_fetch_add(&mod->refs, 1);
-}
-
-void module_unref(wk_module_t *mod)
-{
-    if (!mod) return;
-    unsigned before = atomic_fetch_sub(&mod->refs, 1);
-    if (before == 1) module_free_all(mod);
-    else if (before == 2 && atomic_load(&mod->tierup) == TIERUP_PENDING)
-        atomic_store(&mod->cancel, true); /* the job's reference is the last one */
 }

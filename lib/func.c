@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiled.h"
+#include "engine.h"
 #include "func.h"
 #include "instance.h"
+#include "thunk.h"
 #include "trap.h"
 
 /* Every member of WasmVal and of wk_val_t.of sits at offset 0 of a 16-byte union. The
@@ -63,7 +66,7 @@ wk_error_t *func_new_host(wk_store_t *store, const FuncType *type, wk_host_callb
     if (id == UINT32_MAX) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     wk_func_t *f = NULL;
     wk_error_t *err = func_alloc(store, id, &f);
-    if (!err) err = jit_host_adapter(store->engine->jit, id, &f->type, &f->ref.code);
+    if (!err) err = thunk_host_adapter(store->engine->thunks, id, &f->type, &f->ref.code);
     if (err) {
         free(f);
         return err;
@@ -125,8 +128,8 @@ wk_trap_t *func_run_host(wk_func_t *func, const wk_caller_t *caller, const wk_va
 /* Compiles func's trampoline on its first call. NULL or a host trap. */
 static __attribute__((noinline)) wk_trap_t *fetch_trampoline(wk_func_t *func)
 {
-    wk_error_t *err = jit_trampoline(func->store->engine->jit, func->ref.type_id, &func->type,
-                                     &func->tramp);
+    wk_error_t *err = thunk_trampoline(func->store->engine->thunks, func->ref.type_id,
+                                       &func->type, &func->tramp);
     if (!err) return NULL;
     wk_trap_t *trap = trap_new_host("cannot compile a trampoline: %s", wk_error_message(err));
     wk_error_delete(err);

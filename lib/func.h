@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "code.h"
+#include "module.h"
 #include "store.h"
 #include "vmctx.h"
 

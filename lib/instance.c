@@ -5,67 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiled.h"
+#include "engine.h"
 #include "func.h"
 #include "global.h"
 #include "instance.h"
-#include "instr.h"
 #include "memory.h"
 #include "table.h"
 #include "trap.h"
 
-/* ---- Constant expressions (spec 3.3.10; validated, so reading cannot fail) -------------- */
+/* ---- Constant expressions (spec 3.3.10; validation recorded their values) --------------- */
 
-/* Applies an extended-constant binary operator to the two top values; false if op is not one. */
-static bool const_binop(Opcode op, WasmVal *stack, int *sp)
+static WasmVal const_eval(const Instance *inst, const ConstExpr *e)
 {
-    WasmVal *a = &stack[*sp - 2], *b = &stack[*sp - 1];
-    switch (op) {
-    case OP_I32Add: a->i32 += b->i32; break;
-    case OP_I32Sub: a->i32 -= b->i32; break;
-    case OP_I32Mul: a->i32 *= b->i32; break;
-    case OP_I64Add: a->i64 += b->i64; break;
-    case OP_I64Sub: a->i64 -= b->i64; break;
-    case OP_I64Mul: a->i64 *= b->i64; break;
-    default: return false;
-    }
-    (*sp)--;
-    return true;
-}
-
-/* The value an operand-producing constant instruction pushes. */
-static WasmVal const_operand(const Instance *inst, const Instr *in)
-{
+    const ConstValue *c = &e->value;
     WasmVal v;
-    memset(&v, 0, sizeof v);
-    switch (in->op) {
-    case OP_I32Const: v.i32 = (uint32_t)in->imm.i32; break;
-    case OP_I64Const: v.i64 = (uint64_t)in->imm.i64; break;
-    case OP_F32Const: v.f32_bits = in->imm.f32_bits; break;
-    case OP_F64Const: v.f64_bits = in->imm.f64_bits; break;
-    case OP_RefNull: v.ref = NULL; break;
-    case OP_RefFunc: v.ref = &inst->funcs[in->imm.index]->ref; break;
-    case OP_GlobalGet: v = inst->globals[in->imm.index]->vm.value; break;
-    case OP_V128Const: memcpy(v.v128, in->imm.v128, 16); break;
-    default: abort(); /* the validator admits nothing else */
+    switch (c->kind) {
+    case CONST_GLOBAL: return inst->globals[c->index]->vm.value;
+    case CONST_FUNC:
+        memset(&v, 0, sizeof v);
+        v.ref = &inst->funcs[c->index]->ref;
+        return v;
+    default:
+        memcpy(v.v128, c->bits, sizeof v.v128); /* WasmVal, like bits, is little-endian */
+        return v;
     }
-    return v;
-}
-
-static WasmVal const_eval(const Instance *inst, ConstExpr e)
-{
-    const Module *m = inst->module->m;
-    Reader r = {m->bytes, e.offset, (size_t)e.offset + e.size};
-    WasmVal stack[16];
-    int sp = 0;
-    Instr in;
-    while (!reader_eof(&r)) {
-        wk_error_t *err = instr_read(&r, &in);
-        if (err) abort(); /* decoded once already: a runtime bug */
-        if (in.op == OP_End) break;
-        if (sp >= 2 && const_binop(in.op, stack, &sp)) continue;
-        if (sp < 16) stack[sp++] = const_operand(inst, &in);
-    }
-    return stack[0];
 }
 
 /* ---- Link checks (spec 4.5.4 step 3, "match" rules of 4.5.2) ----------------------------- */
@@ -132,7 +96,7 @@ static void instance_free(void *p)
     }
     free(inst->elem_items);
     free(inst->exports);
-    module_unref(inst->module);
+    compiled_unref(inst->module);
     free(inst);
 }
 
@@ -151,7 +115,7 @@ static wk_error_t *instance_alloc(wk_store_t *store, wk_module_t *mod, Instance 
     const Module *m = mod->m;
     Instance *inst = calloc(1, sizeof *inst);
     if (!inst) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
-    module_ref(mod);
+    compiled_ref(mod);
     inst->module = mod;
     inst->store = store;
     uint32_t nf = module_func_count(m), nt = module_table_count(m);
@@ -190,7 +154,7 @@ static void bind_imports(Instance *inst, const wk_extern_t *imports)
 static void instance_detach(void *p)
 {
     Instance *inst = p;
-    module_detach(inst->module, inst);
+    compiled_detach(inst->module, inst);
 }
 
 static wk_error_t *define_funcs(Instance *inst)
@@ -205,7 +169,7 @@ static wk_error_t *define_funcs(Instance *inst)
     }
     /* Attached now, detached by the store before it frees these functions (it frees in
      * reverse order of ownership): a tier-up re-points them only while they exist. */
-    if (!module_attach(inst->module, inst) || !store_own(inst->store, inst, instance_detach))
+    if (!compiled_attach(inst->module, inst) || !store_own(inst->store, inst, instance_detach))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     return NULL;
 }
@@ -237,7 +201,7 @@ static wk_error_t *define_globals(Instance *inst)
     const Module *m = inst->module->m;
     for (uint32_t i = 0; i < m->nglobals; i++) {
         wk_global_t **g = &inst->globals[m->nimported_globals + i];
-        WasmVal v = const_eval(inst, m->globals[i].init);
+        WasmVal v = const_eval(inst, &m->globals[i].init);
         wk_error_t *err = global_new(m->globals[i].type, v, g);
         if (err) return err;
         if (!store_own(inst->store, *g, (void (*)(void *))global_delete))
@@ -256,7 +220,7 @@ static wk_error_t *eval_segments(Instance *inst)
         if (!items) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
         for (uint32_t k = 0; k < e->count; k++)
             items[k] = e->funcs ? (void *)&inst->funcs[e->funcs[k]]->ref
-                                : const_eval(inst, e->exprs[k]).ref;
+                                : const_eval(inst, &e->exprs[k]).ref;
         inst->elem_items[i] = items;
         inst->elem_sizes[i] = e->count;
     }
@@ -304,7 +268,7 @@ static wk_trap_t *init_elems(Instance *inst)
     for (uint32_t i = 0; i < m->nelems; i++) {
         const Elem *e = &m->elems[i];
         if (e->mode == SEG_ACTIVE) {
-            uint32_t dst = const_eval(inst, e->offset).i32;
+            uint32_t dst = const_eval(inst, &e->offset).i32;
             VMTable *t = &inst->tables[e->table]->vm;
             if ((uint64_t)dst + inst->elem_sizes[i] > t->size)
                 return trap_new_kind(WK_TRAP_TABLE_OOB);
@@ -322,7 +286,7 @@ static wk_trap_t *init_datas(Instance *inst)
     for (uint32_t i = 0; i < m->ndatas; i++) {
         const Data *d = &m->datas[i];
         if (d->mode != SEG_ACTIVE) continue;
-        uint32_t dst = const_eval(inst, d->offset).i32;
+        uint32_t dst = const_eval(inst, &d->offset).i32;
         VMMemory *mem = &inst->memories[d->memory]->vm;
         if ((uint64_t)dst + d->size > mem->bytes) return trap_new_kind(WK_TRAP_MEMORY_OOB);
         if (d->size) memcpy(mem->base + dst, m->bytes + d->bytes_offset, d->size);

@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine.h"
 #include "store.h"
 #include "vmctx.h"
 

@@ -12,9 +12,14 @@ const Sig sig_table[SIG_SPECIAL] = {
 };
 
 const OpInfo op_info[OP_COUNT] = {
-#define OP(prefix, code, name, text, imm, sig) [OP_##name] = {prefix, code, text, imm, sig},
-#include "opcodes.def"
+#define T(sig) SIG_##sig
+#define V(...) SIG_SPECIAL
+#define OP(prefix, code, name, text, imm, check, width, flags, ...) \
+    [OP_##name] = {prefix, code, text, imm, check, width, flags},
+#include WK_OPCODES_DEF
 #undef OP
+#undef V
+#undef T
 };
 
 /* Opcode lookup: index = byte for single-byte opcodes, 256 + sub-opcode for 0xFC, 512 +
@@ -22,8 +27,8 @@ const OpInfo op_info[OP_COUNT] = {
 #define LOOKUP_INDEX(prefix, code) ((prefix) == 0 ? (code) : (prefix) == 0xFC ? 256 + (code) \
                                                                            : 512 + (code))
 static const uint16_t op_lookup[768] = {
-#define OP(prefix, code, name, text, imm, sig) [LOOKUP_INDEX(prefix, code)] = OP_##name + 1,
-#include "opcodes.def"
+#define OP(prefix, code, name, ...) [LOOKUP_INDEX(prefix, code)] = OP_##name + 1,
+#include WK_OPCODES_DEF
 #undef OP
 };
 
@@ -165,7 +170,9 @@ static wk_error_t *read_immediates(Reader *r, Instr *in)
     case IMM_BR_TABLE: return read_br_table(r, in);
     case IMM_CALL_INDIRECT: case IMM_ELEM_TABLE: case IMM_TABLE_TABLE: return read_pair(r, in);
     case IMM_MEMARG: return read_memarg(r, in);
-    case IMM_MEMIDX: return read_zero(r);
+    case IMM_MEMIDX: /* memory index 0, encoded as one zero byte */
+        in->imm.index = 0;
+        return read_zero(r);
     case IMM_I32: return reader_s32(r, &in->imm.i32);
     case IMM_I64: return reader_s64(r, &in->imm.i64);
     case IMM_F32: return reader_f32(r, &in->imm.f32_bits);
@@ -195,6 +202,33 @@ wk_error_t *instr_read(Reader *r, Instr *out)
     out->offset = (uint32_t)r->pos;
     TRY(read_opcode(r, &out->op));
     return read_immediates(r, out);
+}
+
+static ConstValue const_bits(ValType type, uint64_t lo, uint64_t hi)
+{
+    return (ConstValue){CONST_VALUE, type, 0, {lo, hi}};
+}
+
+/* Little-endian bytes p[0..8) as a number. */
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t x = 0;
+    for (unsigned i = 0; i < 8; i++) x |= (uint64_t)p[i] << (8 * i);
+    return x;
+}
+
+ConstValue instr_const_value(const Instr *in)
+{
+    switch (in->op) {
+    case OP_I32Const: return const_bits(WK_I32, (uint32_t)in->imm.i32, 0);
+    case OP_I64Const: return const_bits(WK_I64, (uint64_t)in->imm.i64, 0);
+    case OP_F32Const: return const_bits(WK_F32, in->imm.f32_bits, 0);
+    case OP_F64Const: return const_bits(WK_F64, in->imm.f64_bits, 0);
+    case OP_V128Const: return const_bits(WK_V128, le64(in->imm.v128), le64(in->imm.v128 + 8));
+    case OP_RefNull: return const_bits(in->imm.reftype, 0, 0);
+    case OP_RefFunc: return (ConstValue){CONST_FUNC, WK_FUNCREF, in->imm.index, {0, 0}};
+    default: return (ConstValue){CONST_GLOBAL, 0, in->imm.index, {0, 0}}; /* global.get */
+    }
 }
 
 uint32_t instr_br_table_target(const Module *m, const Instr *in, uint32_t i)

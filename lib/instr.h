@@ -53,19 +53,36 @@ typedef struct Sig {
 } Sig;
 extern const Sig sig_table[SIG_SPECIAL];
 
+/* The instruction table. tests/unit/table_check.cmake compiles the generated code against an
+ * edited copy (a handler removed) to show that it then fails to build. */
+#ifndef WK_OPCODES_DEF
+#define WK_OPCODES_DEF "opcodes.def"
+#endif
+
 typedef enum Opcode {
-#define OP(prefix, code, name, text, imm, sig) OP_##name,
-#include "opcodes.def"
+#define OP(prefix, code, name, ...) OP_##name,
+#include WK_OPCODES_DEF
 #undef OP
     OP_COUNT,
 } Opcode;
+
+/* The Flags column of opcodes.def. */
+enum {
+    OPF_BLOCK = 1 << 0, /* opens a block closed by `end` (block, loop, if) */
+    OPF_LOOP = 1 << 1,  /* may loop */
+    OPF_CALL = 1 << 2,  /* calls a function */
+    OPF_BULK = 1 << 3,  /* runs a helper whose running time grows with an operand */
+    OPF_CONST = 1 << 4, /* allowed in a constant expression (spec 3.3.10) */
+};
 
 typedef struct OpInfo {
     uint16_t prefix; /* 0, 0xFC or 0xFD */
     uint32_t code;
     const char *text;
     ImmKind imm;
-    SigId sig;
+    SigId sig;     /* SIG_SPECIAL when validate.c types it by a handler */
+    uint8_t width; /* access or lane width in bytes, or 0 */
+    uint8_t flags; /* OPF_* */
 } OpInfo;
 extern const OpInfo op_info[OP_COUNT];
 
@@ -102,6 +119,10 @@ typedef struct Instr {
  * (LEB128 limits, "zero byte expected", "malformed reference type", ...). Returns NULL or an
  * owned WK_ERROR_MALFORMED error with the byte offset. */
 wk_error_t *instr_read(Reader *r, Instr *out);
+
+/* The value an instruction allowed in constant expressions (OPF_CONST) produces. For
+ * global.get and ref.func only kind and index are set. */
+ConstValue instr_const_value(const Instr *in);
 
 /* Reads label `i` of a br_table (i == count gives the default). Costs O(i): to visit every
  * label, use instr_br_table_targets. */

@@ -1,6 +1,7 @@
 /* Lowering driver: one Wasm function body -> one LLVM function. Owns the value stack, the
  * function prologue (locals, stack-limit check), trap blocks, helper and intrinsic
- * declarations, and the opcode switch that hands each instruction to its family file. */
+ * declarations, and the opcode switch generated from opcodes.def that calls each
+ * instruction's handler. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,23 +89,26 @@ LLVMValueRef lower_bool_to_i32(Lower *L, LLVMValueRef b)
 
 /* ---- helpers, intrinsics, fields ---- */
 
-/* Runtime helper signatures: return then params; v=void i=i32 p=ptr. */
-static const struct {
-    const char *name, *sig;
-} helper_sigs[] = {
-    {"wk_rt_trap", "vpi"},          {"wk_rt_trap_index", "vpii"},
-    {"wk_rt_memory_grow", "ipii"},
-    {"wk_rt_memory_init", "vpiiiii"}, {"wk_rt_data_drop", "vpi"},
-    {"wk_rt_memory_copy", "vpiiiii"}, {"wk_rt_memory_fill", "vpiiii"},
-    {"wk_rt_table_get", "ppii"},    {"wk_rt_table_set", "vpiip"},
-    {"wk_rt_table_grow", "ipipi"},  {"wk_rt_table_fill", "vpiipi"},
-    {"wk_rt_table_copy", "vpiiiii"}, {"wk_rt_table_init", "vpiiiii"},
-    {"wk_rt_elem_drop", "vpi"},     {"wk_rt_host_call", "vpp"},
+/* Runtime helper signatures, from vmctx.h's table. */
+typedef struct HelperSig {
+    const char *name;
+    uint8_t traps, result, nparams, params[6];
+} HelperSig;
+
+static const HelperSig helper_sigs[] = {
+#define WK_RT_HELPER_SIG(name, traps, result, ...) \
+    [HELPER_##name] = {WK_RT_SYMBOL_NAME(name), traps, result, WK_COUNT(__VA_ARGS__), {__VA_ARGS__}},
+    WK_RT_HELPERS(WK_RT_HELPER_SIG)
+#undef WK_RT_HELPER_SIG
 };
 
-static LLVMTypeRef sig_letter_type(const LowerTypes *t, char c)
+static LLVMTypeRef abi_type(LLVMContextRef ctx, uint8_t t)
 {
-    return c == 'v' ? t->void_ : c == 'i' ? t->i32 : t->ptr;
+    switch (t) {
+    case ABI_VOID: return LLVMVoidTypeInContext(ctx);
+    case ABI_I32: return LLVMInt32TypeInContext(ctx);
+    default: return LLVMPointerTypeInContext(ctx, 0);
+    }
 }
 
 static void add_fn_attr(LLVMContextRef ctx, LLVMValueRef fn, const char *name)
@@ -113,30 +117,28 @@ static void add_fn_attr(LLVMContextRef ctx, LLVMValueRef fn, const char *name)
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(ctx, kind, 0));
 }
 
-LLVMValueRef lower_helper(Lower *L, const char *name, LLVMTypeRef *fn_type)
+LLVMValueRef lower_helper_decl(LLVMModuleRef mod, HelperId id, LLVMTypeRef *fn_type)
 {
-    const char *sig = NULL;
-    for (size_t i = 0; i < sizeof helper_sigs / sizeof helper_sigs[0]; i++)
-        if (strcmp(helper_sigs[i].name, name) == 0) sig = helper_sigs[i].sig;
-    size_t n = strlen(sig) - 1;
-    LLVMTypeRef params[8];
-    for (size_t i = 0; i < n; i++) params[i] = sig_letter_type(&L->t, sig[i + 1]);
-    *fn_type = LLVMFunctionType(sig_letter_type(&L->t, sig[0]), params, (unsigned)n, 0);
-    LLVMValueRef fn = LLVMGetNamedFunction(L->mod, name);
+    const HelperSig *h = &helper_sigs[id];
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    LLVMTypeRef params[6];
+    for (unsigned i = 0; i < h->nparams; i++) params[i] = abi_type(ctx, h->params[i]);
+    *fn_type = LLVMFunctionType(abi_type(ctx, h->result), params, h->nparams, 0);
+    LLVMValueRef fn = LLVMGetNamedFunction(mod, h->name);
     if (fn) return fn;
-    fn = LLVMAddFunction(L->mod, name, *fn_type);
-    add_fn_attr(L->ctx, fn, "nounwind");
-    if (strncmp(name, "wk_rt_trap", 10) == 0) {
-        add_fn_attr(L->ctx, fn, "noreturn");
-        add_fn_attr(L->ctx, fn, "cold");
+    fn = LLVMAddFunction(mod, h->name, *fn_type);
+    add_fn_attr(ctx, fn, "nounwind");
+    if (h->traps) {
+        add_fn_attr(ctx, fn, "noreturn");
+        add_fn_attr(ctx, fn, "cold");
     }
     return fn;
 }
 
-LLVMValueRef lower_call_helper(Lower *L, const char *name, LLVMValueRef *args, unsigned n)
+LLVMValueRef lower_call_helper(Lower *L, HelperId id, LLVMValueRef *args, unsigned n)
 {
     LLVMTypeRef fty;
-    LLVMValueRef fn = lower_helper(L, name, &fty);
+    LLVMValueRef fn = lower_helper_decl(L->mod, id, &fty);
     return LLVMBuildCall2(L->b, fty, fn, args, n, "");
 }
 
@@ -170,15 +172,14 @@ LLVMValueRef lower_entry_load(Lower *L, LLVMTypeRef ty, LLVMValueRef base, uint6
     return v;
 }
 
-/* Calls helper `name` with (vmctx, imm..., popped operands...). */
-LLVMValueRef lower_bulk(Lower *L, const char *name, const uint32_t *imms, unsigned nimm,
-                         unsigned nops)
+LLVMValueRef lower_bulk(Lower *L, HelperId id, const uint32_t *imms, unsigned nimm,
+                        unsigned nops)
 {
     LLVMValueRef args[8];
     args[0] = L->vmctx;
     for (unsigned i = 0; i < nimm; i++) args[1 + i] = lower_i32(L, imms[i]);
     lower_pop_n(L, nops, args + 1 + nimm);
-    return lower_call_helper(L, name, args, 1 + nimm + nops);
+    return lower_call_helper(L, id, args, 1 + nimm + nops);
 }
 
 /* ---- traps ---- */
@@ -200,7 +201,7 @@ static LLVMBasicBlockRef trap_block(Lower *L, uint32_t kind)
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "trap");
     LLVMPositionBuilderAtEnd(L->b, bb);
     LLVMValueRef args[2] = {L->vmctx, lower_i32(L, kind)};
-    lower_call_helper(L, "wk_rt_trap", args, 2);
+    lower_call_helper(L, HELPER_trap, args, 2);
     LLVMBuildUnreachable(L->b);
     LLVMPositionBuilderAtEnd(L->b, cur);
     return L->trap_bb[kind] = bb;
@@ -222,7 +223,7 @@ void lower_trap_if_index(Lower *L, LLVMValueRef cond, uint32_t kind, LLVMValueRe
     LLVMSetMetadata(br, LLVMGetMDKindIDInContext(L->ctx, "prof", 4), branch_weights(L, 1, 1 << 20));
     LLVMPositionBuilderAtEnd(L->b, trap);
     LLVMValueRef args[3] = {L->vmctx, lower_i32(L, kind), index};
-    lower_call_helper(L, "wk_rt_trap_index", args, 3);
+    lower_call_helper(L, HELPER_trap_index, args, 3);
     LLVMBuildUnreachable(L->b);
     LLVMPositionBuilderAtEnd(L->b, ok);
 }
@@ -232,35 +233,21 @@ void lower_trap(Lower *L, uint32_t kind)
     LLVMBuildBr(L->b, trap_block(L, kind));
 }
 
-/* ---- globals folded from constant initialisers ---- */
+/* ---- constants ---- */
 
-LLVMValueRef lower_const_expr_value(Lower *L, uint32_t global_index, bool *folded)
+LLVMValueRef lower_value(Lower *L, const ConstValue *c)
 {
-    *folded = false;
-    const Module *m = L->m;
-    if (global_index < m->nimported_globals) return NULL;
-    const Global *g = &m->globals[global_index - m->nimported_globals];
-    if (g->type.mut) return NULL;
-    Reader r = {m->bytes, g->init.offset, (size_t)g->init.offset + g->init.size};
-    Instr in, end;
-    wk_error_t *e = instr_read(&r, &in);
-    if (!e) e = instr_read(&r, &end);
-    if (e) {
-        wk_error_delete(e);
-        return NULL;
+    switch (c->type) {
+    case WK_I32: return lower_i32(L, c->bits[0]);
+    case WK_I64: return lower_i64(L, c->bits[0]);
+    case WK_F32: return LLVMConstBitCast(lower_i32(L, c->bits[0]), L->t.f32);
+    case WK_F64: return LLVMConstBitCast(lower_i64(L, c->bits[0]), L->t.f64);
+    case WK_V128: {
+        LLVMValueRef halves[2] = {lower_i64(L, c->bits[0]), lower_i64(L, c->bits[1])};
+        return LLVMConstVector(halves, 2);
     }
-    if (end.op != OP_End) return NULL;
-    LLVMValueRef v = NULL;
-    switch (in.op) {
-    case OP_I32Const: v = lower_i32(L, (uint32_t)in.imm.i32); break;
-    case OP_I64Const: v = lower_i64(L, (uint64_t)in.imm.i64); break;
-    case OP_F32Const: v = LLVMConstBitCast(lower_i32(L, in.imm.f32_bits), L->t.f32); break;
-    case OP_F64Const: v = LLVMConstBitCast(lower_i64(L, in.imm.f64_bits), L->t.f64); break;
-    case OP_RefNull: v = LLVMConstPointerNull(L->t.ptr); break;
-    default: return NULL;
+    default: return LLVMConstPointerNull(L->t.ptr); /* ref.null */
     }
-    *folded = true;
-    return v;
 }
 
 /* ---- function driver ---- */
@@ -351,40 +338,26 @@ static void drop_leaf_stack_check(Lower *L, const Func *f)
     LLVMInstructionEraseFromParent(L->stack_cond);
 }
 
-static bool is_memory_op(Opcode op)
-{
-    return op >= OP_I32Load && op <= OP_MemoryFill;
-}
-
-static bool dispatch(Lower *L, const Instr *in)
+/* One case per line of opcodes.def: lower_<handler>(L, args...). */
+static void dispatch(Lower *L, const Instr *in)
 {
     switch (in->op) {
-    case OP_Unreachable: case OP_Nop: case OP_Block: case OP_Loop: case OP_If: case OP_Else:
-    case OP_End: case OP_Br: case OP_BrIf: case OP_BrTable: case OP_Return: case OP_Drop:
-    case OP_Select: case OP_SelectT:
-        return lower_control(L, in);
-    case OP_Call: case OP_CallIndirect:
-        return lower_call(L, in);
-    case OP_RefNull: case OP_RefIsNull: case OP_RefFunc: case OP_TableGet: case OP_TableSet:
-    case OP_TableInit: case OP_ElemDrop: case OP_TableCopy: case OP_TableGrow: case OP_TableSize:
-    case OP_TableFill:
-        return lower_table(L, in);
-    case OP_LocalGet: case OP_LocalSet: case OP_LocalTee: case OP_GlobalGet: case OP_GlobalSet:
-        return lower_variable(L, in);
-    default:
-        if (op_info[in->op].prefix == 0xFD) return lower_simd(L, in);
-        if (is_memory_op(in->op)) return lower_memory(L, in);
-        return lower_numeric(L, in);
+#define OP(prefix, code, name, text, imm, check, width, flags, handler, ...) \
+    case OP_##name: lower_##handler(L, ##__VA_ARGS__); break;
+#include WK_OPCODES_DEF
+#undef OP
+    case OP_COUNT: break;
     }
 }
 
 /* While dead, only block structure matters: count nested blocks, act on our else/end. */
 static bool skip_dead(Lower *L, const Instr *in)
 {
-    switch (in->op) {
-    case OP_Block: case OP_Loop: case OP_If:
+    if (op_info[in->op].flags & OPF_BLOCK) {
         L->dead_depth++;
         return true;
+    }
+    switch (in->op) {
     case OP_End:
         if (L->dead_depth == 0) return false;
         L->dead_depth--;
@@ -427,7 +400,7 @@ static wk_error_t *lower_body(Lower *L, const Func *f)
         wk_error_t *e = instr_read(&r, &in);
         if (e) return e;
         if (L->dead && skip_dead(L, &in)) continue;
-        if (!dispatch(L, &in)) return L->err;
+        dispatch(L, &in);
     }
     return NULL;
 }

@@ -10,13 +10,23 @@
 
 #include "error.h"
 #include "instr.h"
-#include "jit.h"
+#include "code.h"
 #include "module.h"
 #include "vmctx.h"
 
 #define LOWER_TRAP_SLOTS 16
 
 enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF };
+
+/* SIMD lane shapes (the Lower column of opcodes_simd.def). */
+typedef enum Shape { S_I8, S_I16, S_I32, S_I64, S_F32, S_F64 } Shape;
+
+/* The runtime helpers of vmctx.h's WK_RT_HELPERS. */
+typedef enum HelperId {
+#define WK_RT_HELPER_ID(name, ...) HELPER_##name,
+    WK_RT_HELPERS(WK_RT_HELPER_ID)
+#undef WK_RT_HELPER_ID
+} HelperId;
 
 /* One entry of the control stack (spec 3.3.5 / 4.4.8). */
 typedef struct Ctl {
@@ -49,7 +59,6 @@ typedef struct Lower {
     LLVMModuleRef mod;
     LLVMBuilderRef b;
     LowerTypes t;
-    wk_error_t *err;
     LLVMAttributeRef strictfp;
 
     /* Per function. */
@@ -101,11 +110,11 @@ void lower_trap_if(Lower *L, LLVMValueRef cond, uint32_t kind);
 void lower_trap_if_index(Lower *L, LLVMValueRef cond, uint32_t kind, LLVMValueRef index);
 /* Calls wk_rt_trap unconditionally (the current block ends). */
 void lower_trap(Lower *L, uint32_t kind);
-/* A runtime helper from WK_RT_HELPERS, declared on first use. */
-LLVMValueRef lower_helper(Lower *L, const char *name, LLVMTypeRef *fn_type);
-LLVMValueRef lower_call_helper(Lower *L, const char *name, LLVMValueRef *args, unsigned n);
-/* Calls helper `name` with (vmctx, imms as i32..., nops popped operands...). */
-LLVMValueRef lower_bulk(Lower *L, const char *name, const uint32_t *imms, unsigned nimm,
+/* The declaration of runtime helper `id` in `mod` (added on first use), its type in *fn_type. */
+LLVMValueRef lower_helper_decl(LLVMModuleRef mod, HelperId id, LLVMTypeRef *fn_type);
+LLVMValueRef lower_call_helper(Lower *L, HelperId id, LLVMValueRef *args, unsigned n);
+/* Calls helper `id` with (vmctx, imms as i32..., nops popped operands...). */
+LLVMValueRef lower_bulk(Lower *L, HelperId id, const uint32_t *imms, unsigned nimm,
                         unsigned nops);
 /* Calls intrinsic `name` overloaded on types[0..ntypes). */
 LLVMValueRef lower_intrinsic(Lower *L, const char *name, LLVMTypeRef *types, unsigned ntypes,
@@ -114,26 +123,12 @@ LLVMValueRef lower_intrinsic(Lower *L, const char *name, LLVMTypeRef *types, uns
 LLVMValueRef lower_load_field(Lower *L, LLVMTypeRef ty, LLVMValueRef base, uint64_t off);
 /* Loads vmctx field at `off` in the entry block (values fixed for the instance's life). */
 LLVMValueRef lower_entry_load(Lower *L, LLVMTypeRef ty, LLVMValueRef base, uint64_t off);
-/* The constant value of global `global_index` when it is an immutable defined global whose
- * initialiser is a single constant (*folded = true); otherwise NULL with *folded = false. */
-LLVMValueRef lower_const_expr_value(Lower *L, uint32_t global_index, bool *folded);
-
-/* Family entry points: each returns false with L->err set on an unsupported instruction. */
-bool lower_control(Lower *L, const Instr *in);
-bool lower_variable(Lower *L, const Instr *in);
-bool lower_memory(Lower *L, const Instr *in);
-bool lower_numeric(Lower *L, const Instr *in);
-bool lower_float(Lower *L, const Instr *in);
-bool lower_convert(Lower *L, const Instr *in);
-bool lower_table(Lower *L, const Instr *in);
-bool lower_call(Lower *L, const Instr *in);
-/* lower_simd.c: every 0xFD-prefixed (SIMD) instruction. */
-bool lower_simd(Lower *L, const Instr *in);
+/* The LLVM constant of a CONST_VALUE (numbers, v128, null references). */
+LLVMValueRef lower_value(Lower *L, const ConstValue *c);
 
 /* lower_float.c: constrained conversion `op` (fptrunc, fpext) of a to type `to`. */
 LLVMValueRef lower_constrained_conv(Lower *L, const char *op, LLVMTypeRef to, LLVMValueRef a,
                                     bool rounding);
-
 /* lower_float.c: constrained float operation `op` (fadd, sqrt, ...) on n args of one type. */
 LLVMValueRef lower_constrained(Lower *L, const char *op, LLVMValueRef *args, unsigned n,
                                bool rounding);
@@ -152,5 +147,119 @@ void lower_set_caller(Lower *L);
 /* Calls `callee` of Wasm type ft with args, pushing the results; `notail`. */
 void lower_emit_call(Lower *L, LLVMTypeRef fty, LLVMValueRef callee, LLVMValueRef callee_vmctx,
                      const FuncType *ft);
+
+/* ---- Instruction handlers: the Lower column of opcodes.def names them; the driver calls
+ * lower_<handler>(L, args...) for each instruction of a validated body (operands are on the
+ * value stack, results are pushed). None can fail. ---- */
+
+/* lower_control.c (spec 4.4.8; drop and select, 4.4.4) */
+void lower_unreachable(Lower *L);
+void lower_nop(Lower *L);
+void lower_block(Lower *L, const Instr *in);
+void lower_loop(Lower *L, const Instr *in);
+void lower_if(Lower *L, const Instr *in);
+void lower_else(Lower *L);
+void lower_end(Lower *L);
+void lower_br(Lower *L, const Instr *in);
+void lower_br_if(Lower *L, const Instr *in);
+void lower_br_table(Lower *L, const Instr *in);
+void lower_return(Lower *L);
+void lower_drop(Lower *L);
+void lower_select(Lower *L);
+/* lower_call.c */
+void lower_call(Lower *L, const Instr *in);
+void lower_call_indirect(Lower *L, const Instr *in);
+/* lower_variable.c */
+void lower_local_get(Lower *L, const Instr *in);
+void lower_local_set(Lower *L, const Instr *in);
+void lower_local_tee(Lower *L, const Instr *in);
+void lower_global_get(Lower *L, const Instr *in);
+void lower_global_set(Lower *L, const Instr *in);
+/* lower_table.c: references and tables */
+void lower_ref_null(Lower *L);
+void lower_ref_is_null(Lower *L);
+void lower_ref_func(Lower *L, const Instr *in);
+void lower_table_get(Lower *L, const Instr *in);
+void lower_table_set(Lower *L, const Instr *in);
+void lower_table_size(Lower *L, const Instr *in);
+void lower_table_grow(Lower *L, const Instr *in);
+void lower_table_fill(Lower *L, const Instr *in);
+void lower_table_copy(Lower *L, const Instr *in);
+void lower_table_init(Lower *L, const Instr *in);
+void lower_elem_drop(Lower *L, const Instr *in);
+/* lower_memory.c: `sign` extends a narrow load signed */
+void lower_load(Lower *L, const Instr *in, bool sign);
+void lower_store(Lower *L, const Instr *in);
+void lower_memory_size(Lower *L, const Instr *in);
+void lower_memory_grow(Lower *L, const Instr *in);
+void lower_memory_fill(Lower *L, const Instr *in);
+void lower_memory_copy(Lower *L, const Instr *in);
+void lower_memory_init(Lower *L, const Instr *in);
+void lower_data_drop(Lower *L, const Instr *in);
+/* lower_numeric.c: integer ops of the operands' type */
+void lower_constant(Lower *L, const Instr *in);
+void lower_eqz(Lower *L);
+void lower_icmp(Lower *L, LLVMIntPredicate pred);
+void lower_ibinop(Lower *L, LLVMOpcode op);
+void lower_idiv(Lower *L, LLVMOpcode op); /* div/rem with their traps */
+void lower_ishift(Lower *L, LLVMOpcode op);
+void lower_irotate(Lower *L, const char *intrinsic);
+void lower_iunary(Lower *L, const char *intrinsic, bool with_flag);
+void lower_extend_s(Lower *L, unsigned bits);
+/* lower_float.c */
+void lower_fcmp(Lower *L, LLVMRealPredicate pred);
+void lower_fsign(Lower *L, bool is_abs, bool is_neg); /* neither: copysign */
+void lower_funary(Lower *L, const char *op, bool rounding);
+void lower_fbinary(Lower *L, const char *op);
+void lower_fmin_max(Lower *L, bool is_min);
+/* lower_convert.c */
+void lower_trunc(Lower *L, unsigned bits, bool sign);
+void lower_trunc_sat(Lower *L, unsigned bits, bool sign);
+void lower_cast(Lower *L, LLVMOpcode op, ValType to);
+void lower_fconv(Lower *L, const char *op, ValType to, bool rounding);
+/* lower_simd.c: v128 instructions on lanes of shape s (narrow shape: of the operands) */
+void lower_simd_load(Lower *L, const Instr *in);
+void lower_simd_store(Lower *L, const Instr *in);
+void lower_simd_load_extend(Lower *L, const Instr *in, Shape s, bool sign);
+void lower_simd_load_splat(Lower *L, const Instr *in, Shape s);
+void lower_simd_load_zero(Lower *L, const Instr *in, Shape s);
+void lower_simd_load_lane(Lower *L, const Instr *in, Shape s);
+void lower_simd_store_lane(Lower *L, const Instr *in, Shape s);
+void lower_simd_shuffle(Lower *L, const Instr *in);
+void lower_simd_swizzle(Lower *L);
+void lower_simd_splat(Lower *L, Shape s);
+void lower_simd_extract_lane(Lower *L, const Instr *in, Shape s, bool sign);
+void lower_simd_replace_lane(Lower *L, const Instr *in, Shape s);
+void lower_simd_icmp(Lower *L, Shape s, LLVMIntPredicate pred);
+void lower_simd_fcmp(Lower *L, Shape s, LLVMRealPredicate pred);
+void lower_simd_not(Lower *L);
+void lower_simd_bitop(Lower *L, LLVMOpcode op);
+void lower_simd_andnot(Lower *L);
+void lower_simd_bitselect(Lower *L);
+void lower_simd_any_true(Lower *L);
+void lower_simd_all_true(Lower *L, Shape s);
+void lower_simd_bitmask(Lower *L, Shape s);
+void lower_simd_iabs(Lower *L, Shape s);
+void lower_simd_ineg(Lower *L, Shape s);
+void lower_simd_popcnt(Lower *L);
+void lower_simd_ishift(Lower *L, Shape s, LLVMOpcode op);
+void lower_simd_ibinop(Lower *L, Shape s, LLVMOpcode op);
+void lower_simd_ibin_intrinsic(Lower *L, Shape s, const char *intrinsic);
+void lower_simd_avgr_u(Lower *L, Shape s);
+void lower_simd_q15mulr(Lower *L);
+void lower_simd_dot(Lower *L);
+void lower_simd_extadd_pairwise(Lower *L, Shape s, bool sign);
+void lower_simd_extmul(Lower *L, Shape s, bool high, bool sign);
+void lower_simd_extend(Lower *L, Shape s, bool high, bool sign);
+void lower_simd_narrow(Lower *L, Shape s, bool sign);
+void lower_simd_fsign(Lower *L, Shape s, bool is_abs);
+void lower_simd_funary(Lower *L, Shape s, const char *op, bool rounding);
+void lower_simd_fbinary(Lower *L, Shape s, const char *op);
+void lower_simd_fmin_max(Lower *L, Shape s, bool is_min);
+void lower_simd_fpmin_max(Lower *L, Shape s, bool is_min);
+void lower_simd_trunc_sat(Lower *L, Shape from, bool sign);
+void lower_simd_convert(Lower *L, Shape to, bool sign);
+void lower_simd_demote(Lower *L);
+void lower_simd_promote(Lower *L);
 
 #endif

@@ -37,8 +37,9 @@ static void call_ref(Lower *L, LLVMValueRef ref, const FuncType *ft)
     lower_emit_call(L, lower_func_type(L->ctx, ft), code, cv, ft);
 }
 
-static void call_direct(Lower *L, uint32_t index)
+void lower_call(Lower *L, const Instr *in)
 {
+    uint32_t index = in->imm.index;
     const Module *m = L->m;
     const FuncType *ft = module_func_type(m, index);
     if (index < m->nimported_funcs) {
@@ -53,8 +54,9 @@ static void call_direct(Lower *L, uint32_t index)
 
 /* call_indirect typeidx table: index >= size -> "undefined element"; null -> "uninitialized
  * element <i>"; type_id differs from vmctx->type_ids[typeidx] -> "indirect call type mismatch". */
-static void call_indirect(Lower *L, uint32_t type_index, uint32_t table)
+void lower_call_indirect(Lower *L, const Instr *in)
 {
+    uint32_t type_index = in->imm.pair.a, table = in->imm.pair.b;
     LLVMValueRef i = lower_pop(L);
     LLVMValueRef tables = lower_entry_load(L, L->t.ptr, L->vmctx, offsetof(VMContext, tables));
     LLVMValueRef tab = lower_entry_load(L, L->t.ptr, tables, (uint64_t)table * sizeof(void *));
@@ -72,13 +74,4 @@ static void call_indirect(Lower *L, uint32_t type_index, uint32_t table)
     LLVMValueRef have = lower_load_field(L, L->t.i32, ref, offsetof(VMFuncRef, type_id));
     lower_trap_if(L, LLVMBuildICmp(L->b, LLVMIntNE, have, want, ""), WK_TRAP_INDIRECT_CALL_TYPE);
     call_ref(L, ref, &L->m->types[type_index]);
-}
-
-bool lower_call(Lower *L, const Instr *in)
-{
-    if (in->op == OP_Call)
-        call_direct(L, in->imm.index);
-    else
-        call_indirect(L, in->imm.pair.a, in->imm.pair.b);
-    return true;
 }

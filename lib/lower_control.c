@@ -94,7 +94,7 @@ static void open_block(Lower *L, uint8_t kind, const Instr *in)
     c->end = block_with_phis(L, c->results, c->nresults, &c->phis);
 }
 
-static void lower_loop(Lower *L, const Instr *in)
+void lower_loop(Lower *L, const Instr *in)
 {
     open_block(L, CTL_LOOP, in);
     Ctl *c = &L->ctl[L->nctl - 1];
@@ -105,7 +105,7 @@ static void lower_loop(Lower *L, const Instr *in)
     for (uint32_t i = 0; i < c->nparams; i++) lower_push(L, c->loop_phis[i]);
 }
 
-static void lower_if(Lower *L, const Instr *in)
+void lower_if(Lower *L, const Instr *in)
 {
     LLVMValueRef cond = lower_pop(L);
     open_block(L, CTL_IF, in);
@@ -129,7 +129,7 @@ static void fall_to_end(Lower *L, Ctl *c)
     LLVMBuildBr(L->b, c->end);
 }
 
-static void lower_else(Lower *L)
+void lower_else(Lower *L)
 {
     Ctl *c = &L->ctl[L->nctl - 1];
     fall_to_end(L, c);
@@ -152,7 +152,7 @@ static void build_return(Lower *L, LLVMValueRef *vals)
     }
 }
 
-static void lower_end(Lower *L)
+void lower_end(Lower *L)
 {
     Ctl *c = &L->ctl[L->nctl - 1];
     fall_to_end(L, c);
@@ -180,14 +180,15 @@ static void lower_end(Lower *L)
     L->nctl--;
 }
 
-static void lower_br(Lower *L, uint32_t label)
+void lower_br(Lower *L, const Instr *in)
 {
-    LLVMBuildBr(L->b, branch_edge(L, &L->ctl[L->nctl - 1 - label]));
+    LLVMBuildBr(L->b, branch_edge(L, &L->ctl[L->nctl - 1 - in->imm.index]));
     enter_dead(L);
 }
 
-static void lower_br_if(Lower *L, uint32_t label)
+void lower_br_if(Lower *L, const Instr *in)
 {
+    uint32_t label = in->imm.index;
     LLVMValueRef cond = lower_pop(L);
     LLVMValueRef b = LLVMBuildICmp(L->b, LLVMIntNE, cond, lower_i32(L, 0), "");
     LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "");
@@ -195,7 +196,7 @@ static void lower_br_if(Lower *L, uint32_t label)
     LLVMPositionBuilderAtEnd(L->b, cont);
 }
 
-static void lower_br_table(Lower *L, const Instr *in)
+void lower_br_table(Lower *L, const Instr *in)
 {
     LLVMValueRef index = lower_pop(L);
     uint32_t n = in->imm.br_table.count;
@@ -211,13 +212,13 @@ static void lower_br_table(Lower *L, const Instr *in)
     enter_dead(L);
 }
 
-static void lower_return(Lower *L)
+void lower_return(Lower *L)
 {
     build_return(L, L->stack + L->sp - L->type->nresults);
     enter_dead(L);
 }
 
-static void lower_select(Lower *L)
+void lower_select(Lower *L)
 {
     LLVMValueRef cond = lower_pop(L);
     LLVMValueRef b = lower_pop(L);
@@ -235,23 +236,23 @@ void lower_control_begin_func(Lower *L)
     c->end = block_with_phis(L, c->results, c->nresults, &c->phis);
 }
 
-bool lower_control(Lower *L, const Instr *in)
+void lower_block(Lower *L, const Instr *in)
 {
-    switch (in->op) {
-    case OP_Unreachable: lower_trap(L, WK_TRAP_UNREACHABLE); enter_dead(L); break;
-    case OP_Nop: break;
-    case OP_Block: open_block(L, CTL_BLOCK, in); break;
-    case OP_Loop: lower_loop(L, in); break;
-    case OP_If: lower_if(L, in); break;
-    case OP_Else: lower_else(L); break;
-    case OP_End: lower_end(L); break;
-    case OP_Br: lower_br(L, in->imm.index); break;
-    case OP_BrIf: lower_br_if(L, in->imm.index); break;
-    case OP_BrTable: lower_br_table(L, in); break;
-    case OP_Return: lower_return(L); break;
-    case OP_Drop: lower_pop(L); break;
-    case OP_Select: case OP_SelectT: lower_select(L); break;
-    default: return false;
-    }
-    return true;
+    open_block(L, CTL_BLOCK, in);
+}
+
+void lower_unreachable(Lower *L)
+{
+    lower_trap(L, WK_TRAP_UNREACHABLE);
+    enter_dead(L);
+}
+
+void lower_nop(Lower *L)
+{
+    (void)L;
+}
+
+void lower_drop(Lower *L)
+{
+    lower_pop(L);
 }

@@ -1,6 +1,7 @@
 /* Lowering of float instructions (spec 4.3.3): arithmetic through constrained intrinsics
  * (fpexcept.maytrap) so LLVM never folds away the quieting of a signalling NaN; abs, neg and
- * copysign as bit operations; min/max with NaN propagation and -0 < +0; comparisons. */
+ * copysign as bit operations; min/max with NaN propagation and -0 < +0; comparisons. Each
+ * lower_<handler> is named by the Lower column of opcodes.def. */
 #include <string.h>
 
 #include "lower.h"
@@ -49,7 +50,7 @@ static LLVMValueRef sign_mask(LLVMTypeRef ity)
 }
 
 /* abs/neg/copysign touch only the sign bit (spec: no NaN canonicalisation). */
-static void sign_op(Lower *L, bool is_abs, bool is_neg)
+void lower_fsign(Lower *L, bool is_abs, bool is_neg)
 {
     LLVMValueRef b = is_abs || is_neg ? NULL : lower_pop(L);
     LLVMValueRef a = lower_pop(L);
@@ -71,7 +72,7 @@ static void sign_op(Lower *L, bool is_abs, bool is_neg)
 
 /* min/max: a NaN operand gives a quiet NaN (a + b); equal operands combine their bits so
  * min(-0, +0) = -0 and max(-0, +0) = +0. */
-static void min_max(Lower *L, bool is_min)
+void lower_fmin_max(Lower *L, bool is_min)
 {
     LLVMValueRef b = lower_pop(L);
     LLVMValueRef a = lower_pop(L);
@@ -89,13 +90,13 @@ static void min_max(Lower *L, bool is_min)
     lower_push(L, r);
 }
 
-static void unary(Lower *L, const char *op, bool rounding)
+void lower_funary(Lower *L, const char *op, bool rounding)
 {
     LLVMValueRef a = lower_pop(L);
     lower_push(L, constrained(L, op, &a, 1, rounding));
 }
 
-static void binary(Lower *L, const char *op)
+void lower_fbinary(Lower *L, const char *op)
 {
     LLVMValueRef args[2];
     args[1] = lower_pop(L);
@@ -103,52 +104,11 @@ static void binary(Lower *L, const char *op)
     lower_push(L, constrained(L, op, args, 2, true));
 }
 
-static void fcompare(Lower *L, LLVMRealPredicate pred)
+void lower_fcmp(Lower *L, LLVMRealPredicate pred)
 {
     LLVMValueRef b = lower_pop(L);
     LLVMValueRef a = lower_pop(L);
     lower_push(L, lower_bool_to_i32(L, LLVMBuildFCmp(L->b, pred, a, b, "")));
-}
-
-/* k: position in the abs..copysign run of opcodes. */
-static void arith(Lower *L, unsigned k)
-{
-    switch (k) {
-    case 0: sign_op(L, true, false); break;
-    case 1: sign_op(L, false, true); break;
-    case 2: unary(L, "ceil", false); break;
-    case 3: unary(L, "floor", false); break;
-    case 4: unary(L, "trunc", false); break;
-    case 5: unary(L, "roundeven", false); break;
-    case 6: unary(L, "sqrt", true); break;
-    case 7: binary(L, "fadd"); break;
-    case 8: binary(L, "fsub"); break;
-    case 9: binary(L, "fmul"); break;
-    case 10: binary(L, "fdiv"); break;
-    case 11: min_max(L, true); break;
-    case 12: min_max(L, false); break;
-    default: sign_op(L, false, false); break;
-    }
-}
-
-bool lower_float(Lower *L, const Instr *in)
-{
-    static const LLVMRealPredicate preds[] = {
-        LLVMRealOEQ, LLVMRealUNE, LLVMRealOLT, LLVMRealOGT, LLVMRealOLE, LLVMRealOGE,
-    };
-    Opcode op = in->op;
-    if (op >= OP_F32Eq && op <= OP_F32Ge) {
-        fcompare(L, preds[op - OP_F32Eq]);
-    } else if (op >= OP_F64Eq && op <= OP_F64Ge) {
-        fcompare(L, preds[op - OP_F64Eq]);
-    } else if (op >= OP_F32Abs && op <= OP_F32Copysign) {
-        arith(L, op - OP_F32Abs);
-    } else if (op >= OP_F64Abs && op <= OP_F64Copysign) {
-        arith(L, op - OP_F64Abs);
-    } else {
-        return lower_convert(L, in);
-    }
-    return true;
 }
 
 LLVMValueRef lower_constrained(Lower *L, const char *op, LLVMValueRef *args, unsigned n,

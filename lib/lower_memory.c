@@ -43,24 +43,28 @@ static LLVMTypeRef int_type(Lower *L, unsigned bytes)
     return bytes == 1 ? L->t.i8 : bytes == 2 ? L->t.i16 : bytes == 4 ? L->t.i32 : L->t.i64;
 }
 
-/* Loads `bytes` bytes of type `ty`; narrow integers are extended to `result`. */
-static void load(Lower *L, const Instr *in, LLVMTypeRef ty, LLVMTypeRef result, bool sign)
+/* Loads Width bytes (opcodes.def) at the popped address; narrow integers are sign- or
+ * zero-extended to the result type of the instruction's signature. */
+void lower_load(Lower *L, const Instr *in, bool sign)
 {
-    unsigned bytes = (unsigned)(LLVMGetTypeKind(ty) == LLVMIntegerTypeKind
-                                    ? LLVMGetIntTypeWidth(ty) / 8
-                                    : (ty == L->t.f32 ? 4 : 8));
+    unsigned bytes = op_info[in->op].width;
+    ValType rt = sig_table[op_info[in->op].sig].result;
+    LLVMTypeRef result = lower_val_type(L->ctx, rt);
+    bool narrow = (rt == WK_I32 && bytes < 4) || (rt == WK_I64 && bytes < 8);
+    LLVMTypeRef ty = narrow ? int_type(L, bytes) : result;
     LLVMValueRef p = effective_address(L, in, bytes);
     LLVMValueRef v = LLVMBuildLoad2(L->b, ty, p, "");
     LLVMSetVolatile(v, 1);
     LLVMSetAlignment(v, 1);
-    if (ty != result)
+    if (narrow)
         v = sign ? LLVMBuildSExt(L->b, v, result, "") : LLVMBuildZExt(L->b, v, result, "");
     lower_push(L, v);
 }
 
-/* Stores the popped value, truncated to `bytes` when narrower. */
-static void store(Lower *L, const Instr *in, unsigned bytes)
+/* Stores the popped value, truncated to Width bytes when narrower. */
+void lower_store(Lower *L, const Instr *in)
 {
+    unsigned bytes = op_info[in->op].width;
     LLVMValueRef v = lower_pop(L);
     LLVMTypeRef ty = LLVMTypeOf(v);
     if (LLVMGetTypeKind(ty) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(ty) / 8 != bytes)
@@ -71,58 +75,37 @@ static void store(Lower *L, const Instr *in, unsigned bytes)
     LLVMSetAlignment(st, 1);
 }
 
-static void memory_size(Lower *L)
+void lower_memory_size(Lower *L, const Instr *in)
 {
-    LLVMValueRef mem = mem_object(L, 0);
+    LLVMValueRef mem = mem_object(L, in->imm.index);
     lower_push(L, lower_load_field(L, L->t.i32, mem, offsetof(VMMemory, pages)));
 }
 
-static void memory_bulk(Lower *L, const Instr *in)
+void lower_memory_grow(Lower *L, const Instr *in)
 {
-    uint32_t zero = 0;
-    switch (in->op) {
-    case OP_MemoryGrow: lower_push(L, lower_bulk(L, "wk_rt_memory_grow", &zero, 1, 1)); break;
-    case OP_MemoryInit: {
-        uint32_t imms[2] = {in->imm.pair.b, in->imm.pair.a};
-        lower_bulk(L, "wk_rt_memory_init", imms, 2, 3);
-        break;
-    }
-    case OP_DataDrop: lower_bulk(L, "wk_rt_data_drop", &in->imm.index, 1, 0); break;
-    case OP_MemoryCopy: {
-        uint32_t imms[2] = {in->imm.pair.a, in->imm.pair.b};
-        lower_bulk(L, "wk_rt_memory_copy", imms, 2, 3);
-        break;
-    }
-    default: lower_bulk(L, "wk_rt_memory_fill", &zero, 1, 3); break;
-    }
+    lower_push(L, lower_bulk(L, HELPER_memory_grow, &in->imm.index, 1, 1));
 }
 
-bool lower_memory(Lower *L, const Instr *in)
+void lower_memory_init(Lower *L, const Instr *in)
 {
-    LowerTypes *t = &L->t;
-    switch (in->op) {
-    case OP_I32Load: load(L, in, t->i32, t->i32, false); break;
-    case OP_I64Load: load(L, in, t->i64, t->i64, false); break;
-    case OP_F32Load: load(L, in, t->f32, t->f32, false); break;
-    case OP_F64Load: load(L, in, t->f64, t->f64, false); break;
-    case OP_I32Load8S: load(L, in, t->i8, t->i32, true); break;
-    case OP_I32Load8U: load(L, in, t->i8, t->i32, false); break;
-    case OP_I32Load16S: load(L, in, t->i16, t->i32, true); break;
-    case OP_I32Load16U: load(L, in, t->i16, t->i32, false); break;
-    case OP_I64Load8S: load(L, in, t->i8, t->i64, true); break;
-    case OP_I64Load8U: load(L, in, t->i8, t->i64, false); break;
-    case OP_I64Load16S: load(L, in, t->i16, t->i64, true); break;
-    case OP_I64Load16U: load(L, in, t->i16, t->i64, false); break;
-    case OP_I64Load32S: load(L, in, t->i32, t->i64, true); break;
-    case OP_I64Load32U: load(L, in, t->i32, t->i64, false); break;
-    case OP_I32Store: case OP_F32Store: case OP_I64Store32: store(L, in, 4); break;
-    case OP_I64Store: case OP_F64Store: store(L, in, 8); break;
-    case OP_I32Store8: case OP_I64Store8: store(L, in, 1); break;
-    case OP_I32Store16: case OP_I64Store16: store(L, in, 2); break;
-    case OP_MemorySize: memory_size(L); break;
-    default: memory_bulk(L, in); break;
-    }
-    return true;
+    uint32_t imms[2] = {in->imm.pair.b, in->imm.pair.a};
+    lower_bulk(L, HELPER_memory_init, imms, 2, 3);
+}
+
+void lower_data_drop(Lower *L, const Instr *in)
+{
+    lower_bulk(L, HELPER_data_drop, &in->imm.index, 1, 0);
+}
+
+void lower_memory_copy(Lower *L, const Instr *in)
+{
+    uint32_t imms[2] = {in->imm.pair.a, in->imm.pair.b};
+    lower_bulk(L, HELPER_memory_copy, imms, 2, 3);
+}
+
+void lower_memory_fill(Lower *L, const Instr *in)
+{
+    lower_bulk(L, HELPER_memory_fill, &in->imm.index, 1, 3);
 }
 
 LLVMValueRef lower_address(Lower *L, const Instr *in, unsigned size)

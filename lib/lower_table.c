@@ -3,59 +3,66 @@
  * helpers, which check bounds; table.size reads the VMTable. */
 #include "lower.h"
 
-static void ref_func(Lower *L, uint32_t index)
+void lower_ref_null(Lower *L)
 {
-    LLVMValueRef funcs = lower_entry_load(L, L->t.ptr, L->vmctx, offsetof(VMContext, funcs));
-    lower_push(L, lower_load_field(L, L->t.ptr, funcs, (uint64_t)index * sizeof(VMFuncRef *)));
+    lower_push(L, LLVMConstPointerNull(L->t.ptr));
 }
 
-static void ref_is_null(Lower *L)
+void lower_ref_func(Lower *L, const Instr *in)
+{
+    LLVMValueRef funcs = lower_entry_load(L, L->t.ptr, L->vmctx, offsetof(VMContext, funcs));
+    uint64_t off = (uint64_t)in->imm.index * sizeof(VMFuncRef *);
+    lower_push(L, lower_load_field(L, L->t.ptr, funcs, off));
+}
+
+void lower_ref_is_null(Lower *L)
 {
     LLVMValueRef r = lower_pop(L);
     LLVMValueRef null = LLVMConstPointerNull(L->t.ptr);
     lower_push(L, lower_bool_to_i32(L, LLVMBuildICmp(L->b, LLVMIntEQ, r, null, "")));
 }
 
-static void table_size(Lower *L, uint32_t t)
+void lower_table_size(Lower *L, const Instr *in)
 {
     LLVMValueRef tables = lower_entry_load(L, L->t.ptr, L->vmctx, offsetof(VMContext, tables));
-    LLVMValueRef tab = lower_load_field(L, L->t.ptr, tables, (uint64_t)t * sizeof(VMTable *));
+    uint64_t off = (uint64_t)in->imm.index * sizeof(VMTable *);
+    LLVMValueRef tab = lower_load_field(L, L->t.ptr, tables, off);
     lower_push(L, lower_load_field(L, L->t.i32, tab, offsetof(VMTable, size)));
 }
 
-static void table_bulk(Lower *L, const Instr *in)
+void lower_table_get(Lower *L, const Instr *in)
 {
-    switch (in->op) {
-    case OP_TableInit: {
-        uint32_t imms[2] = {in->imm.pair.b, in->imm.pair.a};
-        lower_bulk(L, "wk_rt_table_init", imms, 2, 3);
-        break;
-    }
-    case OP_ElemDrop: lower_bulk(L, "wk_rt_elem_drop", &in->imm.index, 1, 0); break;
-    case OP_TableCopy: {
-        uint32_t imms[2] = {in->imm.pair.a, in->imm.pair.b};
-        lower_bulk(L, "wk_rt_table_copy", imms, 2, 3);
-        break;
-    }
-    case OP_TableGrow:
-        lower_push(L, lower_bulk(L, "wk_rt_table_grow", &in->imm.index, 1, 2));
-        break;
-    default: lower_bulk(L, "wk_rt_table_fill", &in->imm.index, 1, 3); break;
-    }
+    lower_push(L, lower_bulk(L, HELPER_table_get, &in->imm.index, 1, 1));
 }
 
-bool lower_table(Lower *L, const Instr *in)
+void lower_table_set(Lower *L, const Instr *in)
 {
-    switch (in->op) {
-    case OP_RefNull: lower_push(L, LLVMConstPointerNull(L->t.ptr)); break;
-    case OP_RefIsNull: ref_is_null(L); break;
-    case OP_RefFunc: ref_func(L, in->imm.index); break;
-    case OP_TableGet:
-        lower_push(L, lower_bulk(L, "wk_rt_table_get", &in->imm.index, 1, 1));
-        break;
-    case OP_TableSet: lower_bulk(L, "wk_rt_table_set", &in->imm.index, 1, 2); break;
-    case OP_TableSize: table_size(L, in->imm.index); break;
-    default: table_bulk(L, in); break;
-    }
-    return true;
+    lower_bulk(L, HELPER_table_set, &in->imm.index, 1, 2);
+}
+
+void lower_table_init(Lower *L, const Instr *in)
+{
+    uint32_t imms[2] = {in->imm.pair.b, in->imm.pair.a};
+    lower_bulk(L, HELPER_table_init, imms, 2, 3);
+}
+
+void lower_elem_drop(Lower *L, const Instr *in)
+{
+    lower_bulk(L, HELPER_elem_drop, &in->imm.index, 1, 0);
+}
+
+void lower_table_copy(Lower *L, const Instr *in)
+{
+    uint32_t imms[2] = {in->imm.pair.a, in->imm.pair.b};
+    lower_bulk(L, HELPER_table_copy, imms, 2, 3);
+}
+
+void lower_table_grow(Lower *L, const Instr *in)
+{
+    lower_push(L, lower_bulk(L, HELPER_table_grow, &in->imm.index, 1, 2));
+}
+
+void lower_table_fill(Lower *L, const Instr *in)
+{
+    lower_bulk(L, HELPER_table_fill, &in->imm.index, 1, 3);
 }

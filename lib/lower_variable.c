@@ -15,35 +15,38 @@ static LLVMValueRef global_ptr(Lower *L, uint32_t i)
     return L->global_ptrs[i] = p;
 }
 
-static void global_get(Lower *L, uint32_t i)
-{
-    bool folded;
-    LLVMValueRef v = lower_const_expr_value(L, i, &folded);
-    if (!folded) {
-        LLVMTypeRef ty = lower_val_type(L->ctx, module_global_type(L->m, i).type);
-        v = LLVMBuildLoad2(L->b, ty, global_ptr(L, i), "");
-    }
-    lower_push(L, v);
-}
-
-static void global_set(Lower *L, uint32_t i)
-{
-    LLVMBuildStore(L->b, lower_pop(L), global_ptr(L, i));
-}
-
-bool lower_variable(Lower *L, const Instr *in)
+/* An immutable defined global with a constant initialiser is folded into its value. */
+void lower_global_get(Lower *L, const Instr *in)
 {
     uint32_t i = in->imm.index;
-    switch (in->op) {
-    case OP_LocalGet:
-        lower_push(L, LLVMBuildLoad2(L->b, lower_val_type(L->ctx, L->local_types[i]),
-                                     L->locals[i], ""));
-        break;
-    case OP_LocalSet: LLVMBuildStore(L->b, lower_pop(L), L->locals[i]); break;
-    case OP_LocalTee: LLVMBuildStore(L->b, lower_peek(L, 0), L->locals[i]); break;
-    case OP_GlobalGet: global_get(L, i); break;
-    case OP_GlobalSet: global_set(L, i); break;
-    default: return false;
+    const Module *m = L->m;
+    const Global *g = i >= m->nimported_globals ? &m->globals[i - m->nimported_globals] : NULL;
+    if (g && !g->type.mut && g->init.value.kind == CONST_VALUE) {
+        lower_push(L, lower_value(L, &g->init.value));
+        return;
     }
-    return true;
+    LLVMTypeRef ty = lower_val_type(L->ctx, module_global_type(m, i).type);
+    lower_push(L, LLVMBuildLoad2(L->b, ty, global_ptr(L, i), ""));
+}
+
+void lower_global_set(Lower *L, const Instr *in)
+{
+    LLVMBuildStore(L->b, lower_pop(L), global_ptr(L, in->imm.index));
+}
+
+void lower_local_get(Lower *L, const Instr *in)
+{
+    uint32_t i = in->imm.index;
+    LLVMTypeRef ty = lower_val_type(L->ctx, L->local_types[i]);
+    lower_push(L, LLVMBuildLoad2(L->b, ty, L->locals[i], ""));
+}
+
+void lower_local_set(Lower *L, const Instr *in)
+{
+    LLVMBuildStore(L->b, lower_pop(L), L->locals[in->imm.index]);
+}
+
+void lower_local_tee(Lower *L, const Instr *in)
+{
+    LLVMBuildStore(L->b, lower_peek(L, 0), L->locals[in->imm.index]);
 }

@@ -43,10 +43,22 @@ typedef struct GlobalType {
     bool mut;
 } GlobalType;
 
-/* A constant expression: the bytes from its first instruction up to and including `end`. */
+/* Where the value of a constant expression comes from (spec 3.3.10). */
+enum { CONST_VALUE, CONST_GLOBAL, CONST_FUNC };
+typedef struct ConstValue {
+    uint8_t kind;     /* CONST_VALUE: `bits`; CONST_GLOBAL: global `index`; CONST_FUNC: a
+                         reference to function `index` */
+    ValType type;     /* the value's type */
+    uint32_t index;
+    uint64_t bits[2]; /* CONST_VALUE: the value's bits, low half first (ref.null: 0) */
+} ConstValue;
+
+/* A constant expression: the bytes from its first instruction up to and including `end`, and
+ * (recorded by validation) its value. */
 typedef struct ConstExpr {
     uint32_t offset; /* into Module.bytes */
     uint32_t size;
+    ConstValue value;
 } ConstExpr;
 
 typedef struct Import {
@@ -77,6 +89,9 @@ typedef struct Func {
     uint32_t body_offset; /* into Module.bytes */
     uint32_t body_size;
     uint32_t code_offset; /* start of the code entry (its size field), for error messages */
+    /* Recorded by validation: */
+    uint32_t max_depth; /* deepest block nesting in the body (0: no block, loop or if) */
+    uint8_t op_flags;   /* union of the OPF_* flags (instr.h) of its instructions */
 } Func;
 
 typedef struct Global {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiled.h"
 #include "func.h"
 #include "instance.h"
 #include "memory.h"

@@ -1,6 +1,8 @@
 /* Stores: the list of owned runtime objects and the VMStore. */
 #include <stdlib.h>
 
+#include "engine.h"
+#include "error.h"
 #include "store.h"
 #include "trap.h"
 

@@ -6,9 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine.h"
-#include "error.h"
 #include "vmctx.h"
+#include "wasmkiln.h"
 
 typedef struct StoreObj {
     void *obj;
@@ -34,7 +33,7 @@ bool store_own(wk_store_t *store, void *obj, void (*free_fn)(void *obj));
  * its store is merged into another (store_merge). */
 bool store_own_rebind(wk_store_t *store, void *obj, void (*free_fn)(void *obj),
                       void (*rebind)(void *obj, wk_store_t *to));
-/* Moves every object of `from` into `into` (same engine; neither running Wasm), leaving
+/* Moves every object of `from` into `into` (same engine; `from` not running Wasm), leaving
  * `from` empty and usable. Errors: WK_ERROR_USAGE (different engines, a running store),
  * WK_ERROR_RESOURCE. */
 wk_error_t *store_merge(wk_store_t *into, wk_store_t *from);

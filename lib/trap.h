@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "jit.h"
+#include "code.h"
 #include "vmctx.h"
 #include "wasmkiln.h"
 

@@ -25,7 +25,7 @@ typedef struct Ctrl {
 } Ctrl;
 
 typedef struct Validator {
-    const Module *m;
+    Module *m; /* validation records facts in it (Func.max_depth, ConstExpr.value, ...) */
     ValType *vals;
     uint32_t nvals, vals_cap;
     Ctrl *ctrls;
@@ -33,6 +33,7 @@ typedef struct Validator {
     ValType *locals; /* params then declared locals of the current function */
     uint32_t nlocals;
     uint8_t *refs; /* C.refs: one byte per function, set when declared (spec 3.4.10) */
+    bool in_const; /* checking a constant expression */
     size_t at; /* offset of the instruction being checked, for errors */
 } Validator;
 
@@ -211,42 +212,15 @@ static wk_error_t *check_global(Validator *v, uint32_t idx)
 /* log2 of the bytes a load or store accesses (its natural alignment). */
 static uint32_t natural_align(Opcode op)
 {
-    switch (op) {
-    case OP_I32Load8S: case OP_I32Load8U: case OP_I64Load8S: case OP_I64Load8U:
-    case OP_I32Store8: case OP_I64Store8: case OP_V128Load8Splat: case OP_V128Load8Lane:
-    case OP_V128Store8Lane:
-        return 0;
-    case OP_I32Load16S: case OP_I32Load16U: case OP_I64Load16S: case OP_I64Load16U:
-    case OP_I32Store16: case OP_I64Store16: case OP_V128Load16Splat: case OP_V128Load16Lane:
-    case OP_V128Store16Lane:
-        return 1;
-    case OP_I32Load: case OP_F32Load: case OP_I32Store: case OP_F32Store: case OP_I64Load32S:
-    case OP_I64Load32U: case OP_I64Store32: case OP_V128Load32Splat: case OP_V128Load32Zero:
-    case OP_V128Load32Lane: case OP_V128Store32Lane:
-        return 2;
-    case OP_V128Load: case OP_V128Store:
-        return 4;
-    default: /* 64-bit accesses, including v128.loadNxM_s/u */
-        return 3;
-    }
+    uint32_t log2 = 0;
+    while ((1u << log2) < op_info[op].width) log2++;
+    return log2;
 }
 
 /* Lanes of the shape a lane instruction addresses. */
 static uint32_t lane_count(Opcode op)
 {
-    switch (op) {
-    case OP_I8x16ExtractLaneS: case OP_I8x16ExtractLaneU: case OP_I8x16ReplaceLane:
-    case OP_V128Load8Lane: case OP_V128Store8Lane:
-        return 16;
-    case OP_I16x8ExtractLaneS: case OP_I16x8ExtractLaneU: case OP_I16x8ReplaceLane:
-    case OP_V128Load16Lane: case OP_V128Store16Lane:
-        return 8;
-    case OP_I32x4ExtractLane: case OP_I32x4ReplaceLane: case OP_F32x4ExtractLane:
-    case OP_F32x4ReplaceLane: case OP_V128Load32Lane: case OP_V128Store32Lane:
-        return 4;
-    default:
-        return 2;
-    }
+    return 16 / op_info[op].width;
 }
 
 static wk_error_t *check_memarg(Validator *v, const Instr *in)
@@ -317,17 +291,29 @@ static wk_error_t *block_sig(Validator *v, const Instr *in, const ValType **para
     }
 }
 
-static wk_error_t *op_block(Validator *v, const Instr *in)
+/* Opens the frame of block, loop or if (it records which: a loop's label carries its params);
+ * `cond`: an i32 condition is popped first. */
+static wk_error_t *open_frame(Validator *v, const Instr *in, bool cond)
 {
     const ValType *params, *results;
     uint32_t np, nr;
     TRY(block_sig(v, in, &params, &np, &results, &nr));
-    if (in->op == OP_If) TRY(pop_expect(v, WK_I32));
+    if (cond) TRY(pop_expect(v, WK_I32));
     TRY(pop_list(v, params, np));
     return push_ctrl(v, in->op, params, np, results, nr);
 }
 
-static wk_error_t *op_else(Validator *v)
+static wk_error_t *check_block(Validator *v, const Instr *in)
+{
+    return open_frame(v, in, false);
+}
+
+static wk_error_t *check_if(Validator *v, const Instr *in)
+{
+    return open_frame(v, in, true);
+}
+
+static wk_error_t *check_else(Validator *v)
 {
     Ctrl c;
     if (v->ctrls[v->nctrls - 1].op != OP_If) MISMATCH(v);
@@ -340,7 +326,7 @@ static bool same_types(const ValType *a, uint32_t na, const ValType *b, uint32_t
     return na == nb && (na == 0 || memcmp(a, b, na) == 0);
 }
 
-static wk_error_t *op_end(Validator *v)
+static wk_error_t *check_end(Validator *v)
 {
     Ctrl c;
     TRY(pop_ctrl(v, &c));
@@ -350,17 +336,39 @@ static wk_error_t *op_end(Validator *v)
     return push_list(v, c.results, c.nresults);
 }
 
-static wk_error_t *op_br(Validator *v, const Instr *in)
+static wk_error_t *check_unreachable(Validator *v)
 {
-    const Ctrl *c = NULL;
-    uint32_t n;
-    TRY(label(v, in->imm.index, &c));
-    const ValType *ts = label_types(c, &n);
-    if (in->op == OP_BrIf) TRY(pop_expect(v, WK_I32));
-    TRY(pop_list(v, ts, n));
-    if (in->op == OP_BrIf) return push_list(v, ts, n);
     set_unreachable(v);
     return NULL;
+}
+
+/* The label types of branch target `depth`, into *ts / *n. */
+static wk_error_t *branch_types(Validator *v, uint32_t depth, const ValType **ts, uint32_t *n)
+{
+    const Ctrl *c = NULL;
+    TRY(label(v, depth, &c));
+    *ts = label_types(c, n);
+    return NULL;
+}
+
+static wk_error_t *check_br(Validator *v, const Instr *in)
+{
+    const ValType *ts;
+    uint32_t n;
+    TRY(branch_types(v, in->imm.index, &ts, &n));
+    TRY(pop_list(v, ts, n));
+    set_unreachable(v);
+    return NULL;
+}
+
+static wk_error_t *check_br_if(Validator *v, const Instr *in)
+{
+    const ValType *ts;
+    uint32_t n;
+    TRY(branch_types(v, in->imm.index, &ts, &n));
+    TRY(pop_expect(v, WK_I32));
+    TRY(pop_list(v, ts, n));
+    return push_list(v, ts, n);
 }
 
 /* Pops values of types ts and pushes back what was popped (for br_table's labels). */
@@ -380,19 +388,17 @@ static wk_error_t *check_label_operands(Validator *v, const ValType *ts, uint32_
     return err;
 }
 
-static wk_error_t *op_br_table(Validator *v, const Instr *in)
+static wk_error_t *check_br_table(Validator *v, const Instr *in)
 {
-    const Ctrl *c = NULL;
+    const ValType *dts, *ts, *checked = NULL;
     uint32_t arity, n;
     TRY(pop_expect(v, WK_I32));
-    TRY(label(v, in->imm.br_table.default_label, &c));
-    const ValType *dts = label_types(c, &arity), *checked = NULL;
+    TRY(branch_types(v, in->imm.br_table.default_label, &dts, &arity));
     Reader r = {v->m->bytes, in->imm.br_table.targets_offset, v->m->size};
     for (uint32_t i = 0; i < in->imm.br_table.count; i++) {
         uint32_t depth;
         TRY(reader_u32(&r, &depth));
-        TRY(label(v, depth, &c));
-        const ValType *ts = label_types(c, &n);
+        TRY(branch_types(v, depth, &ts, &n));
         if (n != arity) MISMATCH(v);
         /* Checking the same type list again cannot fail: keep hostile tables linear. */
         if (ts == checked) continue;
@@ -404,7 +410,7 @@ static wk_error_t *op_br_table(Validator *v, const Instr *in)
     return NULL;
 }
 
-static wk_error_t *op_return(Validator *v)
+static wk_error_t *check_return(Validator *v)
 {
     const Ctrl *fn = &v->ctrls[0];
     TRY(pop_list(v, fn->results, fn->nresults));
@@ -418,13 +424,13 @@ static wk_error_t *call_type(Validator *v, const FuncType *ft)
     return push_list(v, ft->types + ft->nparams, ft->nresults);
 }
 
-static wk_error_t *op_call(Validator *v, const Instr *in)
+static wk_error_t *check_call(Validator *v, const Instr *in)
 {
     TRY(check_func(v, in->imm.index));
     return call_type(v, module_func_type(v->m, in->imm.index));
 }
 
-static wk_error_t *op_call_indirect(Validator *v, const Instr *in)
+static wk_error_t *check_call_indirect(Validator *v, const Instr *in)
 {
     TRY(check_table(v, in->imm.pair.b));
     if (module_table_type(v->m, in->imm.pair.b).elem != WK_FUNCREF) MISMATCH(v);
@@ -435,16 +441,15 @@ static wk_error_t *op_call_indirect(Validator *v, const Instr *in)
 
 /* ---- Parametric, variable, reference, table instructions -------------------------------- */
 
-static wk_error_t *op_select(Validator *v, const Instr *in)
+static wk_error_t *check_drop(Validator *v)
+{
+    ValType t = 0;
+    return pop_any(v, &t);
+}
+
+static wk_error_t *check_select(Validator *v)
 {
     ValType t1 = 0, t2 = 0;
-    if (in->op == OP_SelectT) {
-        if (in->imm.select.count != 1) FAIL(v, "invalid result arity");
-        TRY(pop_expect(v, WK_I32));
-        TRY(pop_expect(v, in->imm.select.type));
-        TRY(pop_expect(v, in->imm.select.type));
-        return push(v, in->imm.select.type);
-    }
     TRY(pop_expect(v, WK_I32));
     TRY(pop_any(v, &t1));
     TRY(pop_any(v, &t2));
@@ -453,111 +458,173 @@ static wk_error_t *op_select(Validator *v, const Instr *in)
     return push(v, t1 == T_UNKNOWN ? t2 : t1);
 }
 
-static wk_error_t *op_local(Validator *v, const Instr *in)
+static wk_error_t *check_select_t(Validator *v, const Instr *in)
+{
+    if (in->imm.select.count != 1) FAIL(v, "invalid result arity");
+    TRY(pop_expect(v, WK_I32));
+    TRY(pop_expect(v, in->imm.select.type));
+    TRY(pop_expect(v, in->imm.select.type));
+    return push(v, in->imm.select.type);
+}
+
+static wk_error_t *local_type(Validator *v, const Instr *in, ValType *t)
 {
     uint32_t x = in->imm.index;
     if (x >= v->nlocals) FAIL(v, "unknown local %u", x);
-    ValType t = v->locals[x];
-    if (in->op == OP_LocalGet) return push(v, t);
-    TRY(pop_expect(v, t));
-    return in->op == OP_LocalTee ? push(v, t) : NULL;
+    *t = v->locals[x];
+    return NULL;
 }
 
-static wk_error_t *op_global(Validator *v, const Instr *in)
+static wk_error_t *check_local_get(Validator *v, const Instr *in)
+{
+    ValType t = 0;
+    TRY(local_type(v, in, &t));
+    return push(v, t);
+}
+
+static wk_error_t *check_local_set(Validator *v, const Instr *in)
+{
+    ValType t = 0;
+    TRY(local_type(v, in, &t));
+    return pop_expect(v, t);
+}
+
+static wk_error_t *check_local_tee(Validator *v, const Instr *in)
+{
+    TRY(check_local_set(v, in));
+    return check_local_get(v, in);
+}
+
+/* In a constant expression only imported immutable globals are visible (spec 3.4.10, C'). */
+static wk_error_t *check_global_get(Validator *v, const Instr *in)
+{
+    uint32_t x = in->imm.index;
+    if (v->in_const && x >= v->m->nimported_globals) FAIL(v, "unknown global %u", x);
+    TRY(check_global(v, x));
+    GlobalType g = module_global_type(v->m, x);
+    if (v->in_const && g.mut) FAIL(v, "constant expression required");
+    return push(v, g.type);
+}
+
+static wk_error_t *check_global_set(Validator *v, const Instr *in)
 {
     TRY(check_global(v, in->imm.index));
     GlobalType g = module_global_type(v->m, in->imm.index);
-    if (in->op == OP_GlobalGet) return push(v, g.type);
     if (!g.mut) FAIL(v, "global is immutable");
     return pop_expect(v, g.type);
 }
 
-static wk_error_t *op_ref(Validator *v, const Instr *in)
+static wk_error_t *check_ref_null(Validator *v, const Instr *in)
+{
+    return push(v, in->imm.reftype);
+}
+
+static wk_error_t *check_ref_is_null(Validator *v)
 {
     ValType t = 0;
-    switch (in->op) {
-    case OP_RefNull: return push(v, in->imm.reftype);
-    case OP_RefIsNull:
-        TRY(pop_any(v, &t));
-        if (t != T_UNKNOWN && !is_ref(t)) MISMATCH(v);
-        return push(v, WK_I32);
-    default:
-        TRY(check_func(v, in->imm.index));
-        if (!v->refs[in->imm.index]) FAIL(v, "undeclared function reference");
-        return push(v, WK_FUNCREF);
-    }
+    TRY(pop_any(v, &t));
+    if (t != T_UNKNOWN && !is_ref(t)) MISMATCH(v);
+    return push(v, WK_I32);
 }
 
-/* The table a table instruction acts on (table.copy: the destination). */
-static uint32_t table_operand(const Instr *in)
+/* In a function body the function must be declared (C.refs); constant expressions declare
+ * the functions they reference. */
+static wk_error_t *check_ref_func(Validator *v, const Instr *in)
 {
-    switch (in->op) {
-    case OP_TableInit: return in->imm.pair.b;
-    case OP_TableCopy: return in->imm.pair.a;
-    default: return in->imm.index;
-    }
+    TRY(check_func(v, in->imm.index));
+    if (!v->in_const && !v->refs[in->imm.index]) FAIL(v, "undeclared function reference");
+    return push(v, WK_FUNCREF);
 }
 
-static wk_error_t *op_table(Validator *v, const Instr *in)
+/* The element type of table x (checked). */
+static wk_error_t *table_elem(Validator *v, uint32_t x, ValType *t)
 {
-    uint32_t x = table_operand(in);
-    if (in->op != OP_ElemDrop) TRY(check_table(v, x));
-    ValType t = in->op != OP_ElemDrop ? module_table_type(v->m, x).elem : 0;
-    switch (in->op) {
-    case OP_TableGet:
-        TRY(pop_expect(v, WK_I32));
-        return push(v, t);
-    case OP_TableSet:
-        TRY(pop_expect(v, t));
-        return pop_expect(v, WK_I32);
-    case OP_TableSize: return push(v, WK_I32);
-    case OP_TableGrow:
-        TRY(pop_expect(v, WK_I32));
-        TRY(pop_expect(v, t));
-        return push(v, WK_I32);
-    case OP_TableFill:
-        TRY(pop_expect(v, WK_I32));
-        TRY(pop_expect(v, t));
-        return pop_expect(v, WK_I32);
-    case OP_ElemDrop: return check_elem(v, in->imm.index);
-    case OP_TableInit:
-        TRY(check_elem(v, in->imm.pair.a));
-        if (v->m->elems[in->imm.pair.a].type != t) MISMATCH(v);
-        return pop_list(v, sig_table[SIG_iii_].params, 3);
-    default: /* table.copy */
-        TRY(check_table(v, in->imm.pair.b));
-        if (module_table_type(v->m, in->imm.pair.b).elem != t) MISMATCH(v);
-        return pop_list(v, sig_table[SIG_iii_].params, 3);
-    }
+    TRY(check_table(v, x));
+    *t = module_table_type(v->m, x).elem;
+    return NULL;
+}
+
+static wk_error_t *check_table_get(Validator *v, const Instr *in)
+{
+    ValType t = 0;
+    TRY(table_elem(v, in->imm.index, &t));
+    TRY(pop_expect(v, WK_I32));
+    return push(v, t);
+}
+
+static wk_error_t *check_table_set(Validator *v, const Instr *in)
+{
+    ValType t = 0;
+    TRY(table_elem(v, in->imm.index, &t));
+    TRY(pop_expect(v, t));
+    return pop_expect(v, WK_I32);
+}
+
+static wk_error_t *check_table_size(Validator *v, const Instr *in)
+{
+    TRY(check_table(v, in->imm.index));
+    return push(v, WK_I32);
+}
+
+static wk_error_t *check_table_grow(Validator *v, const Instr *in)
+{
+    ValType t = 0;
+    TRY(table_elem(v, in->imm.index, &t));
+    TRY(pop_expect(v, WK_I32));
+    TRY(pop_expect(v, t));
+    return push(v, WK_I32);
+}
+
+static wk_error_t *check_table_fill(Validator *v, const Instr *in)
+{
+    ValType t = 0;
+    TRY(table_elem(v, in->imm.index, &t));
+    TRY(pop_expect(v, WK_I32));
+    TRY(pop_expect(v, t));
+    return pop_expect(v, WK_I32);
+}
+
+static wk_error_t *check_elem_drop(Validator *v, const Instr *in)
+{
+    return check_elem(v, in->imm.index);
+}
+
+static wk_error_t *check_table_init(Validator *v, const Instr *in)
+{
+    ValType t = 0;
+    TRY(table_elem(v, in->imm.pair.b, &t));
+    TRY(check_elem(v, in->imm.pair.a));
+    if (v->m->elems[in->imm.pair.a].type != t) MISMATCH(v);
+    return pop_list(v, sig_table[SIG_iii_].params, 3);
+}
+
+static wk_error_t *check_table_copy(Validator *v, const Instr *in)
+{
+    ValType dst = 0, src = 0;
+    TRY(table_elem(v, in->imm.pair.a, &dst));
+    TRY(table_elem(v, in->imm.pair.b, &src));
+    if (src != dst) MISMATCH(v);
+    return pop_list(v, sig_table[SIG_iii_].params, 3);
 }
 
 /* ---- Function bodies ------------------------------------------------------------------ */
 
+/* One case per line of opcodes.def: T(sig) is typed by the table, V(handler, ...) by its
+ * check_<handler>. */
 static wk_error_t *check_instr(Validator *v, const Instr *in)
 {
     switch (in->op) {
-    case OP_Unreachable: set_unreachable(v); return NULL;
-    case OP_Block: case OP_Loop: case OP_If: return op_block(v, in);
-    case OP_Else: return op_else(v);
-    case OP_End: return op_end(v);
-    case OP_Br: case OP_BrIf: return op_br(v, in);
-    case OP_BrTable: return op_br_table(v, in);
-    case OP_Return: return op_return(v);
-    case OP_Call: return op_call(v, in);
-    case OP_CallIndirect: return op_call_indirect(v, in);
-    case OP_RefNull: case OP_RefIsNull: case OP_RefFunc: return op_ref(v, in);
-    case OP_Drop: {
-        ValType t = 0;
-        return pop_any(v, &t);
+#define T(sig) check_simple(v, in)
+#define V(handler, ...) check_##handler(v, ##__VA_ARGS__)
+#define OP(prefix, code, name, text, imm, check, ...) \
+    case OP_##name: return check;
+#include WK_OPCODES_DEF
+#undef OP
+#undef V
+#undef T
+    case OP_COUNT: break;
     }
-    case OP_Select: case OP_SelectT: return op_select(v, in);
-    case OP_LocalGet: case OP_LocalSet: case OP_LocalTee: return op_local(v, in);
-    case OP_GlobalGet: case OP_GlobalSet: return op_global(v, in);
-    case OP_TableGet: case OP_TableSet: case OP_TableInit: case OP_ElemDrop: case OP_TableCopy:
-    case OP_TableGrow: case OP_TableSize: case OP_TableFill:
-        return op_table(v, in);
-    default: return check_simple(v, in);
-    }
+    FAIL(v, "illegal opcode");
 }
 
 static wk_error_t *set_locals(Validator *v, const FuncType *ft, const Func *f)
@@ -572,18 +639,23 @@ static wk_error_t *set_locals(Validator *v, const FuncType *ft, const Func *f)
     return NULL;
 }
 
-static wk_error_t *validate_function(Validator *v, const Func *f)
+/* Validates one body and records its facts: deepest nesting and the union of its OPF_ flags. */
+static wk_error_t *validate_function(Validator *v, Func *f)
 {
     const FuncType *ft = &v->m->types[f->type];
     TRY(set_locals(v, ft, f));
     v->nvals = v->nctrls = 0;
     TRY(push_ctrl(v, OP_Block, NULL, 0, ft->types + ft->nparams, ft->nresults));
     Reader r = {v->m->bytes, f->body_offset, (size_t)f->body_offset + f->body_size};
+    f->max_depth = 0;
+    f->op_flags = 0;
     while (v->nctrls > 0) {
         Instr in;
         TRY(instr_read(&r, &in));
         v->at = in.offset;
         TRY(check_instr(v, &in));
+        f->op_flags |= op_info[in.op].flags;
+        if (v->nctrls > f->max_depth + 1) f->max_depth = v->nctrls - 1;
     }
     return NULL;
 }
@@ -592,37 +664,28 @@ static wk_error_t *validate_function(Validator *v, const Func *f)
 
 static wk_error_t *check_const_instr(Validator *v, const Instr *in)
 {
-    switch (in->op) {
-    case OP_I32Const: case OP_I64Const: case OP_F32Const: case OP_F64Const: case OP_V128Const:
-        return check_simple(v, in);
-    case OP_RefNull: return push(v, in->imm.reftype);
-    case OP_RefFunc:
-        TRY(check_func(v, in->imm.index));
-        return push(v, WK_FUNCREF);
-    case OP_GlobalGet: {
-        /* Only imported globals are visible to constant expressions (spec 3.4.10, C'). */
-        if (in->imm.index >= v->m->nimported_globals) FAIL(v, "unknown global %u", in->imm.index);
-        GlobalType g = module_global_type(v->m, in->imm.index);
-        if (g.mut) FAIL(v, "constant expression required");
-        return push(v, g.type);
-    }
-    case OP_End: return op_end(v);
-    default: FAIL(v, "constant expression required");
-    }
+    if (in->op != OP_End && !(op_info[in->op].flags & OPF_CONST))
+        FAIL(v, "constant expression required");
+    return check_instr(v, in);
 }
 
-/* Checks that e is constant and produces exactly one value of type t. */
-static wk_error_t *validate_const(Validator *v, ConstExpr e, ValType t)
+/* Checks that e is constant and produces exactly one value of type t, and records in e->value
+ * where that value comes from (the one instruction before `end`). */
+static wk_error_t *validate_const(Validator *v, ConstExpr *e, ValType t)
 {
     v->nvals = v->nctrls = 0;
+    v->in_const = true;
     TRY(push_ctrl(v, OP_Block, NULL, 0, &one_type[t], 1));
-    Reader r = {v->m->bytes, e.offset, (size_t)e.offset + e.size};
+    Reader r = {v->m->bytes, e->offset, (size_t)e->offset + e->size};
     while (v->nctrls > 0) {
         Instr in;
         TRY(instr_read(&r, &in));
         v->at = in.offset;
         TRY(check_const_instr(v, &in));
+        if (in.op != OP_End) e->value = instr_const_value(&in);
     }
+    e->value.type = t;
+    v->in_const = false;
     return NULL;
 }
 
@@ -663,7 +726,7 @@ static wk_error_t *validate_imports(Validator *v)
 
 static wk_error_t *validate_definitions(Validator *v)
 {
-    const Module *m = v->m;
+    Module *m = v->m;
     v->at = m->section_offsets[SEC_FUNCTION];
     for (uint32_t i = 0; i < m->nfuncs; i++) TRY(check_type(v, m->funcs[i].type));
     v->at = m->section_offsets[SEC_TABLE];
@@ -672,21 +735,21 @@ static wk_error_t *validate_definitions(Validator *v)
     for (uint32_t i = 0; i < m->nmemories; i++) TRY(check_memtype(v, m->memories[i]));
     if (module_memory_count(m) > 1) FAIL(v, "multiple memories");
     for (uint32_t i = 0; i < m->nglobals; i++)
-        TRY(validate_const(v, m->globals[i].init, m->globals[i].type.type));
+        TRY(validate_const(v, &m->globals[i].init, m->globals[i].type.type));
     return NULL;
 }
 
-static wk_error_t *validate_elem(Validator *v, const Elem *el)
+static wk_error_t *validate_elem(Validator *v, Elem *el)
 {
     v->at = v->m->section_offsets[SEC_ELEMENT];
     if (el->mode == SEG_ACTIVE) {
         v->at = el->offset.offset;
         TRY(check_table(v, el->table));
         if (module_table_type(v->m, el->table).elem != el->type) MISMATCH(v);
-        TRY(validate_const(v, el->offset, WK_I32));
+        TRY(validate_const(v, &el->offset, WK_I32));
     }
     for (uint32_t i = 0; i < el->count; i++) {
-        if (el->exprs) TRY(validate_const(v, el->exprs[i], el->type));
+        if (el->exprs) TRY(validate_const(v, &el->exprs[i], el->type));
         else TRY(check_func(v, el->funcs[i]));
     }
     return NULL;
@@ -694,14 +757,14 @@ static wk_error_t *validate_elem(Validator *v, const Elem *el)
 
 static wk_error_t *validate_segments(Validator *v)
 {
-    const Module *m = v->m;
+    Module *m = v->m;
     for (uint32_t i = 0; i < m->nelems; i++) TRY(validate_elem(v, &m->elems[i]));
     for (uint32_t i = 0; i < m->ndatas; i++) {
-        const Data *d = &m->datas[i];
+        Data *d = &m->datas[i];
         if (d->mode != SEG_ACTIVE) continue;
         v->at = d->offset.offset;
         TRY(check_memory(v, d->memory));
-        TRY(validate_const(v, d->offset, WK_I32));
+        TRY(validate_const(v, &d->offset, WK_I32));
     }
     return NULL;
 }
@@ -755,20 +818,10 @@ static wk_error_t *validate_exports(Validator *v)
     return dup ? invalid_at(dup->offset, "duplicate export name") : NULL;
 }
 
-/* Marks the function indices in an expression's ref.func instructions as declared. */
-static void declare_expr_refs(Validator *v, ConstExpr e)
+/* Marks the function an expression's ref.func references as declared. */
+static void declare_expr_refs(Validator *v, const ConstExpr *e)
 {
-    Reader r = {v->m->bytes, e.offset, (size_t)e.offset + e.size};
-    uint32_t nfuncs = module_func_count(v->m);
-    while (!reader_eof(&r)) {
-        Instr in;
-        wk_error_t *err = instr_read(&r, &in);
-        if (err) {
-            wk_error_delete(err);
-            return;
-        }
-        if (in.op == OP_RefFunc && in.imm.index < nfuncs) v->refs[in.imm.index] = 1;
-    }
+    if (e->value.kind == CONST_FUNC) v->refs[e->value.index] = 1;
 }
 
 /* C.refs (spec 3.4.10): functions referenced outside function bodies. */
@@ -778,11 +831,11 @@ static wk_error_t *collect_refs(Validator *v)
     uint32_t nfuncs = module_func_count(m);
     v->refs = calloc(nfuncs ? nfuncs : 1, 1);
     if (!v->refs) return oom();
-    for (uint32_t i = 0; i < m->nglobals; i++) declare_expr_refs(v, m->globals[i].init);
+    for (uint32_t i = 0; i < m->nglobals; i++) declare_expr_refs(v, &m->globals[i].init);
     for (uint32_t i = 0; i < m->nelems; i++) {
         const Elem *el = &m->elems[i];
         for (uint32_t k = 0; k < el->count; k++) {
-            if (el->exprs) declare_expr_refs(v, el->exprs[k]);
+            if (el->exprs) declare_expr_refs(v, &el->exprs[k]);
             else if (el->funcs[k] < nfuncs) v->refs[el->funcs[k]] = 1;
         }
     }
@@ -804,7 +857,7 @@ static wk_error_t *validate(Validator *v)
     return validate_exports(v);
 }
 
-wk_error_t *validate_module(const Module *m)
+wk_error_t *validate_module(Module *m)
 {
     Validator v = {.m = m};
     wk_error_t *err = validate(&v);

@@ -8,6 +8,6 @@
 
 /* Returns NULL when m is valid, else an owned WK_ERROR_INVALID error ("type mismatch",
  * "unknown function 3", ...) with the byte offset of the offending instruction or entry. */
-wk_error_t *validate_module(const Module *m);
+wk_error_t *validate_module(Module *m);
 
 #endif

@@ -84,36 +84,71 @@ typedef struct VMContext {
 
 #define WK_VMCTX_MAGIC 0x786374786b6d77ull /* "wmkctx" */
 
-/* Helpers called from compiled code (runtime side; C calling convention). Each name is a
- * symbol bound by the JIT as an absolute symbol. Those that trap never return.
+/* The types helper signatures are written in (WK_RT_HELPERS). */
+enum {
+    ABI_VOID, /* void (results only) */
+    ABI_I32,  /* uint32_t */
+    ABI_PTR,  /* void *: a reference (funcref VMFuncRef * or externref), NULL is null */
+    ABI_CTX,  /* struct VMContext * */
+    ABI_VALS, /* WasmVal * */
+};
+#define WK_ABI_CTYPE(t) WK_ABI_CTYPE_##t
+#define WK_ABI_CTYPE_ABI_VOID void
+#define WK_ABI_CTYPE_ABI_I32 uint32_t
+#define WK_ABI_CTYPE_ABI_PTR void *
+#define WK_ABI_CTYPE_ABI_CTX struct VMContext *
+#define WK_ABI_CTYPE_ABI_VALS WasmVal *
+
+/* Helpers called from compiled code (runtime side; C calling convention), the one list of
+ * their signatures: X(name, traps, result, params...) for the symbol wk_rt_<name>. Lowering
+ * declares them from it (lower.c), the JIT binds their addresses (jit.c), and the C prototypes
+ * below are generated from it. `traps` = 1: the helper raises a trap and never returns.
  * wk_rt_trap's kind is a wk_trap_kind_t (WK_TRAP_UNREACHABLE ...). wk_rt_trap_index raises the
  * same trap with the index in its message, as the reference interpreter words it
- * ("uninitialized element 2"): call_indirect uses it for a null element. */
+ * ("uninitialized element 2"): call_indirect uses it for a null element. The parameters after
+ * the VMContext, in order: */
 #define WK_RT_HELPERS(X)                                                                       \
-    X(wk_rt_trap, void, (struct VMContext *vmctx, uint32_t kind))                              \
-    X(wk_rt_trap_index, void, (struct VMContext *vmctx, uint32_t kind, uint32_t index))        \
-    X(wk_rt_memory_grow, uint32_t, (struct VMContext *vmctx, uint32_t mem, uint32_t delta))    \
-    X(wk_rt_memory_init, void, (struct VMContext *vmctx, uint32_t mem, uint32_t data,          \
-                                uint32_t dst, uint32_t src, uint32_t n))                      \
-    X(wk_rt_data_drop, void, (struct VMContext *vmctx, uint32_t data))                         \
-    X(wk_rt_memory_copy, void, (struct VMContext *vmctx, uint32_t dst_mem, uint32_t src_mem,   \
-                                uint32_t dst, uint32_t src, uint32_t n))                      \
-    X(wk_rt_memory_fill, void, (struct VMContext *vmctx, uint32_t mem, uint32_t dst,           \
-                                uint32_t val, uint32_t n))                                    \
-    X(wk_rt_table_get, void *, (struct VMContext *vmctx, uint32_t table, uint32_t i))          \
-    X(wk_rt_table_set, void, (struct VMContext *vmctx, uint32_t table, uint32_t i, void *v))   \
-    X(wk_rt_table_grow, uint32_t, (struct VMContext *vmctx, uint32_t table, void *init,        \
-                                   uint32_t delta))                                            \
-    X(wk_rt_table_fill, void, (struct VMContext *vmctx, uint32_t table, uint32_t i, void *v,   \
-                               uint32_t n))                                                    \
-    X(wk_rt_table_copy, void, (struct VMContext *vmctx, uint32_t dst_table,                    \
-                               uint32_t src_table, uint32_t dst, uint32_t src, uint32_t n))   \
-    X(wk_rt_table_init, void, (struct VMContext *vmctx, uint32_t table, uint32_t elem,         \
-                               uint32_t dst, uint32_t src, uint32_t n))                       \
-    X(wk_rt_elem_drop, void, (struct VMContext *vmctx, uint32_t elem))                         \
-    X(wk_rt_host_call, void, (struct VMContext *host_ctx, WasmVal *vals))
+    X(trap, 1, ABI_VOID, ABI_CTX, ABI_I32)                            /* kind */               \
+    X(trap_index, 1, ABI_VOID, ABI_CTX, ABI_I32, ABI_I32)             /* kind, index */        \
+    X(memory_grow, 0, ABI_I32, ABI_CTX, ABI_I32, ABI_I32)             /* mem, delta */         \
+    X(memory_init, 0, ABI_VOID, ABI_CTX, ABI_I32, ABI_I32, ABI_I32, ABI_I32, ABI_I32)          \
+    /* mem, data, dst, src, n */                                                               \
+    X(data_drop, 0, ABI_VOID, ABI_CTX, ABI_I32)                       /* data */               \
+    X(memory_copy, 0, ABI_VOID, ABI_CTX, ABI_I32, ABI_I32, ABI_I32, ABI_I32, ABI_I32)          \
+    /* dst_mem, src_mem, dst, src, n */                                                        \
+    X(memory_fill, 0, ABI_VOID, ABI_CTX, ABI_I32, ABI_I32, ABI_I32, ABI_I32)                   \
+    /* mem, dst, val, n */                                                                     \
+    X(table_get, 0, ABI_PTR, ABI_CTX, ABI_I32, ABI_I32)               /* table, i */           \
+    X(table_set, 0, ABI_VOID, ABI_CTX, ABI_I32, ABI_I32, ABI_PTR)     /* table, i, v */        \
+    X(table_grow, 0, ABI_I32, ABI_CTX, ABI_I32, ABI_PTR, ABI_I32)     /* table, init, delta */ \
+    X(table_fill, 0, ABI_VOID, ABI_CTX, ABI_I32, ABI_I32, ABI_PTR, ABI_I32)                    \
+    /* table, i, v, n */                                                                       \
+    X(table_copy, 0, ABI_VOID, ABI_CTX, ABI_I32, ABI_I32, ABI_I32, ABI_I32, ABI_I32)           \
+    /* dst_table, src_table, dst, src, n */                                                    \
+    X(table_init, 0, ABI_VOID, ABI_CTX, ABI_I32, ABI_I32, ABI_I32, ABI_I32, ABI_I32)           \
+    /* table, elem, dst, src, n */                                                             \
+    X(elem_drop, 0, ABI_VOID, ABI_CTX, ABI_I32)                       /* elem */               \
+    X(host_call, 0, ABI_VOID, ABI_CTX, ABI_VALS) /* host_ctx (the host function's), vals */
 
-#define WK_RT_DECLARE(name, ret, params) ret name params;
+/* The symbol of helper `name`, and its name as a string. */
+#define WK_RT_SYMBOL(name) wk_rt_##name
+#define WK_RT_SYMBOL_NAME(name) "wk_rt_" #name
+
+/* WK_MAP(f, a, b, ...) is f(a), f(b), ... (at most 6 arguments); WK_COUNT counts them. */
+#define WK_COUNT(...) WK_COUNT_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+#define WK_COUNT_(a, b, c, d, e, f, n, ...) n
+#define WK_CAT(a, b) WK_CAT_(a, b)
+#define WK_CAT_(a, b) a##b
+#define WK_MAP(f, ...) WK_CAT(WK_MAP, WK_COUNT(__VA_ARGS__))(f, __VA_ARGS__)
+#define WK_MAP1(f, a) f(a)
+#define WK_MAP2(f, a, ...) f(a), WK_MAP1(f, __VA_ARGS__)
+#define WK_MAP3(f, a, ...) f(a), WK_MAP2(f, __VA_ARGS__)
+#define WK_MAP4(f, a, ...) f(a), WK_MAP3(f, __VA_ARGS__)
+#define WK_MAP5(f, a, ...) f(a), WK_MAP4(f, __VA_ARGS__)
+#define WK_MAP6(f, a, ...) f(a), WK_MAP5(f, __VA_ARGS__)
+
+#define WK_RT_DECLARE(name, traps, result, ...) \
+    WK_ABI_CTYPE(result) WK_RT_SYMBOL(name)(WK_MAP(WK_ABI_CTYPE, __VA_ARGS__));
 WK_RT_HELPERS(WK_RT_DECLARE)
 #undef WK_RT_DECLARE
 

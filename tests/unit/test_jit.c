@@ -14,9 +14,12 @@
 
 #include <cmocka.h>
 
+#include "compile.h"
 #include "decode.h"
 #include "jit.h"
+#include "thunk.h"
 #include "trap.h"
+#include "validate.h"
 
 enum { MAX_FUNCS = 16, MEM_BYTES = 65536, TABLE_SIZE = 4 };
 
@@ -38,6 +41,43 @@ typedef struct Env {
     uint32_t type_ids[MAX_FUNCS];
     char last_trap[64]; /* message of the last trap */
 } Env;
+
+/* The thunk cache of each live Jit of these tests (made on first use, in the thread that
+ * creates the Jit's first trampoline or before threads start). */
+static struct {
+    Jit *jit;
+    ThunkCache *thunks;
+} caches[4];
+
+static ThunkCache *thunks_of(Jit *jit)
+{
+    for (int i = 0; i < 4; i++)
+        if (caches[i].jit == jit) return caches[i].thunks;
+    for (int i = 0; i < 4; i++) {
+        if (caches[i].jit) continue;
+        assert_null(thunk_cache_new(jit, &caches[i].thunks));
+        caches[i].jit = jit;
+        return caches[i].thunks;
+    }
+    fail_msg("too many live Jits");
+    return NULL;
+}
+
+static wk_error_t *trampoline(Jit *jit, uint32_t type_id, const FuncType *ft, Trampoline *out)
+{
+    return thunk_trampoline(thunks_of(jit), type_id, ft, out);
+}
+
+/* Deletes jit and its thunk cache. */
+static void jit_free(Jit *jit)
+{
+    for (int i = 0; i < 4; i++) {
+        if (caches[i].jit != jit) continue;
+        thunk_cache_delete(caches[i].thunks);
+        caches[i].jit = NULL;
+    }
+    jit_delete(jit);
+}
 
 /* Converts wat text to a Module with wat2wasm (a file in /tmp). */
 static Module *load_wat(const char *wat)
@@ -61,6 +101,7 @@ static Module *load_wat(const char *wat)
     Module *m = NULL;
     wk_error_t *e = decode_module(bytes, n, &m);
     assert_null(e);
+    assert_null(validate_module(m)); /* lowering reads the facts validation records */
     return m;
 }
 
@@ -73,7 +114,7 @@ static Env *env_new(const char *wat, BoundsMode mode)
     e->m = load_wat(wat);
     assert_true(e->m->nfuncs <= MAX_FUNCS);
     assert_null(jit_new(mode, &e->jit));
-    wk_error_t *err = jit_compile(e->jit, e->m, &e->code);
+    wk_error_t *err = compile_module(e->jit, e->m, &e->code);
     if (err) fail_msg("compile: %s", wk_error_message(err));
     e->mem = (VMMemory){calloc(1, MEM_BYTES), MEM_BYTES, 1, 1};
     e->mems[0] = &e->mem;
@@ -95,7 +136,7 @@ static Env *env_new(const char *wat, BoundsMode mode)
 static void env_delete(Env *e)
 {
     jit_code_free(e->jit, e->code);
-    jit_delete(e->jit);
+    jit_free(e->jit);
     module_free(e->m);
     free(e->mem.base);
     free(e);
@@ -106,7 +147,7 @@ static uint32_t call(Env *e, uint32_t i, WasmVal *vals)
 {
     const FuncType *ft = &e->m->types[e->m->funcs[i].type];
     Trampoline tramp;
-    assert_null(jit_trampoline(e->jit, e->m->funcs[i].type + 1000, ft, &tramp));
+    assert_null(trampoline(e->jit, e->m->funcs[i].type + 1000, ft, &tramp));
     wk_trap_t *trap = trap_call(&e->store, tramp, e->code->funcs[i], &e->vmctx, vals);
     if (!trap) return 0;
     uint32_t kind = trap->kind;
@@ -361,7 +402,7 @@ static void *compile_and_call(void *arg)
     Shared *s = arg;
     for (int round = 0; round < 3; round++) {
         CompiledCode *code = NULL;
-        wk_error_t *err = jit_compile(s->jit, s->m, &code);
+        wk_error_t *err = compile_module(s->jit, s->m, &code);
         if (err) {
             wk_error_delete(err);
             s->failures++;
@@ -369,7 +410,7 @@ static void *compile_and_call(void *arg)
         }
         Trampoline tramp = NULL;
         for (uint32_t id = 0; id < 8; id++)
-            if (jit_trampoline(s->jit, s->first_type_id + id, &s->m->types[0], &tramp))
+            if (trampoline(s->jit, s->first_type_id + id, &s->m->types[0], &tramp))
                 s->failures++;
         VMStore store = {0};
         VMContext vmctx = {.magic = WK_VMCTX_MAGIC, .store = &store};
@@ -389,13 +430,14 @@ static void test_jit_concurrent_compiles_share_one_jit(void **state)
                          " (func (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))");
     Jit *jit = NULL;
     assert_null(jit_new(BOUNDS_GUARD, &jit));
+    thunks_of(jit); /* before the threads race for it */
     Shared shared[3] = {{jit, m, 100, 0}, {jit, m, 100, 0}, {jit, m, 104, 0}};
     pthread_t t[3];
     for (int i = 0; i < 3; i++)
         assert_int_equal(pthread_create(&t[i], NULL, compile_and_call, &shared[i]), 0);
     for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
     for (int i = 0; i < 3; i++) assert_int_equal(shared[i].failures, 0);
-    jit_delete(jit);
+    jit_free(jit);
     module_free(m);
 }
 
@@ -415,9 +457,9 @@ static ino_t cache_file_inode(const char *dir)
 
 static uint32_t compile_and_add(Jit *jit, Module *m, CompiledCode **code)
 {
-    assert_null(jit_compile(jit, m, code));
+    assert_null(compile_module(jit, m, code));
     Trampoline tramp;
-    assert_null(jit_trampoline(jit, 7, &m->types[0], &tramp));
+    assert_null(trampoline(jit, 7, &m->types[0], &tramp));
     VMStore store = {0};
     VMContext vmctx = {.magic = WK_VMCTX_MAGIC, .store = &store};
     WasmVal v[2] = {{.i32 = 40}, {.i32 = 2}};
@@ -441,7 +483,7 @@ static void test_jit_object_cache_hit_and_shared_reuse(void **state)
     ino_t stored = cache_file_inode(dir);
     assert_true(stored != 0);
     jit_code_free(jit, a);
-    jit_delete(jit);
+    jit_free(jit);
     /* A new JIT loads the file instead of compiling (it is not rewritten). */
     assert_null(jit_new(BOUNDS_GUARD, &jit));
     assert_int_equal(compile_and_add(jit, m, &a), 42);
@@ -451,7 +493,7 @@ static void test_jit_object_cache_hit_and_shared_reuse(void **state)
     assert_ptr_equal(a->funcs[0], b->funcs[0]);
     jit_code_free(jit, a);
     jit_code_free(jit, b);
-    jit_delete(jit);
+    jit_free(jit);
     unsetenv("WK_CACHE_DIR");
     module_free(m);
     char cmd[64];
@@ -472,7 +514,7 @@ static void test_jit_damaged_cache_file_recompiles(void **state)
     assert_null(jit_new(BOUNDS_GUARD, &jit));
     assert_int_equal(compile_and_add(jit, m, &a), 42);
     jit_code_free(jit, a);
-    jit_delete(jit);
+    jit_free(jit);
     /* Overwrite the start of the first object (after magic, key, nonce, count, size). */
     char cmd[160];
     snprintf(cmd, sizeof cmd, "f=$(ls %s/*.wkobj) && printf 'garbage!garbage!' | "
@@ -481,7 +523,7 @@ static void test_jit_damaged_cache_file_recompiles(void **state)
     assert_null(jit_new(BOUNDS_GUARD, &jit));
     assert_int_equal(compile_and_add(jit, m, &a), 42);
     jit_code_free(jit, a);
-    jit_delete(jit);
+    jit_free(jit);
     unsetenv("WK_CACHE_DIR");
     module_free(m);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -508,13 +550,13 @@ static void test_jit_identical_modules_share_code_until_last_free(void **state)
     VMStore store = {0};
     VMContext vmctx = {.magic = WK_VMCTX_MAGIC, .store = &store};
     Trampoline tramp;
-    assert_null(jit_trampoline(jit, 7, &m->types[0], &tramp));
+    assert_null(trampoline(jit, 7, &m->types[0], &tramp));
     WasmVal v[2] = {{.i32 = 1}, {.i32 = 2}};
     assert_null(trap_call(&store, tramp, b->funcs[0], &vmctx, v));
     assert_int_equal(v[0].i32, 3);
     jit_code_free(jit, b);
     jit_code_free(jit, c);
-    jit_delete(jit);
+    jit_free(jit);
     module_free(m);
     module_free(other);
 }
@@ -525,7 +567,7 @@ static void test_jit_module_ir_verifies(void **state)
     Module *m = load_wat("(module (func (param i64) (result i64) (i64.rotl (local.get 0)"
                          "  (i64.const 3))))");
     char *ir = NULL;
-    assert_null(jit_module_ir(m, BOUNDS_GUARD, &ir));
+    assert_null(compile_module_ir(m, BOUNDS_GUARD, &ir));
     assert_non_null(strstr(ir, "llvm.fshl.i64"));
     free(ir);
     module_free(m);
@@ -536,7 +578,7 @@ static bool ir_has_stack_check(const char *wat)
 {
     Module *m = load_wat(wat);
     char *ir = NULL;
-    assert_null(jit_module_ir(m, BOUNDS_GUARD, &ir));
+    assert_null(compile_module_ir(m, BOUNDS_GUARD, &ir));
     bool has = strstr(ir, "icmp ult i64") != NULL;
     free(ir);
     module_free(m);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compiled.h"
 #include "engine.h"
 #include "func.h"
 #include "wasmkiln.h"

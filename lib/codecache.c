@@ -1,20 +1,51 @@
-/* The JIT's on-disk object cache: file naming, format and atomic writes. A file is
- * "WKJITC1\0", the 32-byte key, the nonce (u64), the object count (u32), then per object its
- * size (u64) and bytes; all integers little-endian as the host (the key covers the host). */
+/* The code cache: module keys, and the on-disk object cache (file naming, format and atomic
+ * writes). A file is "WKJITC1\0", the 32-byte key, the nonce (u64), the object count (u32),
+ * then per object its size (u64) and bytes; integers in host byte order (the key covers it). */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "jit_cache.h"
+#include <llvm-c/blake3.h>
+
+#include "codecache.h"
 
 static const char magic[8] = "WKJITC1";
+
+/* Identifies this build of the library: the file holding this code (executable or shared
+ * object) with its size and modification time, so any rebuild invalidates cached objects. */
+static void build_stamp(char *buf, size_t size)
+{
+    Dl_info info;
+    struct stat st;
+    if (dladdr((void *)build_stamp, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0)
+        snprintf(buf, size, "%s %lld %lld.%09ld", info.dli_fname, (long long)st.st_size,
+                 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    else
+        snprintf(buf, size, "%s %s", __DATE__, __TIME__);
+}
+
+void codecache_key(const uint8_t *bytes, size_t size, const char *target, int tier, int mode,
+                   uint8_t key[CODECACHE_KEY_SIZE])
+{
+    char stamp[512], config[2048];
+    build_stamp(stamp, sizeof stamp);
+    int n = snprintf(config, sizeof config, "wasmkiln %s %s|%s|%d|%d", WK_VERSION, stamp,
+                     target, tier, mode);
+    llvm_blake3_hasher h;
+    llvm_blake3_hasher_init(&h);
+    llvm_blake3_hasher_update(&h, bytes, size);
+    llvm_blake3_hasher_update(&h, config, n > 0 ? (size_t)n : 0);
+    llvm_blake3_hasher_finalize(&h, key, CODECACHE_KEY_SIZE);
+}
 
 static void file_name(char *buf, size_t size, const char *dir, const uint8_t *key,
                       const char *suffix)
 {
     int n = snprintf(buf, size, "%s/", dir);
-    for (int i = 0; i < JIT_CACHE_KEY_SIZE && n > 0 && (size_t)n + 3 < size; i++)
+    for (int i = 0; i < CODECACHE_KEY_SIZE && n > 0 && (size_t)n + 3 < size; i++)
         n += snprintf(buf + n, size - (size_t)n, "%02x", key[i]);
     snprintf(buf + n, size - (size_t)n, "%s", suffix);
 }
@@ -39,14 +70,14 @@ static bool read_objects(FILE *f, CacheEntry *e)
     return fgetc(f) == EOF;
 }
 
-bool cache_load(const char *dir, const uint8_t key[JIT_CACHE_KEY_SIZE], CacheEntry *out)
+bool codecache_load(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], CacheEntry *out)
 {
     char path[4096];
     file_name(path, sizeof path, dir, key, ".wkobj");
     FILE *f = fopen(path, "rb");
     if (!f) return false;
     char m[8];
-    uint8_t k[JIT_CACHE_KEY_SIZE];
+    uint8_t k[CODECACHE_KEY_SIZE];
     CacheEntry e = {0};
     bool ok = read_exact(f, m, 8) && memcmp(m, magic, 8) == 0 && read_exact(f, k, sizeof k) &&
               memcmp(k, key, sizeof k) == 0 && read_exact(f, &e.nonce, sizeof e.nonce) &&
@@ -54,14 +85,14 @@ bool cache_load(const char *dir, const uint8_t key[JIT_CACHE_KEY_SIZE], CacheEnt
               read_objects(f, &e);
     fclose(f);
     if (!ok) {
-        cache_entry_free(&e);
+        codecache_entry_free(&e);
         return false;
     }
     *out = e;
     return true;
 }
 
-bool cache_exists(const char *dir, const uint8_t key[JIT_CACHE_KEY_SIZE])
+bool codecache_exists(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE])
 {
     char path[4096];
     file_name(path, sizeof path, dir, key, ".wkobj");
@@ -70,8 +101,8 @@ bool cache_exists(const char *dir, const uint8_t key[JIT_CACHE_KEY_SIZE])
 
 static bool write_entry(FILE *f, const uint8_t *key, const CacheEntry *e)
 {
-    bool ok = fwrite(magic, 1, 8, f) == 8 && fwrite(key, 1, JIT_CACHE_KEY_SIZE, f) ==
-              JIT_CACHE_KEY_SIZE && fwrite(&e->nonce, sizeof e->nonce, 1, f) == 1 &&
+    bool ok = fwrite(magic, 1, 8, f) == 8 && fwrite(key, 1, CODECACHE_KEY_SIZE, f) ==
+              CODECACHE_KEY_SIZE && fwrite(&e->nonce, sizeof e->nonce, 1, f) == 1 &&
               fwrite(&e->nobjs, sizeof e->nobjs, 1, f) == 1;
     for (uint32_t i = 0; ok && i < e->nobjs; i++) {
         uint64_t size = e->sizes[i];
@@ -81,7 +112,7 @@ static bool write_entry(FILE *f, const uint8_t *key, const CacheEntry *e)
     return ok;
 }
 
-void cache_store(const char *dir, const uint8_t key[JIT_CACHE_KEY_SIZE], const CacheEntry *e)
+void codecache_store(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], const CacheEntry *e)
 {
     char path[4096], tmp[4096 + 64];
     file_name(path, sizeof path, dir, key, ".wkobj");
@@ -94,7 +125,7 @@ void cache_store(const char *dir, const uint8_t key[JIT_CACHE_KEY_SIZE], const C
     if (!ok || rename(tmp, path) != 0) unlink(tmp);
 }
 
-void cache_entry_free(CacheEntry *e)
+void codecache_entry_free(CacheEntry *e)
 {
     for (uint32_t i = 0; e->objs && i < e->nobjs; i++) free(e->objs[i]);
     free(e->objs);

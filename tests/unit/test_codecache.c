@@ -1,4 +1,4 @@
-/* Unit tests of lib/jit_cache.c: the on-disk object cache format. */
+/* Unit tests of lib/codecache.c: the on-disk object cache format. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,15 +10,15 @@
 
 #include <cmocka.h>
 
-#include "jit_cache.h"
+#include "codecache.h"
 
-static char dir[] = "/tmp/wk_test_cache_XXXXXX";
-static const uint8_t key[JIT_CACHE_KEY_SIZE] = {1, 2, 3, 4, 5};
+static char dir[] = "/tmp/wk_test_codecache_XXXXXX";
+static const uint8_t key[CODECACHE_KEY_SIZE] = {1, 2, 3, 4, 5};
 
 static int setup_dir(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/wk_test_cache_XXXXXX");
+    strcpy(dir, "/tmp/wk_test_codecache_XXXXXX");
     return mkdtemp(dir) ? 0 : -1;
 }
 
@@ -36,41 +36,41 @@ static void store_two_objects(void)
     uint8_t *objs[2] = {a, b};
     size_t sizes[2] = {3, 1};
     CacheEntry e = {.nonce = 0x1234, .nobjs = 2, .objs = objs, .sizes = sizes};
-    cache_store(dir, key, &e);
+    codecache_store(dir, key, &e);
 }
 
 /* The one file the directory holds (the entry's), by path. */
 static void entry_path(char *buf, size_t size)
 {
     snprintf(buf, size, "%s/0102030405", dir);
-    for (int i = 5; i < JIT_CACHE_KEY_SIZE; i++) strcat(buf, "00");
+    for (int i = 5; i < CODECACHE_KEY_SIZE; i++) strcat(buf, "00");
     strcat(buf, ".wkobj");
 }
 
-static void test_cache_store_then_load_round_trips(void **state)
+static void test_codecache_store_then_load_round_trips(void **state)
 {
     (void)state;
     store_two_objects();
     CacheEntry e;
-    assert_true(cache_load(dir, key, &e));
+    assert_true(codecache_load(dir, key, &e));
     assert_int_equal(e.nonce, 0x1234);
     assert_int_equal(e.nobjs, 2);
     assert_int_equal(e.sizes[0], 3);
     assert_memory_equal(e.objs[0], "\x07\x08\x09", 3);
     assert_int_equal(e.objs[1][0], 42);
-    cache_entry_free(&e);
+    codecache_entry_free(&e);
 }
 
-static void test_cache_other_key_misses(void **state)
+static void test_codecache_other_key_misses(void **state)
 {
     (void)state;
     store_two_objects();
-    uint8_t other[JIT_CACHE_KEY_SIZE] = {9};
+    uint8_t other[CODECACHE_KEY_SIZE] = {9};
     CacheEntry e;
-    assert_false(cache_load(dir, other, &e));
+    assert_false(codecache_load(dir, other, &e));
 }
 
-static void test_cache_truncated_file_misses(void **state)
+static void test_codecache_truncated_file_misses(void **state)
 {
     (void)state;
     store_two_objects();
@@ -78,29 +78,29 @@ static void test_cache_truncated_file_misses(void **state)
     entry_path(path, sizeof path);
     assert_int_equal(truncate(path, 30), 0);
     CacheEntry e;
-    assert_false(cache_load(dir, key, &e));
+    assert_false(codecache_load(dir, key, &e));
 }
 
-static void test_cache_missing_directory_is_ignored(void **state)
+static void test_codecache_missing_directory_is_ignored(void **state)
 {
     (void)state;
     uint8_t *objs[1] = {(uint8_t *)"x"};
     size_t sizes[1] = {1};
     CacheEntry e = {.nonce = 1, .nobjs = 1, .objs = objs, .sizes = sizes};
-    cache_store("/nonexistent/wk/cache", key, &e);
+    codecache_store("/nonexistent/wk/cache", key, &e);
     CacheEntry got;
-    assert_false(cache_load("/nonexistent/wk/cache", key, &got));
+    assert_false(codecache_load("/nonexistent/wk/cache", key, &got));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_cache_store_then_load_round_trips, setup_dir,
+        cmocka_unit_test_setup_teardown(test_codecache_store_then_load_round_trips, setup_dir,
                                         teardown_dir),
-        cmocka_unit_test_setup_teardown(test_cache_other_key_misses, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_cache_truncated_file_misses, setup_dir,
+        cmocka_unit_test_setup_teardown(test_codecache_other_key_misses, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_codecache_truncated_file_misses, setup_dir,
                                         teardown_dir),
-        cmocka_unit_test(test_cache_missing_directory_is_ignored),
+        cmocka_unit_test(test_codecache_missing_directory_is_ignored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

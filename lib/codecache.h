@@ -1,0 +1,39 @@
+/* The code cache: the key of a compiled module (a hash of the Wasm bytes and of everything
+ * its object code depends on) and the on-disk object cache, one file per key. No LLVM types. */
+#ifndef WK_CODECACHE_H
+#define WK_CODECACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CODECACHE_KEY_SIZE 32
+
+/* The key of a module's code (cache file name, sharing of loaded code): the Wasm bytes, this
+ * build of the library, `target` (jit_describe_target), the tier and the bounds mode. */
+void codecache_key(const uint8_t *bytes, size_t size, const char *target, int tier, int mode,
+                   uint8_t key[CODECACHE_KEY_SIZE]);
+
+/* What one cache file holds: the symbol nonce the objects were compiled with and the objects
+ * (one per partition). */
+typedef struct CacheEntry {
+    uint64_t nonce;
+    uint32_t nobjs;
+    uint8_t **objs;
+    size_t *sizes;
+} CacheEntry;
+
+/* Reads the entry of `key` from directory `dir` into *out (owned; cache_entry_free).
+ * Returns false when there is none or it is unreadable or corrupt. */
+bool codecache_load(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], CacheEntry *out);
+/* True when directory `dir` has a file for `key` (not read: it may still be unreadable). */
+bool codecache_exists(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE]);
+
+/* Writes the entry of `key` atomically (temporary file, then rename). Best effort: failures
+ * (no such directory, disk full) are ignored, the cache being an optimisation. */
+void codecache_store(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], const CacheEntry *e);
+
+/* Frees what an entry owns (not the entry itself). */
+void codecache_entry_free(CacheEntry *e);
+
+#endif

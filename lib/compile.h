@@ -1,0 +1,27 @@
+/* Compiling a validated module to loaded native code (no LLVM types): the compile driver
+ * (shared code, the code cache, else a parallel compile) and the IR dump for tests. */
+#ifndef WK_COMPILE_H
+#define WK_COMPILE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "jit.h"
+#include "module.h"
+
+/* Compiles every defined function of a validated module (in parallel) at jit's tier. type_ids
+ * are not needed: compiled code reads them from vmctx. Fails only for LLVM resource errors. */
+wk_error_t *compile_module(Jit *jit, const Module *m, CompiledCode **out);
+/* compile_module at an explicit tier. With if_cached, only shares code already loaded in this
+ * Jit or loads it from the object cache: *out is NULL (and NULL returned) when neither has
+ * it. Code of both tiers of one module may be loaded at the same time (distinct symbols).
+ * cancel (or NULL): once it is true, workers start no further part and the compile fails
+ * with "compilation cancelled" (nothing is cached). */
+wk_error_t *compile_module_tier(Jit *jit, const Module *m, JitTier tier, bool if_cached,
+                                const atomic_bool *cancel, CompiledCode **out);
+
+/* JIT-free entry point (tests, debugging): lowers every defined function of a validated module
+ * into one LLVM module, verifies it and returns its textual IR in *out (malloc'd). */
+wk_error_t *compile_module_ir(const Module *m, BoundsMode mode, char **out);
+
+#endif
