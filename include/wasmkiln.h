@@ -177,7 +177,8 @@ typedef struct wk_frame {
 /* The Wasm frames the trap unwound: every trap raised in or passing through Wasm code,
  * including a host function's trap (with the frames of each Wasm activation it crossed, the
  * innermost first). At most 256 frames per activation are recorded; wk_trap_frames_omitted
- * counts the rest. */
+ * counts the rest. A function that LLVM inlined into its caller (small functions at O2) is
+ * not a frame of its own: the caller's frame stands for both. */
 WK_API size_t wk_trap_frame_count(const wk_trap_t *trap);
 WK_API const wk_frame_t *wk_trap_frame(const wk_trap_t *trap, size_t i);
 WK_API size_t wk_trap_frames_omitted(const wk_trap_t *trap);
