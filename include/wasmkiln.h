@@ -308,6 +308,9 @@ typedef struct wk_extern {
 typedef struct wk_caller wk_caller_t;
 WK_API bool wk_caller_export(const wk_caller_t *caller, const char *name, size_t len,
                              wk_extern_t *out);
+/* The calling instance (its exports: wk_instance_export_count ...), or NULL when the host
+ * function was called from the host (wk_func_call) rather than from Wasm. Borrowed. */
+WK_API wk_instance_t *wk_caller_instance(const wk_caller_t *caller);
 
 /* A host function: reads args, writes results (both in the type's order and kinds); returns
  * NULL or a trap (owned by the runtime afterwards), which unwinds the Wasm frames above it. */

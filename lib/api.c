@@ -295,6 +295,11 @@ bool wk_caller_export(const wk_caller_t *caller, const char *name, size_t len,
     return instance_export_get(caller->inst, name, len, out);
 }
 
+wk_instance_t *wk_caller_instance(const wk_caller_t *caller)
+{
+    return caller ? (wk_instance_t *)caller->inst : NULL;
+}
+
 wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
                        wk_host_callback_t callback, void *env, void (*finalizer)(void *))
 {

@@ -91,7 +91,7 @@ static int make_host_funcs(const wk_module_t *m, Resolved *r, StoreObject *store
         Py_XDECREF(mod);
         Py_XDECREF(field);
         if (!name) return -1;
-        wk_func_t *f = py_store_host_func(store, &type.of.func, r->objs[i], name);
+        wk_func_t *f = py_store_host_func(store, &type.of.func, r->objs[i], name, false);
         Py_DECREF(name);
         if (!f) return -1;
         r->externs[i] = (wk_extern_t){.kind = WK_EXTERN_FUNC, .of.func = f};

@@ -20,6 +20,7 @@ typedef struct {
     PyTypeObject *instance_type;
     PyTypeObject *exports_type;
     PyTypeObject *func_type;
+    PyTypeObject *caller_type;
     PyTypeObject *memory_type;
     PyTypeObject *global_type;
     PyTypeObject *table_type;
@@ -133,6 +134,8 @@ PyObject *py_errors_link(WkState *st, const char *fmt, ...);
 /* py_value.c */
 int py_value_init(PyObject *mod, WkState *st);
 const char *py_valkind_name(wk_valkind_t kind);
+/* The kind named by str name ('i32', ...); -1 with ValueError naming `what`. */
+int py_valkind_parse(PyObject *name, const char *what, wk_valkind_t *out);
 /* Where a converted value goes, for error messages: "sum() parameter 1", "f() result 0",
  * "Value.i32()" (what set, role NULL) or "value" (what NULL). */
 typedef struct {
@@ -195,7 +198,7 @@ static inline void py_store_leave(StoreObject *s)
 /* A host function in store calling `callable` with the given type; name (a str) is used in
  * messages. NULL with an exception. */
 wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
-                           PyObject *name);
+                           PyObject *name, bool with_caller);
 /* Keeps obj alive as long as the store (externref values); -1 on error. */
 int py_store_keep(StoreObject *s, PyObject *obj);
 
@@ -230,6 +233,13 @@ int py_extern_from_py(WkState *st, PyObject *obj, wk_extern_t *out, PyObject **s
 /* py_func.c */
 int py_func_init(PyObject *mod, WkState *st);
 PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *name);
+
+/* py_caller.c */
+int py_caller_init(PyObject *mod, WkState *st);
+/* A new Caller of a host function of store for the duration of one call. */
+PyObject *py_caller_new(WkState *st, PyObject *store, const wk_caller_t *caller);
+/* Ends a Caller's validity (its host function returned). */
+void py_caller_expire(PyObject *caller);
 
 /* py_memory.c */
 int py_memory_init(PyObject *mod, WkState *st);

@@ -157,7 +157,7 @@ static PyMethodDef wk_methods[] = {
 static int (*const INITS[])(PyObject *, WkState *) = {
     py_errors_init, py_value_init,  py_types_init, py_store_init,   py_wasm_module_init,
     py_func_init,   py_memory_init, py_view_init,  py_global_init,  py_table_init,
-    py_exports_init, py_instance_init,
+    py_exports_init, py_instance_init, py_caller_init,
 };
 
 static int wk_exec(PyObject *mod)

@@ -10,6 +10,7 @@ struct HostEnv {
     PyObject *callable; /* NULL once the GC cleared the store */
     StoreObject *store; /* borrowed: the store owns this env */
     PyObject *name;     /* "module.name" of the import, for messages */
+    bool with_caller;   /* the callable takes a Caller first */
     size_t nparams, nresults;
     wk_valkind_t results[];
 };
@@ -169,26 +170,32 @@ static int host_results(WkState *st, HostEnv *env, PyObject *r, wk_val_t *result
     return rc;
 }
 
-/* Calls the Python callable with the converted args; -1 with an exception. */
-static int host_invoke(HostEnv *env, const wk_val_t *args, size_t nargs, wk_val_t *results)
+/* Calls the Python callable with the converted args (after a Caller when the env asks for
+ * one); -1 with an exception. */
+static int host_invoke(HostEnv *env, const wk_caller_t *caller, const wk_val_t *args,
+                       size_t nargs, wk_val_t *results)
 {
     if (!env->callable) {
         PyErr_SetString(PyExc_RuntimeError, "host function used after its store was cleared");
         return -1;
     }
     WkState *st = py_state_of((PyObject *)env->store);
-    PyObject *inline_stack[FUNC_INLINE_VALS];
+    PyObject *inline_stack[FUNC_INLINE_VALS + 1];
     PyObject **stack = inline_stack;
-    if (nargs > FUNC_INLINE_VALS && !(stack = PyMem_Malloc(nargs * sizeof *stack))) {
+    size_t first = env->with_caller, n = nargs + first;
+    if (n > FUNC_INLINE_VALS + 1 && !(stack = PyMem_Malloc(n * sizeof *stack))) {
         PyErr_NoMemory();
         return -1;
     }
     size_t made = 0;
     PyObject *r = NULL;
-    for (; made < nargs; made++)
-        if (!(stack[made] = py_value_to_py(st, (PyObject *)env->store, &args[made]))) goto done;
-    r = PyObject_Vectorcall(env->callable, stack, nargs, NULL);
+    if (first && !(stack[made++] = py_caller_new(st, (PyObject *)env->store, caller))) goto done;
+    for (; made < n; made++)
+        if (!(stack[made] = py_value_to_py(st, (PyObject *)env->store, &args[made - first])))
+            goto done;
+    r = PyObject_Vectorcall(env->callable, stack, n, NULL);
 done:
+    if (first && made) py_caller_expire(stack[0]);
     for (size_t i = 0; i < made; i++)
         Py_DECREF(stack[i]);
     if (stack != inline_stack) PyMem_Free(stack);
@@ -203,11 +210,10 @@ done:
 static wk_trap_t *host_call(void *data, const wk_caller_t *caller, const wk_val_t *args,
                             wk_val_t *results)
 {
-    (void)caller;
     HostEnv *env = data;
     PyGILState_STATE g = PyGILState_Ensure();
     wk_trap_t *trap = NULL;
-    if (host_invoke(env, args, env->nparams, results) < 0) trap = py_errors_stash_trap();
+    if (host_invoke(env, caller, args, env->nparams, results) < 0) trap = py_errors_stash_trap();
     PyGILState_Release(g);
     return trap;
 }
@@ -230,7 +236,7 @@ static int store_add_env(StoreObject *s, HostEnv *env)
 }
 
 wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
-                           PyObject *name)
+                           PyObject *name, bool with_caller)
 {
     s = py_store_root(s);
     HostEnv *env = PyMem_RawMalloc(sizeof *env + type->nresults);
@@ -241,6 +247,7 @@ wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObjec
     env->callable = Py_NewRef(callable);
     env->name = Py_NewRef(name);
     env->store = s;
+    env->with_caller = with_caller;
     env->nparams = type->nparams;
     env->nresults = type->nresults;
     memcpy(env->results, type->results, type->nresults);

@@ -22,6 +22,25 @@ const char *py_valkind_name(wk_valkind_t kind)
     }
 }
 
+int py_valkind_parse(PyObject *name, const char *what, wk_valkind_t *out)
+{
+    static const wk_valkind_t kinds[] = {WK_I32,  WK_I64,     WK_F32,      WK_F64,
+                                         WK_V128, WK_FUNCREF, WK_EXTERNREF};
+    const char *s = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+    for (size_t i = 0; s && i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strcmp(s, py_valkind_name(kinds[i])) == 0) {
+            *out = kinds[i];
+            return 0;
+        }
+    }
+    if (!PyErr_Occurred())
+        PyErr_Format(PyExc_ValueError,
+                     "%s: %R is not a value type ('i32', 'i64', 'f32', 'f64', 'v128', "
+                     "'funcref' or 'externref')",
+                     what, name);
+    return -1;
+}
+
 static const char *kind_expects(wk_valkind_t kind)
 {
     switch (kind) {
