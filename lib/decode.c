@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "error.h"
 #include "instr.h"
 
 /* Implementation limits (as in V8): more than this is rejected, so that no instruction costs
@@ -24,38 +25,17 @@ typedef struct Decoder {
     bool uses_data_index; /* some body uses memory.init or data.drop */
 } Decoder;
 
-#define TRY(x)                  \
-    do {                        \
-        wk_error_t *err_ = (x); \
-        if (err_) return err_;  \
-    } while (0)
-
-static wk_error_t *malformed(size_t offset, const char *msg)
-{
-    return error_new(WK_ERROR_MALFORMED, offset, "%s", msg);
-}
-
-static wk_error_t *unexpected_end(const Decoder *d)
-{
-    return malformed(d->r.pos, "unexpected end of section or function");
-}
-
 /* Reads a vector count and allocates zeroed room for it. Each element takes at least one
  * byte, so a count above the bytes left is "unexpected end", never a huge allocation. */
 static wk_error_t *read_vec(Decoder *d, uint32_t *count, size_t elem_size, void **out)
 {
     uint32_t n;
     TRY(reader_u32(&d->r, &n));
-    if (n > d->r.end - d->r.pos) return unexpected_end(d);
+    if (n > d->r.end - d->r.pos) return reader_unexpected_end(&d->r);
     *out = calloc(n ? n : 1, elem_size);
     if (!*out) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *count = n; /* only now: module_free frees `count` entries */
     return NULL;
-}
-
-static bool is_numtype(uint8_t b)
-{
-    return b == WK_I32 || b == WK_I64 || b == WK_F32 || b == WK_F64 || b == WK_V128;
 }
 
 /* valtype (spec 5.3.1), read like the reference's vs7: a continuation bit means a longer
@@ -64,19 +44,8 @@ static wk_error_t *read_valtype(Decoder *d, ValType *out)
 {
     uint8_t b;
     TRY(reader_u8(&d->r, &b));
-    if (b & 0x80) return malformed(d->r.pos - 1, "integer representation too long");
-    if (!is_numtype(b) && b != WK_FUNCREF && b != WK_EXTERNREF)
-        return malformed(d->r.pos - 1, "malformed value type");
-    *out = b;
-    return NULL;
-}
-
-static wk_error_t *read_reftype(Decoder *d, ValType *out)
-{
-    uint8_t b;
-    TRY(reader_u8(&d->r, &b));
-    if (b != WK_FUNCREF && b != WK_EXTERNREF)
-        return malformed(d->r.pos - 1, "malformed reference type");
+    if (b & 0x80) return error_malformed(d->r.pos - 1, "integer representation too long");
+    if (!reader_is_valtype(b)) return error_malformed(d->r.pos - 1, "malformed value type");
     *out = b;
     return NULL;
 }
@@ -85,8 +54,8 @@ static wk_error_t *read_limits(Decoder *d, Limits *out)
 {
     uint8_t flags;
     TRY(reader_u8(&d->r, &flags));
-    if (flags & 0x80) return malformed(d->r.pos - 1, "integer representation too long");
-    if (flags > 1) return malformed(d->r.pos - 1, "integer too large");
+    if (flags & 0x80) return error_malformed(d->r.pos - 1, "integer representation too long");
+    if (flags > 1) return error_malformed(d->r.pos - 1, "integer too large");
     TRY(reader_u32(&d->r, &out->min));
     out->has_max = flags == 1;
     out->max = UINT32_MAX;
@@ -96,7 +65,7 @@ static wk_error_t *read_limits(Decoder *d, Limits *out)
 
 static wk_error_t *read_tabletype(Decoder *d, TableType *out)
 {
-    TRY(read_reftype(d, &out->elem));
+    TRY(reader_reftype(&d->r, &out->elem));
     return read_limits(d, &out->limits);
 }
 
@@ -105,7 +74,7 @@ static wk_error_t *read_globaltype(Decoder *d, GlobalType *out)
     TRY(read_valtype(d, &out->type));
     uint8_t mut;
     TRY(reader_u8(&d->r, &mut));
-    if (mut > 1) return malformed(d->r.pos - 1, "malformed mutability");
+    if (mut > 1) return error_malformed(d->r.pos - 1, "malformed mutability");
     out->mut = mut == 1;
     return NULL;
 }
@@ -143,7 +112,7 @@ static wk_error_t *walk_expr(Decoder *d)
             depth++;
         } else if (in.op == OP_Else) {
             if (depth == 0 || d->nest[depth - 1] != NEST_IF)
-                return malformed(in.offset, "END opcode expected");
+                return error_malformed(in.offset, "END opcode expected");
             d->nest[depth - 1] = NEST_ELSE;
         } else if (in.op == OP_End) {
             if (depth == 0) return NULL;
@@ -171,7 +140,7 @@ static wk_error_t *read_valtypes(Decoder *d, ValType **types, uint32_t at, uint3
 {
     size_t start = d->r.pos;
     TRY(reader_u32(&d->r, count));
-    if (*count > d->r.end - d->r.pos) return unexpected_end(d);
+    if (*count > d->r.end - d->r.pos) return reader_unexpected_end(&d->r);
     if (*count > MAX_FUNC_ARITY)
         return error_new(WK_ERROR_RESOURCE, start, "too many %s (limit %d)", what,
                          MAX_FUNC_ARITY);
@@ -186,8 +155,8 @@ static wk_error_t *read_functype(Decoder *d, FuncType *ft)
 {
     uint8_t form;
     TRY(reader_u8(&d->r, &form));
-    if (form & 0x80) return malformed(d->r.pos - 1, "integer representation too long");
-    if (form != 0x60) return malformed(d->r.pos - 1, "malformed functype");
+    if (form & 0x80) return error_malformed(d->r.pos - 1, "integer representation too long");
+    if (form != 0x60) return error_malformed(d->r.pos - 1, "malformed functype");
     TRY(read_valtypes(d, &ft->types, 0, &ft->nparams, "parameters"));
     return read_valtypes(d, &ft->types, ft->nparams, &ft->nresults, "results");
 }
@@ -210,7 +179,7 @@ static wk_error_t *read_import_desc(Decoder *d, Import *im)
     case WK_EXTERN_TABLE: return read_tabletype(d, &im->of.table);
     case WK_EXTERN_MEMORY: return read_limits(d, &im->of.memory);
     case WK_EXTERN_GLOBAL: return read_globaltype(d, &im->of.global);
-    default: return malformed(d->r.pos - 1, "malformed import kind");
+    default: return error_malformed(d->r.pos - 1, "malformed import kind");
     }
 }
 
@@ -297,7 +266,8 @@ static wk_error_t *sec_export(Decoder *d)
         ex->offset = (uint32_t)d->r.pos;
         TRY(reader_name(&d->r, &ex->name));
         TRY(reader_u8(&d->r, &ex->kind));
-        if (ex->kind > WK_EXTERN_GLOBAL) return malformed(d->r.pos - 1, "malformed export kind");
+        if (ex->kind > WK_EXTERN_GLOBAL)
+            return error_malformed(d->r.pos - 1, "malformed export kind");
         TRY(reader_u32(&d->r, &ex->index));
     }
     return NULL;
@@ -327,7 +297,7 @@ static wk_error_t *read_elemkind(Decoder *d, Elem *el)
 {
     uint8_t b;
     TRY(reader_u8(&d->r, &b));
-    if (b != 0) return malformed(d->r.pos - 1, "malformed element kind");
+    if (b != 0) return error_malformed(d->r.pos - 1, "malformed element kind");
     el->type = WK_FUNCREF;
     return NULL;
 }
@@ -339,7 +309,7 @@ static wk_error_t *read_elem(Decoder *d, Elem *el)
     uint32_t flags;
     size_t at = d->r.pos;
     TRY(reader_u32(&d->r, &flags));
-    if (flags > 7) return malformed(at, "malformed elements segment kind");
+    if (flags > 7) return error_malformed(at, "malformed elements segment kind");
     bool passive_or_decl = flags & 1, explicit_ = flags & 2, exprs = flags & 4;
     el->type = WK_FUNCREF;
     el->table = 0;
@@ -351,7 +321,7 @@ static wk_error_t *read_elem(Decoder *d, Elem *el)
         el->mode = explicit_ ? SEG_DECLARATIVE : SEG_PASSIVE;
     }
     if (passive_or_decl || explicit_) {
-        if (exprs) TRY(read_reftype(d, &el->type));
+        if (exprs) TRY(reader_reftype(&d->r, &el->type));
         else TRY(read_elemkind(d, el));
     }
     return exprs ? read_elem_exprs(d, el) : read_elem_funcs(d, el);
@@ -376,7 +346,7 @@ static wk_error_t *read_locals(Decoder *d, Func *f)
 {
     uint32_t ngroups;
     TRY(reader_u32(&d->r, &ngroups));
-    if (ngroups > d->r.end - d->r.pos) return unexpected_end(d);
+    if (ngroups > d->r.end - d->r.pos) return reader_unexpected_end(&d->r);
     size_t groups_at = d->r.pos;
     uint64_t total = 0;
     for (uint32_t i = 0; i < ngroups; i++) {
@@ -386,7 +356,7 @@ static wk_error_t *read_locals(Decoder *d, Func *f)
         TRY(read_valtype(d, &t));
         total += n;
     }
-    if (total > MAX_LOCALS) return malformed(groups_at, "too many locals");
+    if (total > MAX_LOCALS) return error_malformed(groups_at, "too many locals");
     f->locals = malloc(total ? total : 1);
     if (!f->locals) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     d->r.pos = groups_at;
@@ -410,7 +380,7 @@ static wk_error_t *read_code(Decoder *d, Func *f)
     TRY(read_locals(d, f));
     f->body_offset = (uint32_t)d->r.pos;
     TRY(walk_expr(d));
-    if (d->r.pos != start + size) return malformed(f->code_offset, "section size mismatch");
+    if (d->r.pos != start + size) return error_malformed(f->code_offset, "section size mismatch");
     f->body_size = (uint32_t)(d->r.pos - f->body_offset);
     return NULL;
 }
@@ -420,9 +390,9 @@ static wk_error_t *sec_code(Decoder *d)
     Module *m = d->m;
     size_t at = d->r.pos;
     TRY(reader_u32(&d->r, &d->ncodes));
-    if (d->ncodes > d->r.end - d->r.pos) return unexpected_end(d);
+    if (d->ncodes > d->r.end - d->r.pos) return reader_unexpected_end(&d->r);
     if (d->ncodes != m->nfuncs)
-        return malformed(at, "function and code section have inconsistent lengths");
+        return error_malformed(at, "function and code section have inconsistent lengths");
     for (uint32_t i = 0; i < d->ncodes; i++) TRY(read_code(d, &m->funcs[i]));
     return NULL;
 }
@@ -432,7 +402,7 @@ static wk_error_t *read_data(Decoder *d, Data *seg)
     uint32_t flags;
     size_t at = d->r.pos;
     TRY(reader_u32(&d->r, &flags));
-    if (flags > 2) return malformed(at, "malformed data segment kind");
+    if (flags > 2) return error_malformed(at, "malformed data segment kind");
     seg->mode = flags == 1 ? SEG_PASSIVE : SEG_ACTIVE;
     seg->memory = 0;
     if (flags == 2) TRY(reader_u32(&d->r, &seg->memory));
@@ -555,7 +525,8 @@ static wk_error_t *sec_custom(Decoder *d, size_t end)
     Reader r = {d->r.base, d->r.pos, end < d->r.end ? end : d->r.end};
     Name name;
     TRY(reader_name(&r, &name));
-    if (end > d->r.end) return malformed(d->r.end, "unexpected end of section or function");
+    if (end > d->r.end)
+        return error_malformed(d->r.end, "unexpected end of section or function");
     if (name.size == 4 && memcmp(name.data, "name", 4) == 0) read_name_section(d, &r);
     d->r.pos = end;
     return NULL;
@@ -595,18 +566,18 @@ static wk_error_t *read_sections(Decoder *d)
     while (!reader_eof(&d->r)) {
         size_t at = d->r.pos;
         uint8_t id = d->r.base[d->r.pos++];
-        if (id > SEC_DATACOUNT) return malformed(at, "malformed section id");
+        if (id > SEC_DATACOUNT) return error_malformed(at, "malformed section id");
         uint32_t size;
         TRY(reader_len(&d->r, &size));
         size_t end = d->r.pos + size;
         if (id != SEC_CUSTOM) {
             if (section_rank(id) <= last)
-                return malformed(at, "unexpected content after last section");
+                return error_malformed(at, "unexpected content after last section");
             last = section_rank(id);
             d->m->section_offsets[id] = (uint32_t)at;
         }
         TRY(read_section_body(d, id, end));
-        if (d->r.pos != end) return malformed(at, "section size mismatch");
+        if (d->r.pos != end) return error_malformed(at, "section size mismatch");
     }
     return d->m->import_funcs ? NULL : index_imports(d->m);
 }
@@ -615,12 +586,12 @@ static wk_error_t *read_header(Decoder *d)
 {
     static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6D}, version[4] = {1, 0, 0, 0};
     const uint8_t *p;
-    if (d->r.end < 4) return malformed(d->r.end, "unexpected end");
+    if (d->r.end < 4) return error_malformed(d->r.end, "unexpected end");
     reader_bytes(&d->r, 4, &p);
-    if (memcmp(p, magic, 4) != 0) return malformed(0, "magic header not detected");
-    if (d->r.end < 8) return malformed(d->r.end, "unexpected end");
+    if (memcmp(p, magic, 4) != 0) return error_malformed(0, "magic header not detected");
+    if (d->r.end < 8) return error_malformed(d->r.end, "unexpected end");
     reader_bytes(&d->r, 4, &p);
-    if (memcmp(p, version, 4) != 0) return malformed(4, "unknown binary version");
+    if (memcmp(p, version, 4) != 0) return error_malformed(4, "unknown binary version");
     return NULL;
 }
 
@@ -630,13 +601,13 @@ static wk_error_t *decode(Decoder *d)
     TRY(read_sections(d));
     size_t end = d->r.end;
     if (d->has_func_section && d->m->nfuncs != d->ncodes)
-        return malformed(end, "function and code section have inconsistent lengths");
+        return error_malformed(end, "function and code section have inconsistent lengths");
     if (d->m->has_datacount && d->m->datacount != d->m->ndatas)
-        return malformed(end, "data count and data section have inconsistent lengths");
+        return error_malformed(end, "data count and data section have inconsistent lengths");
     /* Without a data section, memory.init and data.drop are left to the validator ("unknown
      * data segment"): text-format converters omit the data count section then. */
     if (!d->m->has_datacount && d->uses_data_index && d->has_data_section)
-        return malformed(end, "data count section required");
+        return error_malformed(end, "data count section required");
     return NULL;
 }
 

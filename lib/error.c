@@ -38,6 +38,11 @@ wk_error_t *error_new(wk_error_kind_t kind, size_t offset, const char *fmt, ...)
     return e;
 }
 
+wk_error_t *error_malformed(size_t offset, const char *msg)
+{
+    return error_new(WK_ERROR_MALFORMED, offset, "%s", msg);
+}
+
 void wk_error_delete(wk_error_t *err)
 {
     if (!err || err == &oom_error) return;

@@ -13,5 +13,14 @@
  * `fmt`. Returns NULL only when out of memory... never: falls back to a static error. */
 wk_error_t *error_new(wk_error_kind_t kind, size_t offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A WK_ERROR_MALFORMED error (decoding) at `offset` with message `msg`. */
+wk_error_t *error_malformed(size_t offset, const char *msg);
+
+/* Returns the error `x` evaluates to, if any, from the calling function. */
+#define TRY(x)                  \
+    do {                        \
+        wk_error_t *err_ = (x); \
+        if (err_) return err_;  \
+    } while (0)
 
 #endif

@@ -32,23 +32,6 @@ static const uint16_t op_lookup[768] = {
 #undef OP
 };
 
-static wk_error_t *malformed(size_t offset, const char *msg)
-{
-    return error_new(WK_ERROR_MALFORMED, offset, "%s", msg);
-}
-
-#define TRY(x)                      \
-    do {                            \
-        wk_error_t *err_ = (x);     \
-        if (err_) return err_;      \
-    } while (0)
-
-static bool is_valtype(uint8_t b)
-{
-    return b == WK_I32 || b == WK_I64 || b == WK_F32 || b == WK_F64 || b == WK_V128 ||
-           b == WK_FUNCREF || b == WK_EXTERNREF;
-}
-
 /* Decodes the opcode (with its prefix and sub-opcode) at r into *op. */
 static wk_error_t *read_opcode(Reader *r, Opcode *op)
 {
@@ -59,10 +42,10 @@ static wk_error_t *read_opcode(Reader *r, Opcode *op)
     if (b == 0xFC || b == 0xFD) {
         uint32_t sub;
         TRY(reader_u32(r, &sub));
-        if (sub >= 256) return malformed(start, "illegal opcode");
+        if (sub >= 256) return error_malformed(start, "illegal opcode");
         idx = (b == 0xFC ? 256 : 512) + sub;
     }
-    if (!op_lookup[idx]) return malformed(start, "illegal opcode");
+    if (!op_lookup[idx]) return error_malformed(start, "illegal opcode");
     *op = (Opcode)(op_lookup[idx] - 1);
     return NULL;
 }
@@ -71,7 +54,7 @@ static wk_error_t *read_zero(Reader *r)
 {
     uint8_t b;
     TRY(reader_u8(r, &b));
-    if (b != 0) return malformed(r->pos - 1, "zero byte expected");
+    if (b != 0) return error_malformed(r->pos - 1, "zero byte expected");
     return NULL;
 }
 
@@ -86,7 +69,7 @@ static wk_error_t *read_blocktype(Reader *r, Instr *in)
         return NULL;
     }
     if ((b & 0xC0) == 0x40) {
-        if (!is_valtype(b)) return malformed(r->pos, "malformed value type");
+        if (!reader_is_valtype(b)) return error_malformed(r->pos, "malformed value type");
         r->pos++;
         in->imm.block.kind = BLOCK_VALUE;
         in->imm.block.type = b;
@@ -112,7 +95,7 @@ static wk_error_t *read_br_table(Reader *r, Instr *in)
 {
     uint32_t n, label;
     TRY(reader_u32(r, &n));
-    if (n > r->end - r->pos) return malformed(r->pos, "unexpected end of section or function");
+    if (n > r->end - r->pos) return reader_unexpected_end(r);
     in->imm.br_table.count = n;
     in->imm.br_table.targets_offset = (uint32_t)r->pos;
     for (uint32_t i = 0; i < n; i++) TRY(reader_u32(r, &label));
@@ -123,25 +106,15 @@ static wk_error_t *read_select_t(Reader *r, Instr *in)
 {
     uint32_t n;
     TRY(reader_u32(r, &n));
-    if (n > r->end - r->pos) return malformed(r->pos, "unexpected end of section or function");
+    if (n > r->end - r->pos) return reader_unexpected_end(r);
     in->imm.select.count = n;
     in->imm.select.type = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint8_t t;
         TRY(reader_u8(r, &t));
-        if (!is_valtype(t)) return malformed(r->pos - 1, "malformed value type");
+        if (!reader_is_valtype(t)) return error_malformed(r->pos - 1, "malformed value type");
         if (i == 0) in->imm.select.type = t;
     }
-    return NULL;
-}
-
-static wk_error_t *read_reftype(Reader *r, ValType *out)
-{
-    uint8_t t;
-    TRY(reader_u8(r, &t));
-    if (t != WK_FUNCREF && t != WK_EXTERNREF) return malformed(r->pos - 1,
-                                                               "malformed reference type");
-    *out = t;
     return NULL;
 }
 
@@ -184,7 +157,7 @@ static wk_error_t *read_immediates(Reader *r, Instr *in)
         return reader_u8(r, &in->imm.memarg.lane);
     case IMM_SHUFFLE: return read_raw(r, in->imm.shuffle, 16);
     case IMM_SELECT_T: return read_select_t(r, in);
-    case IMM_REFTYPE: return read_reftype(r, &in->imm.reftype);
+    case IMM_REFTYPE: return reader_reftype(r, &in->imm.reftype);
     case IMM_DATA_MEM:
         TRY(reader_u32(r, &in->imm.pair.a));
         in->imm.pair.b = 0;

@@ -96,8 +96,9 @@ typedef struct HelperSig {
 } HelperSig;
 
 static const HelperSig helper_sigs[] = {
-#define WK_RT_HELPER_SIG(name, traps, result, ...) \
-    [HELPER_##name] = {WK_RT_SYMBOL_NAME(name), traps, result, WK_COUNT(__VA_ARGS__), {__VA_ARGS__}},
+#define WK_RT_HELPER_SIG(name, traps, result, ...)                                      \
+    [HELPER_##name] = {WK_RT_SYMBOL_NAME(name), traps, result, WK_COUNT(__VA_ARGS__), \
+                       {__VA_ARGS__}},
     WK_RT_HELPERS(WK_RT_HELPER_SIG)
 #undef WK_RT_HELPER_SIG
 };

@@ -7,14 +7,9 @@
 
 #define UNEXPECTED_END "unexpected end of section or function"
 
-static wk_error_t *malformed(size_t offset, const char *msg)
-{
-    return error_new(WK_ERROR_MALFORMED, offset, "%s", msg);
-}
-
 wk_error_t *reader_u8(Reader *r, uint8_t *out)
 {
-    if (r->pos >= r->end) return malformed(r->pos, UNEXPECTED_END);
+    if (r->pos >= r->end) return error_malformed(r->pos, UNEXPECTED_END);
     *out = r->base[r->pos++];
     return NULL;
 }
@@ -26,12 +21,12 @@ static wk_error_t *read_uleb(Reader *r, unsigned bits, uint64_t *out)
     unsigned maxbytes = (bits + 6) / 7;
     uint64_t v = 0;
     for (unsigned i = 0;; i++) {
-        if (r->pos >= r->end) return malformed(r->pos, UNEXPECTED_END);
+        if (r->pos >= r->end) return error_malformed(r->pos, UNEXPECTED_END);
         uint8_t b = r->base[r->pos++];
         if (i == maxbytes - 1) {
-            if (b & 0x80) return malformed(r->pos - 1, "integer representation too long");
+            if (b & 0x80) return error_malformed(r->pos - 1, "integer representation too long");
             unsigned used = bits - 7 * i;
-            if (b >> used) return malformed(r->pos - 1, "integer too large");
+            if (b >> used) return error_malformed(r->pos - 1, "integer too large");
         }
         v |= (uint64_t)(b & 0x7F) << (7 * i);
         if (!(b & 0x80)) break;
@@ -49,15 +44,16 @@ static wk_error_t *read_sleb(Reader *r, unsigned bits, int64_t *out)
     unsigned shift = 0;
     uint8_t b;
     for (unsigned i = 0;; i++) {
-        if (r->pos >= r->end) return malformed(r->pos, UNEXPECTED_END);
+        if (r->pos >= r->end) return error_malformed(r->pos, UNEXPECTED_END);
         b = r->base[r->pos++];
         if (i == maxbytes - 1) {
-            if (b & 0x80) return malformed(r->pos - 1, "integer representation too long");
+            if (b & 0x80) return error_malformed(r->pos - 1, "integer representation too long");
             unsigned used = bits - 7 * i; /* value bits in this byte, 1..7 */
             if (used < 7) {
                 uint8_t rest = (uint8_t)(b >> (used - 1)) & (uint8_t)(0x7F >> (used - 1));
                 uint8_t ones = (uint8_t)(0x7F >> (used - 1));
-                if (rest != 0 && rest != ones) return malformed(r->pos - 1, "integer too large");
+                if (rest != 0 && rest != ones)
+                    return error_malformed(r->pos - 1, "integer too large");
             }
         }
         v |= (uint64_t)(b & 0x7F) << shift;
@@ -105,13 +101,13 @@ wk_error_t *reader_len(Reader *r, uint32_t *out)
     size_t start = r->pos;
     wk_error_t *e = reader_u32(r, out);
     if (e) return e;
-    if (*out > r->end - start) return malformed(start, "length out of bounds");
+    if (*out > r->end - start) return error_malformed(start, "length out of bounds");
     return NULL;
 }
 
 wk_error_t *reader_bytes(Reader *r, size_t n, const uint8_t **out)
 {
-    if (n > r->end - r->pos) return malformed(r->end, UNEXPECTED_END);
+    if (n > r->end - r->pos) return error_malformed(r->end, UNEXPECTED_END);
     *out = r->base + r->pos;
     r->pos += n;
     return NULL;
@@ -177,11 +173,33 @@ wk_error_t *reader_name(Reader *r, Name *out)
     uint32_t n;
     wk_error_t *e = reader_len(r, &n);
     if (e) return e;
-    if (n > r->end - r->pos) return malformed(r->end, UNEXPECTED_END);
+    if (n > r->end - r->pos) return error_malformed(r->end, UNEXPECTED_END);
     const uint8_t *p = r->base + r->pos;
-    if (!reader_utf8_valid(p, n)) return malformed(r->pos, "malformed UTF-8 encoding");
+    if (!reader_utf8_valid(p, n)) return error_malformed(r->pos, "malformed UTF-8 encoding");
     r->pos += n;
     out->size = n;
     out->data = (const char *)p;
+    return NULL;
+}
+
+wk_error_t *reader_unexpected_end(const Reader *r)
+{
+    return error_malformed(r->pos, UNEXPECTED_END);
+}
+
+bool reader_is_valtype(uint8_t b)
+{
+    return b == WK_I32 || b == WK_I64 || b == WK_F32 || b == WK_F64 || b == WK_V128 ||
+           b == WK_FUNCREF || b == WK_EXTERNREF;
+}
+
+wk_error_t *reader_reftype(Reader *r, ValType *out)
+{
+    uint8_t b = 0;
+    wk_error_t *err = reader_u8(r, &b);
+    if (err) return err;
+    if (b != WK_FUNCREF && b != WK_EXTERNREF)
+        return error_malformed(r->pos - 1, "malformed reference type");
+    *out = b;
     return NULL;
 }

@@ -36,6 +36,12 @@ wk_error_t *reader_len(Reader *r, uint32_t *out);
 wk_error_t *reader_bytes(Reader *r, size_t n, const uint8_t **out);
 /* A length-prefixed UTF-8 name (length read as reader_len); out points into the bytes. */
 wk_error_t *reader_name(Reader *r, Name *out);
+/* "unexpected end of section or function" at r's position (a count larger than what is left). */
+wk_error_t *reader_unexpected_end(const Reader *r);
+/* A reference type (spec 5.3.3): funcref or externref, else "malformed reference type". */
+wk_error_t *reader_reftype(Reader *r, ValType *out);
+/* True when b encodes a value type (spec 5.3.1). */
+bool reader_is_valtype(uint8_t b);
 /* True when the n bytes at s are well-formed UTF-8 (no overlong forms, no surrogates, nothing
  * above U+10FFFF). */
 bool reader_utf8_valid(const uint8_t *s, size_t n);

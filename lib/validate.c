@@ -37,12 +37,6 @@ typedef struct Validator {
     size_t at; /* offset of the instruction being checked, for errors */
 } Validator;
 
-#define TRY(x)                  \
-    do {                        \
-        wk_error_t *err_ = (x); \
-        if (err_) return err_;  \
-    } while (0)
-
 static wk_error_t *invalid_at(size_t offset, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
