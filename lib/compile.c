@@ -58,7 +58,8 @@ static void compile_part(Work *w, Part *p, LLVMTargetMachineRef tm)
     LLVMContextSetDiscardValueNames(ctx, 1);
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
     jit_prepare_module(w->jit, mod, tm);
-    p->err = lower_functions(w->m, jit_mode(w->jit), w->module_id, ctx, mod, p->lo, p->hi);
+    p->err = lower_functions(w->m, jit_mode(w->jit), jit_fuel(w->jit), w->module_id, ctx, mod,
+                             p->lo, p->hi);
     JitTier tier = part_nests_deep(w->m, p->lo, p->hi) ? JIT_TIER_FAST : w->tier;
     if (!p->err) p->err = jit_emit_object(pipeline(tier), mod, tm, &p->obj);
     LLVMDisposeModule(mod);
@@ -149,7 +150,9 @@ static void module_key(const Jit *jit, const Module *m, JitTier tier,
 {
     char target[1024];
     jit_describe_target(jit, target, sizeof target);
-    codecache_key(m->bytes, m->size, target, (int)tier, (int)jit_mode(jit), key);
+    /* Fuel metering changes the code: it is part of the key, beside the bounds mode. */
+    codecache_key(m->bytes, m->size, target, (int)tier,
+                  (int)jit_mode(jit) | (jit_fuel(jit) ? 0x100 : 0), key);
 }
 
 /* Parts from the cache entry of key, when there is one whose nonce is free in this Jit. */
@@ -261,7 +264,7 @@ wk_error_t *compile_module_ir(const Module *m, BoundsMode mode, char **out)
     jit_llvm_init();
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
-    wk_error_t *e = lower_functions(m, mode, 0, ctx, mod, 0, m->nfuncs);
+    wk_error_t *e = lower_functions(m, mode, false, 0, ctx, mod, 0, m->nfuncs);
     char *msg = NULL;
     if (!e && LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
         e = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "invalid IR: %s", msg);

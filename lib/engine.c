@@ -36,6 +36,8 @@ void wk_engine_options_default(wk_engine_options_t *opts)
     opts->software_bounds = bounds && strcmp(bounds, "software") == 0;
     const char *min = getenv("WK_TIER_MIN_BYTES");
     opts->tiered_min_bytes = min && min[0] ? (uint32_t)strtoul(min, NULL, 10) : 0;
+    const char *fuel = getenv("WK_FUEL");
+    opts->fuel = fuel && strcmp(fuel, "1") == 0;
 }
 
 wk_error_t *engine_new(BoundsMode mode, wk_engine_t **out)
@@ -52,10 +54,11 @@ wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
     if (!e) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     e->mode = mode;
     e->strategy = opts->strategy;
+    e->fuel = opts->fuel;
     e->tiered_min_bytes = opts->tiered_min_bytes ? opts->tiered_min_bytes : 64 * 1024;
     atomic_init(&e->refs, 1);
     JitOptions jo = {.tier = opts->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2,
-                     .cache_dir = opts->cache_dir};
+                     .cache_dir = opts->cache_dir, .fuel = opts->fuel};
     wk_error_t *err = jit_new_with(mode, &jo, &e->jit);
     if (!err) err = thunk_cache_new(e->jit, &e->thunks);
     bool has_cache = opts->cache_dir && opts->cache_dir[0];

@@ -23,6 +23,7 @@ struct wk_engine {
     struct ThunkCache *thunks;
     BoundsMode mode;
     wk_strategy_t strategy;
+    bool fuel;            /* fuel metering compiled in (wk_engine_options_t.fuel) */
     uint32_t tiered_min_bytes; /* tiered: smaller modules (code bytes) compile at O2 at once */
     char *cache_dir;      /* or NULL */
     pthread_mutex_t jobs_lock; /* guards jobs */

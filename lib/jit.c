@@ -36,6 +36,7 @@ struct Jit {
     LLVMOrcLLJITRef lljit;
     BoundsMode mode;
     JitTier tier; /* compile_module's tier */
+    bool fuel;    /* fuel metering compiled in */
     char *triple, *cpu, *features;
     LLVMTargetRef target;
     atomic_ullong next_nonce;
@@ -161,6 +162,7 @@ wk_error_t *jit_new_with(BoundsMode mode, const JitOptions *opts, Jit **out)
     if (opts->cache_dir && opts->cache_dir[0]) jit->cache_dir = strdup(opts->cache_dir);
     atomic_init(&jit->next_nonce, (uint64_t)(uintptr_t)jit ^ ((uint64_t)time(NULL) << 32));
     jit->tier = opts->tier;
+    jit->fuel = opts->fuel;
     pthread_mutex_init(&jit->lock, NULL);
     wk_error_t *e = init_target(jit);
     if (e) goto fail;
@@ -203,6 +205,11 @@ void jit_delete(Jit *jit)
 JitTier jit_tier(const Jit *jit)
 {
     return jit->tier;
+}
+
+bool jit_fuel(const Jit *jit)
+{
+    return jit->fuel;
 }
 
 BoundsMode jit_mode(const Jit *jit)

@@ -20,6 +20,7 @@ typedef enum JitTier { JIT_TIER_FAST = 0, JIT_TIER_O2 = 2 } JitTier;
 typedef struct JitOptions {
     JitTier tier;
     const char *cache_dir;
+    bool fuel; /* compile fuel metering (lower_poll.c) */
 } JitOptions;
 
 /* Creates the compiler. Thread-safe once created. Reads the environment once: WK_JIT_OPT=0
@@ -33,6 +34,8 @@ void jit_delete(Jit *jit);
 /* The tier compile_module uses, the bounds mode, the object cache directory (or NULL). */
 JitTier jit_tier(const Jit *jit);
 BoundsMode jit_mode(const Jit *jit);
+/* True when compiled code meters fuel (JitOptions.fuel). */
+bool jit_fuel(const Jit *jit);
 const char *jit_cache_dir(const Jit *jit);
 /* Writes what object code depends on besides the Wasm bytes (LLVM version, target triple,
  * CPU and features, bounds mode) into buf, NUL-terminated; returns its length. */

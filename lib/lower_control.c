@@ -103,6 +103,7 @@ void lower_loop(Lower *L, const Instr *in)
     LLVMPositionBuilderAtEnd(L->b, c->header);
     L->sp = c->height;
     for (uint32_t i = 0; i < c->nparams; i++) lower_push(L, c->loop_phis[i]);
+    lower_poll_loop(L);
 }
 
 void lower_if(Lower *L, const Instr *in)

@@ -23,7 +23,9 @@
     X(WK_TRAP_UNINITIALIZED_ELEMENT, "uninitialized_element", "uninitialized element")         \
     X(WK_TRAP_INDIRECT_CALL_TYPE, "indirect_call_type_mismatch", "indirect call type mismatch") \
     X(WK_TRAP_STACK_EXHAUSTED, "call_stack_exhausted", "call stack exhausted")                 \
-    X(WK_TRAP_HOST, "host", "host trap")
+    X(WK_TRAP_HOST, "host", "host trap") \
+    X(WK_TRAP_INTERRUPTED, "interrupted", "interrupted")                                       \
+    X(WK_TRAP_OUT_OF_FUEL, "out_of_fuel", "out of fuel")
 
 struct wk_trap {
     wk_trap_kind_t kind;

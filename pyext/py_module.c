@@ -88,18 +88,20 @@ static int install_engine(WkState *st, wk_engine_t *engine)
 
 static PyObject *py_configure(PyObject *mod, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"strategy", "cache_dir", "software_bounds", NULL};
+    static char *kwlist[] = {"strategy", "cache_dir", "software_bounds", "fuel", NULL};
     WkState *st = PyModule_GetState(mod);
     wk_engine_options_t o;
     wk_engine_options_default(&o);
     o.strategy = wk_engine_strategy(st->engine);
     o.cache_dir = wk_engine_cache_dir(st->engine);
     o.software_bounds = wk_engine_software_bounds(st->engine);
+    o.fuel = wk_engine_fuel(st->engine);
     const char *strategy = NULL;
-    PyObject *cache = NULL, *bounds = NULL, *cache_bytes = NULL; /* NULL: keep */
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$zOO:configure", kwlist, &strategy, &cache,
-                                     &bounds))
+    PyObject *cache = NULL, *bounds = NULL, *cache_bytes = NULL, *fuel = NULL; /* NULL: keep */
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$zOOO:configure", kwlist, &strategy, &cache,
+                                     &bounds, &fuel))
         return NULL;
+    if (fuel) o.fuel = PyObject_IsTrue(fuel) == 1;
     if (strategy && parse_strategy(strategy, &o.strategy) < 0) return NULL;
     if (cache == Py_None) o.cache_dir = NULL;
     else if (cache && !PyUnicode_FSConverter(cache, &cache_bytes)) return NULL;
@@ -120,14 +122,16 @@ static PyObject *py_configuration(PyObject *mod, PyObject *unused)
     wk_strategy_t s = wk_engine_strategy(st->engine);
     const char *dir = wk_engine_cache_dir(st->engine);
     const char *name = s == WK_STRATEGY_FAST ? "fast" : s == WK_STRATEGY_TIERED ? "tiered" : "o2";
-    return Py_BuildValue("{s:s,s:N,s:O}", "strategy", name, "cache_dir",
+    return Py_BuildValue("{s:s,s:N,s:O,s:O}", "strategy", name, "cache_dir",
                          dir ? PyUnicode_DecodeFSDefault(dir) : Py_NewRef(Py_None),
                          "software_bounds",
-                         wk_engine_software_bounds(st->engine) ? Py_True : Py_False);
+                         wk_engine_software_bounds(st->engine) ? Py_True : Py_False, "fuel",
+                         wk_engine_fuel(st->engine) ? Py_True : Py_False);
 }
 
 PyDoc_STRVAR(configure_doc,
-             "configure(*, strategy=None, cache_dir=..., software_bounds=None)\n--\n\n"
+             "configure(*, strategy=None, cache_dir=..., software_bounds=None, fuel=None)\n"
+             "--\n\n"
              "Configures the compiler for Modules and Stores created from now on (those\n"
              "created before keep theirs; an Instance of an older Module gets a Store of the\n"
              "Module's configuration; a Module and an explicit Store of different\n"
@@ -139,11 +143,13 @@ PyDoc_STRVAR(configure_doc,
              "background compile is done).\n"
              "cache_dir: an existing directory where compiled code is kept between runs, or\n"
              "None for no cache.\n"
-             "software_bounds: True forces software memory bounds checks.");
+             "software_bounds: True forces software memory bounds checks.\n"
+             "fuel: True compiles fuel metering into Modules (Instance(fuel=N), slower code;\n"
+             "default False).");
 
 PyDoc_STRVAR(configuration_doc, "configuration()\n--\n\n"
                                 "The current configuration as a dict with the keys strategy, "
-                                "cache_dir and software_bounds (see configure()).");
+                                "cache_dir, software_bounds and fuel (see configure()).");
 
 static PyMethodDef wk_methods[] = {
     {"validate", py_wasm_module_validate, METH_O, validate_doc},
@@ -157,7 +163,7 @@ static PyMethodDef wk_methods[] = {
 static int (*const INITS[])(PyObject *, WkState *) = {
     py_errors_init, py_value_init,  py_types_init, py_store_init,   py_wasm_module_init,
     py_func_init,   py_memory_init, py_view_init,  py_global_init,  py_table_init,
-    py_exports_init, py_instance_init, py_caller_init,
+    py_exports_init, py_instance_init, py_caller_init, py_interrupt_init,
 };
 
 static int wk_exec(PyObject *mod)
