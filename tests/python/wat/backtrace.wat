@@ -1,4 +1,4 @@
-;; Named functions for backtraces: traps reached directly, through a table and through a
+;; [debug-names] Named functions for backtraces: traps reached directly, through a table and through a
 ;; Python callback. Calls go through the table where LLVM would inline a direct call.
 (module $bt
   (import "env" "cb" (func $cb (param i32)))
