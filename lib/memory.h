@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "hostinfo.h"
 #include "module.h"
 #include "vmctx.h"
 
@@ -17,6 +18,7 @@ struct wk_memory {
     uint64_t mapped;
     uint32_t cap_pages; /* pages the reservation can hold (software mode may be smaller) */
     bool guard;         /* guard-page mode: the whole 8 GiB range is reserved and watched */
+    HostInfo host;
 };
 
 /* A new memory of `limits` (pages) with min pages committed and zeroed. guard selects the
