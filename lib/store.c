@@ -4,7 +4,9 @@
 #include "engine.h"
 #include "error.h"
 #include "interrupt.h"
+#include "global.h"
 #include "store.h"
+#include "table.h"
 #include "trap.h"
 
 wk_store_t *store_new(wk_engine_t *engine)
@@ -43,6 +45,30 @@ uint32_t store_table_cap(const wk_store_t *store)
 bool store_own(wk_store_t *store, void *obj, void (*free_fn)(void *obj))
 {
     return store_own_rebind(store, obj, free_fn, NULL);
+}
+
+bool store_own_kind(wk_store_t *store, void *obj, void (*free_fn)(void *obj), uint8_t kind)
+{
+    if (!store_own_rebind(store, obj, free_fn, NULL)) return false;
+    store->objs[store->nobjs - 1].kind = kind;
+    return true;
+}
+
+void store_visit_externrefs(const wk_store_t *store, void (*visit)(void *ref, void *env),
+                            void *env)
+{
+    for (size_t i = 0; i < store->nobjs; i++) {
+        const StoreObj *o = &store->objs[i];
+        if (o->kind == STORE_TABLE) {
+            const wk_table_t *t = o->obj;
+            if (t->vm.elem_type != WK_EXTERNREF) continue;
+            for (uint32_t j = 0; j < t->vm.size; j++)
+                if (t->vm.elems[j]) visit(t->vm.elems[j], env);
+        } else if (o->kind == STORE_GLOBAL) {
+            const wk_global_t *g = o->obj;
+            if (g->type.type == WK_EXTERNREF && g->vm.value.ref) visit(g->vm.value.ref, env);
+        }
+    }
 }
 
 /* Room for n more objects; false when out of memory. */
@@ -85,6 +111,6 @@ bool store_own_rebind(wk_store_t *store, void *obj, void (*free_fn)(void *obj),
         free_fn(obj);
         return false;
     }
-    store->objs[store->nobjs++] = (StoreObj){obj, free_fn, rebind};
+    store->objs[store->nobjs++] = (StoreObj){obj, free_fn, rebind, STORE_OTHER};
     return true;
 }

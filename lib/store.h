@@ -13,7 +13,10 @@ typedef struct StoreObj {
     void *obj;
     void (*free_fn)(void *obj);
     void (*rebind)(void *obj, wk_store_t *to); /* re-homes obj when its store is merged */
+    uint8_t kind; /* STORE_TABLE, STORE_GLOBAL or STORE_OTHER: what store_visit_externrefs reads */
 } StoreObj;
+
+enum { STORE_OTHER, STORE_TABLE, STORE_GLOBAL };
 
 struct wk_store {
     wk_engine_t *engine;
@@ -42,5 +45,11 @@ bool store_own_rebind(wk_store_t *store, void *obj, void (*free_fn)(void *obj),
  * `from` empty and usable. Errors: WK_ERROR_USAGE (different engines, a running store),
  * WK_ERROR_RESOURCE. */
 wk_error_t *store_merge(wk_store_t *into, wk_store_t *from);
+/* store_own for a table or global (kind STORE_TABLE / STORE_GLOBAL), whose externrefs
+ * store_visit_externrefs reports. */
+bool store_own_kind(wk_store_t *store, void *obj, void (*free_fn)(void *obj), uint8_t kind);
+/* Calls visit(ref, env) for every non-null externref held by the store's tables and globals. */
+void store_visit_externrefs(const wk_store_t *store, void (*visit)(void *ref, void *env),
+                            void *env);
 
 #endif

@@ -150,6 +150,9 @@ static PyObject *func_vectorcall(PyObject *op, PyObject *const *args, size_t nar
     size_t n = f->nparams > f->nresults ? f->nparams : f->nresults;
     if (n > FUNC_INLINE_VALS && !(vals = PyMem_Malloc(n * sizeof *vals))) return PyErr_NoMemory();
     PyObject *r = NULL;
+    StoreObject *root = py_store_root((StoreObject *)f->store);
+    if (root->depth == 0 && root->externs && PyDict_GET_SIZE(root->externs) >= root->sweep_at)
+        py_store_sweep(root); /* nothing converted yet, nothing running: see py_store_leave */
     if (func_args(f, args, vals) == 0) {
         wk_trap_t *trap = func_run(f, vals, timeout);
         r = trap ? py_errors_raise_trap(f->st, trap) : func_results(f, vals);
@@ -165,6 +168,7 @@ PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *
     if (!self) return NULL;
     self->store = Py_NewRef(store);
     self->func = func;
+    self->weakrefs = NULL;
     self->st = st;
     wk_name_t n = wk_func_name(func);
     self->name = name ? Py_NewRef(name)
@@ -283,8 +287,9 @@ static int annotation_kind(WkState *st, PyObject *ann, PyObject *where, PyObject
     return *out ? 0 : -1;
 }
 
-/* FunctionType of callable from its annotations (inspect.signature); NULL with TypeError. */
-static PyObject *annotated_type(WkState *st, PyObject *callable)
+/* FunctionType of callable from its annotations (inspect.signature), its first `skip`
+ * parameters left out; NULL with TypeError. */
+static PyObject *annotated_type(WkState *st, PyObject *callable, Py_ssize_t skip)
 {
     PyObject *inspect = PyImport_ImportModule("inspect");
     PyObject *sig = inspect ? PyObject_CallMethod(inspect, "signature", "O", callable) : NULL;
@@ -295,7 +300,7 @@ static PyObject *annotated_type(WkState *st, PyObject *callable)
     PyObject *ret = plist ? PyObject_GetAttrString(sig, "return_annotation") : NULL;
     PyObject *params = ret ? PyList_New(0) : NULL, *results = params ? PyList_New(0) : NULL;
     PyObject *r = NULL;
-    for (Py_ssize_t i = 0; results && i < PyList_GET_SIZE(plist); i++) {
+    for (Py_ssize_t i = skip; results && i < PyList_GET_SIZE(plist); i++) {
         PyObject *p = PyList_GET_ITEM(plist, i);
         PyObject *ann = PyObject_GetAttrString(p, "annotation");
         PyObject *pname = ann ? PyObject_GetAttrString(p, "name") : NULL;
@@ -353,14 +358,8 @@ static PyObject *func_from_callable(PyObject *cls, PyObject *args, PyObject *kwd
                                      &with_caller))
         return NULL;
     WkState *st = py_state_of_type((PyTypeObject *)cls);
-    PyObject *type = annotated_type(st, callable);
+    PyObject *type = annotated_type(st, callable, with_caller); /* the Caller: first */
     if (!type) return NULL;
-    if (with_caller) { /* the first parameter is the Caller */
-        PyObject *params = PyTuple_GetSlice(PyTuple_GET_ITEM(type, 0), 1, PY_SSIZE_T_MAX);
-        PyObject *items[] = {params, Py_NewRef(PyTuple_GET_ITEM(type, 1))};
-        Py_SETREF(type, py_types_make(st->functype_type, 2, items));
-        if (!type) return NULL;
-    }
     PyObject *r = host_function(st, type, callable, with_caller);
     Py_DECREF(type);
     return r;
@@ -381,6 +380,7 @@ static void func_dealloc(PyObject *op)
     FuncObject *f = (FuncObject *)op;
     PyTypeObject *type = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
+    PyObject_ClearWeakRefs(op);
     Py_CLEAR(f->store);
     Py_CLEAR(f->name);
     PyMem_Free(f->params);
@@ -449,6 +449,7 @@ static Py_hash_t func_hash(PyObject *op)
 
 static PyMemberDef func_members[] = {
     {"__vectorcalloffset__", T_PYSSIZET, offsetof(FuncObject, vectorcall), READONLY, NULL},
+    PY_WEAKREFS_MEMBER(FuncObject),
     {NULL, 0, 0, 0, NULL},
 };
 

@@ -10,6 +10,15 @@ static const char *extern_kind_name(wk_externkind_t kind)
     return kind <= WK_EXTERN_GLOBAL ? names[kind] : "?";
 }
 
+/* What obj is, for a link error: "a table", "a memory", ... or its Python type. */
+static const char *extern_found(WkState *st, PyObject *obj)
+{
+    wk_extern_t ext;
+    PyObject *store;
+    if (py_extern_from_py(st, obj, &ext, &store)) return extern_kind_name(ext.kind);
+    return Py_TYPE(obj)->tp_name;
+}
+
 /* Imports of one instantiation: the Python objects found and the externs they give. */
 typedef struct {
     size_t n;
@@ -26,10 +35,20 @@ static void resolved_free(Resolved *r)
     PyMem_Free(r->externs);
 }
 
-/* imports[module][name] as a new reference; LinkError("unknown import") when missing. */
-static PyObject *lookup(WkState *st, PyObject *imports, PyObject *mod, PyObject *name)
+/* imports[module][name] (or imports[i] for a list or tuple in import order) as a new
+ * reference; LinkError("unknown import") when missing. */
+static PyObject *lookup(WkState *st, PyObject *imports, PyObject *mod, PyObject *name, size_t i)
 {
     if (imports == Py_None) return py_errors_link(st, "unknown import %R.%R", mod, name);
+    if (PyList_Check(imports) || PyTuple_Check(imports)) {
+        if ((size_t)PySequence_Size(imports) > i) return PySequence_GetItem(imports, (Py_ssize_t)i);
+        return py_errors_link(st, "unknown import %R.%R: %zd imports given in order, the "
+                                  "module has more", mod, name, PySequence_Size(imports));
+    }
+    if (!PyMapping_Check(imports))
+        return PyErr_Format(PyExc_TypeError, "imports must be a mapping of module names to "
+                                             "mappings of names, or a list in import order; "
+                                             "got %s", Py_TYPE(imports)->tp_name);
     PyObject *ns = PyObject_GetItem(imports, mod);
     PyObject *val = ns ? PyObject_GetItem(ns, name) : NULL;
     Py_XDECREF(ns);
@@ -50,7 +69,7 @@ static int resolve_one(WkState *st, const wk_module_t *m, PyObject *imports, Res
     PyObject *mod = PyUnicode_DecodeUTF8(mn.data, (Py_ssize_t)mn.size, "surrogateescape");
     PyObject *name = mod ? PyUnicode_DecodeUTF8(nn.data, (Py_ssize_t)nn.size, "surrogateescape")
                          : NULL;
-    PyObject *val = name ? lookup(st, imports, mod, name) : NULL;
+    PyObject *val = name ? lookup(st, imports, mod, name, i) : NULL;
     int rc = -1;
     if (!val) goto done;
     r->objs[i] = val;
@@ -59,8 +78,8 @@ static int resolve_one(WkState *st, const wk_module_t *m, PyObject *imports, Res
                   ? r->externs[i].kind == type.kind
                   : type.kind == WK_EXTERN_FUNC && PyCallable_Check(val);
     if (!ok) {
-        py_errors_link(st, "incompatible import type for %R.%R: expected %s, got %s", mod, name,
-                    extern_kind_name(type.kind), Py_TYPE(val)->tp_name);
+        py_errors_link(st, "incompatible import type for %R.%R: expected %s, found %s", mod,
+                       name, extern_kind_name(type.kind), extern_found(st, val));
         goto done;
     }
     if (store && r->store) { /* objects made apart link together: one store from now on */
@@ -145,6 +164,7 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     if (!self) return NULL;
     self->store = Py_NewRef(store);
     self->module = Py_NewRef(module);
+    self->weakrefs = NULL;
     self->instance = inst;
     self->memory = NULL;
     self->exports = py_exports_new(st, (PyObject *)store, inst);
@@ -280,6 +300,7 @@ static void instance_dealloc(PyObject *op)
 {
     PyTypeObject *type = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
+    PyObject_ClearWeakRefs(op);
     instance_clear(op);
     PyObject_GC_Del(op);
     Py_DECREF(type);
@@ -348,6 +369,7 @@ static PyMethodDef instance_methods[] = {
 };
 
 static PyMemberDef instance_members[] = {
+    PY_WEAKREFS_MEMBER(InstanceObject),
     {"exports", T_OBJECT, offsetof(InstanceObject, exports), READONLY,
      "The exports: instance.exports.sum(1, 2), instance.exports['memory'], len(), iteration."},
     {"memory", T_OBJECT, offsetof(InstanceObject, memory), READONLY,

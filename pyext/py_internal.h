@@ -55,12 +55,14 @@ typedef struct StoreObject {
     int depth;           /* re-entrant uses by the owner (host callbacks calling exports) */
     HostEnv **envs;      /* host functions' Python callables, visited by the GC */
     size_t nenvs, capenvs;
-    PyObject *externs; /* list keeping alive every object passed to Wasm as externref */
+    PyObject *externs; /* {id: object} keeping alive the objects passed to Wasm as externref */
+    Py_ssize_t sweep_at; /* externs size from which leaving the store sweeps them */
 } StoreObject;
 
 typedef struct {
     PyObject_HEAD
     wk_module_t *module;
+    PyObject *weakrefs;
 } ModuleObject;
 
 typedef struct {
@@ -70,6 +72,7 @@ typedef struct {
     PyObject *exports; /* ExportsObject */
     PyObject *memory;  /* MemoryObject or None */
     wk_instance_t *instance;
+    PyObject *weakrefs;
 } InstanceObject;
 
 typedef struct {
@@ -91,29 +94,34 @@ typedef struct {
     bool release_gil;               /* false for bounded functions (wk_func_bounded) */
     double timeout;                 /* seconds each call may run (0: no limit) */
     vectorcallfunc vectorcall;
+    PyObject *weakrefs;
 } FuncObject;
 
 typedef struct {
     PyObject_HEAD
     PyObject *store;
     wk_memory_t *memory;
+    PyObject *weakrefs;
 } MemoryObject;
 
 typedef struct {
     PyObject_HEAD
     PyObject *store;
     wk_global_t *global;
+    PyObject *weakrefs;
 } GlobalObject;
 
 typedef struct {
     PyObject_HEAD
     PyObject *store;
     wk_table_t *table;
+    PyObject *weakrefs;
 } TableObject;
 
 typedef struct {
     PyObject_HEAD
     wk_val_t val;
+    PyObject *ref; /* funcref: the Function (or NULL); externref: the object (or NULL) */
 } ValueObject;
 
 /* py_module.c */
@@ -190,11 +198,18 @@ static inline void py_store_enter(StoreObject *s)
     s->depth++;
 }
 
+/* Drops the externref objects that no table or global of the store holds any more (no Wasm
+ * code of the store runs). Keeps the current exception. */
+void py_store_sweep(StoreObject *s);
+
 static inline void py_store_leave(StoreObject *s)
 {
     s = py_store_root(s);
     assert(s->owner == PyThread_get_thread_ident() && s->depth > 0);
-    if (--s->depth == 0) s->owner = 0;
+    if (--s->depth == 0) {
+        s->owner = 0;
+        if (s->externs && PyDict_GET_SIZE(s->externs) >= s->sweep_at) py_store_sweep(s);
+    }
 }
 /* A host function in store calling `callable` with the given type; name (a str) is used in
  * messages. NULL with an exception. */
@@ -276,6 +291,10 @@ int py_holder_clear(PyObject *op);
 void py_holder_dealloc(PyObject *op);
 #define PY_HOLDER_LAYOUT(T, field)                                                             \
     _Static_assert(offsetof(T, field) == offsetof(HolderObject, ref), #T " is no holder")
+
+/* The __weaklistoffset__ member of a type whose struct T has a `weakrefs` field. */
+#define PY_WEAKREFS_MEMBER(T)                                                                  \
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(T, weakrefs), READONLY, NULL}
 
 /* Adds a heap type made from spec (with base, may be NULL) to the module; NULL on error. */
 PyTypeObject *py_add_type(PyObject *mod, PyType_Spec *spec, PyObject *base);

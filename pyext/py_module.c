@@ -49,6 +49,7 @@ void py_holder_dealloc(PyObject *op)
 {
     PyTypeObject *type = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
+    if (type->tp_weaklistoffset) PyObject_ClearWeakRefs(op);
     py_holder_clear(op);
     PyObject_GC_Del(op);
     Py_DECREF(type);

@@ -29,7 +29,8 @@ PyObject *py_store_new_in(WkState *st, wk_engine_t *engine)
     s->depth = 0;
     s->envs = NULL;
     s->nenvs = s->capenvs = 0;
-    s->externs = PyList_New(0);
+    s->externs = PyDict_New();
+    s->sweep_at = 64;
     s->store = wk_store_new(engine);
     PyObject_GC_Track(s);
     if (!s->externs || !s->store) {
@@ -58,7 +59,42 @@ void py_store_wait(StoreObject *s, unsigned long me)
 
 int py_store_keep(StoreObject *s, PyObject *obj)
 {
-    return PyList_Append(py_store_root(s)->externs, obj);
+    PyObject *id = PyLong_FromVoidPtr(obj);
+    int rc = id ? PyDict_SetItem(py_store_root(s)->externs, id, obj) : -1;
+    Py_XDECREF(id);
+    return rc;
+}
+
+/* wk_store_externrefs visitor: copies a live entry of the old dict into the new one. */
+typedef struct {
+    PyObject *old, *live;
+    int failed;
+} Sweep;
+
+static void sweep_visit(void *ref, void *env)
+{
+    Sweep *w = env;
+    PyObject *id = w->failed ? NULL : PyLong_FromVoidPtr(ref);
+    PyObject *obj = id ? PyDict_GetItemWithError(w->old, id) : NULL;
+    if (obj && PyDict_SetItem(w->live, id, obj) < 0) obj = NULL;
+    if (!obj && PyErr_Occurred()) w->failed = 1;
+    Py_XDECREF(id);
+}
+
+void py_store_sweep(StoreObject *s)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    Sweep w = {s->externs, PyDict_New(), 0};
+    if (w.live) wk_store_externrefs(s->store, sweep_visit, &w);
+    if (w.live && !w.failed) {
+        Py_SETREF(s->externs, w.live);
+        w.live = NULL;
+    }
+    Py_XDECREF(w.live);
+    PyErr_Clear(); /* out of memory: the objects stay alive until the next sweep */
+    s->sweep_at = 2 * PyDict_GET_SIZE(s->externs) + 64;
+    PyErr_Restore(type, value, tb);
 }
 
 /* Moves from's host functions and kept objects to into. -1 with MemoryError. */
@@ -75,9 +111,8 @@ static int move_python_side(StoreObject *into, StoreObject *from)
         into->capenvs = cap;
     }
     if (from->externs && into->externs) {
-        PyObject *empty = PyList_New(0);
-        if (!empty || PyList_SetSlice(into->externs, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX,
-                                      from->externs) < 0) {
+        PyObject *empty = PyDict_New();
+        if (!empty || PyDict_Update(into->externs, from->externs) < 0) {
             Py_XDECREF(empty);
             return -1;
         }

@@ -11,6 +11,8 @@ Function, validate(), configure() (compilation strategy and cache), and the erro
 LinkError, Trap (also a RuntimeError).
 """
 
+import collections.abc
+
 from ._wasmkiln import (
     CompileError,
     DecodeError,
@@ -20,6 +22,7 @@ from ._wasmkiln import (
     Float32Array,
     Float64Array,
     Frame,
+    Caller,
     Function,
     FunctionType,
     Global,
@@ -48,6 +51,10 @@ from ._wasmkiln import (
     validate,
 )
 
+from ._linker import Linker
+
+collections.abc.Mapping.register(Exports)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -60,6 +67,8 @@ __all__ = [
     "Float64Array",
     "Frame",
     "Function",
+    "Caller",
+    "Linker",
     "FunctionType",
     "Global",
     "GlobalType",

@@ -137,9 +137,7 @@ def test_trap_kind_and_message(instance, fn, args, kind, message):
         getattr(exports, fn)(*args)
     assert info.value.kind == kind
     assert info.value.message.startswith(message)  # the spec's wording, maybe with details
-    # the message, then the Wasm frames (the trapping export is the innermost or next)
-    assert str(info.value).startswith(info.value.message + "\nwasm backtrace:\n    0: ")
-    assert fn in [f.func_name for f in info.value.frames[:2]]
+    assert str(info.value).startswith(info.value.message)  # then the frames (test_trap.py)
     assert isinstance(info.value, RuntimeError) and isinstance(info.value, wasmkiln.Error)
 
 

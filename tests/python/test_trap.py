@@ -6,6 +6,16 @@ import pytest
 import wasmkiln
 
 
+@pytest.fixture(autouse=True)
+def eager():
+    """Backtraces need eagerly compiled code (the lazy strategy's functions are not
+    registered yet)."""
+    old = wasmkiln.configuration()["strategy"]
+    wasmkiln.configure(strategy="o2")
+    yield
+    wasmkiln.configure(strategy=old)
+
+
 @pytest.fixture
 def bt(instance):
     def cb(x):

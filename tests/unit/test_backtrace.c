@@ -39,7 +39,11 @@ static wk_trap_t *cb(void *env, const wk_caller_t *caller, const wk_val_t *args,
 static int setup(void **state)
 {
     Fixture *f = calloc(1, sizeof *f);
-    f->engine = wk_engine_new();
+    /* Eagerly compiled code: the lazy strategy's functions are not registered yet. */
+    wk_engine_options_t opts;
+    wk_engine_options_default(&opts);
+    opts.strategy = WK_STRATEGY_O2;
+    assert_null(wk_engine_new_with(&opts, &f->engine));
     f->store = wk_store_new(f->engine);
     f->mod = load_wasm(f->engine, "backtrace");
     wk_functype_t ft = {0, NULL, 0, NULL};

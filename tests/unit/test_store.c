@@ -1,6 +1,6 @@
 /* Unit tests for lib/store.c: resource limits (memory bytes, table elements, Wasm stack size)
  * enforced by memory.grow / table.grow, at instantiation and by the C API; merging stores
- * (wk_store_merge). */
+ * (wk_store_merge) and the externrefs of a store (wk_store_externrefs). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -277,6 +277,40 @@ static void test_store_merge_of_running_store_refused(void **state)
 }
 
 
+static void count_ref(void *ref, void *env)
+{
+    int *seen = env;
+    if (ref == (void *)&seen[1]) seen[0] |= 1;
+    if (ref == (void *)&seen[2]) seen[0] |= 2;
+}
+
+static void test_store_externrefs_visits_tables_and_globals(void **state)
+{
+    (void)state;
+    wk_engine_t *engine = wk_engine_new();
+    wk_store_t *s = wk_store_new(engine);
+    int seen[3] = {0, 0, 0};
+    wk_tabletype_t tt = {WK_EXTERNREF, {2, 0, false}};
+    wk_val_t null = {.kind = WK_EXTERNREF};
+    wk_table_t *t;
+    assert_null(wk_table_new(s, &tt, null, &t));
+    wk_val_t a = {.kind = WK_EXTERNREF, .of.externref = &seen[1]};
+    assert_true(wk_table_set(t, 1, a));
+    wk_globaltype_t gt = {WK_EXTERNREF, true};
+    wk_val_t b = {.kind = WK_EXTERNREF, .of.externref = &seen[2]};
+    wk_global_t *g;
+    assert_null(wk_global_new(s, &gt, b, &g));
+    wk_store_externrefs(s, count_ref, seen);
+    assert_int_equal(seen[0], 3);
+    seen[0] = 0;
+    assert_true(wk_table_set(t, 1, null));
+    assert_null(wk_global_set(g, null));
+    wk_store_externrefs(s, count_ref, seen);
+    assert_int_equal(seen[0], 0);
+    wk_store_delete(s);
+    wk_engine_delete(engine);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_store_merge_then_objects_of_both_link),
         cmocka_unit_test(test_store_merge_different_engines_refused),
         cmocka_unit_test(test_store_merge_of_running_store_refused),
+        cmocka_unit_test(test_store_externrefs_visits_tables_and_globals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
