@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backtrace.h"
 #include "decode.h"
+#include "serialize.h"
 #include "compiled.h"
 #include "engine.h"
 #include "func.h"
 #include "global.h"
 #include "instance.h"
+#include "linker.h"
 #include "interrupt.h"
 #include "memory.h"
 #include "table.h"
@@ -82,6 +85,32 @@ wk_trap_kind_t wk_trap_kind(const wk_trap_t *trap)
 const char *wk_trap_message(const wk_trap_t *trap)
 {
     return trap->message;
+}
+
+const char *wk_trap_kind_name(wk_trap_kind_t kind)
+{
+    return trap_kind_name(kind);
+}
+
+size_t wk_trap_frame_count(const wk_trap_t *trap)
+{
+    return trap->nframes;
+}
+
+const wk_frame_t *wk_trap_frame(const wk_trap_t *trap, size_t i)
+{
+    assert(i < trap->nframes);
+    return &trap->frames[i];
+}
+
+size_t wk_trap_frames_omitted(const wk_trap_t *trap)
+{
+    return trap->more_frames;
+}
+
+const char *wk_trap_describe(wk_trap_t *trap)
+{
+    return backtrace_describe(trap);
 }
 
 void *wk_trap_data(const wk_trap_t *trap)
@@ -168,6 +197,37 @@ wk_error_t *wk_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size
     if (!err && (err = tierup_compile(mod))) compiled_unref(mod);
     if (!err) *out = mod;
     return err;
+}
+
+wk_error_t *wk_module_serialize(const wk_module_t *module, uint8_t **out, size_t *size)
+{
+    assert(module && out && size);
+    return serialize_module(module, out, size);
+}
+
+wk_error_t *wk_module_deserialize(wk_engine_t *engine, const uint8_t *bytes, size_t size,
+                                  wk_module_t **out)
+{
+    assert(engine && (bytes || !size) && out);
+    return deserialize_module(engine, bytes, size, out);
+}
+
+void wk_bytes_delete(uint8_t *bytes)
+{
+    free(bytes);
+}
+
+size_t wk_module_custom_sections(const wk_module_t *module, const char *name, size_t len,
+                                 wk_name_t *out, size_t max)
+{
+    assert(module && (name || !len) && (out || !max));
+    Name sec;
+    size_t total = module_custom_sections(module->m, name, len, 0, &sec);
+    for (size_t i = 0; i < total && i < max; i++) {
+        module_custom_sections(module->m, name, len, i, &sec);
+        out[i] = (wk_name_t){sec.size, sec.data};
+    }
+    return total;
 }
 
 wk_engine_t *wk_module_engine(const wk_module_t *module)
@@ -274,6 +334,19 @@ void wk_store_delete(wk_store_t *store)
     store_delete(store);
 }
 
+void wk_store_externrefs(const wk_store_t *store, void (*visit)(void *ref, void *env),
+                         void *env)
+{
+    assert(store && visit);
+    store_visit_externrefs(store, visit, env);
+}
+
+wk_error_t *wk_store_merge(wk_store_t *into, wk_store_t *from)
+{
+    assert(into && from);
+    return store_merge(into, from);
+}
+
 void wk_store_set_limits(wk_store_t *store, const wk_store_limits_t *limits)
 {
     assert(store && limits);
@@ -306,6 +379,11 @@ bool wk_caller_export(const wk_caller_t *caller, const char *name, size_t len,
     return instance_export_get(caller->inst, name, len, out);
 }
 
+wk_instance_t *wk_caller_instance(const wk_caller_t *caller)
+{
+    return caller ? (wk_instance_t *)caller->inst : NULL;
+}
+
 wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
                        wk_host_callback_t callback, void *env, void (*finalizer)(void *))
 {
@@ -324,6 +402,14 @@ wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
         return NULL;
     }
     return f;
+}
+
+wk_name_t wk_func_name(const wk_func_t *func)
+{
+    if (!func->inst) return (wk_name_t){0, ""};
+    const Module *m = func->inst->module->m;
+    Name n = module_func_display_name(m, m->nimported_funcs + func->index);
+    return (wk_name_t){n.size, n.size ? n.data : ""};
 }
 
 wk_functype_t wk_func_type(const wk_func_t *func)
@@ -408,7 +494,7 @@ wk_error_t *wk_global_new(wk_store_t *store, const wk_globaltype_t *type, wk_val
     wk_global_t *g;
     wk_error_t *err = global_new(gt, val_to_raw(&init), &g);
     if (err) return err;
-    if (!store_own(store, g, (void (*)(void *))global_delete))
+    if (!store_own_kind(store, g, (void (*)(void *))global_delete, STORE_GLOBAL))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = g;
     return NULL;
@@ -452,7 +538,7 @@ wk_error_t *wk_table_new(wk_store_t *store, const wk_tabletype_t *type, wk_val_t
     wk_table_t *t;
     wk_error_t *err = table_new_capped(tt, ref_of(&init), store_table_cap(store), &t);
     if (err) return err;
-    if (!store_own(store, t, (void (*)(void *))table_delete))
+    if (!store_own_kind(store, t, (void (*)(void *))table_delete, STORE_TABLE))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = t;
     return NULL;
@@ -494,6 +580,49 @@ bool wk_table_grow(wk_table_t *table, uint32_t delta, wk_val_t init, uint32_t *p
 }
 
 /* ---- Instances --------------------------------------------------------------------------- */
+
+wk_linker_t *wk_linker_new(void)
+{
+    return linker_new();
+}
+
+void wk_linker_delete(wk_linker_t *linker)
+{
+    linker_delete(linker);
+}
+
+wk_error_t *wk_linker_define(wk_linker_t *linker, const char *module, size_t mlen,
+                             const char *name, size_t nlen, wk_extern_t ext)
+{
+    assert(linker && (module || !mlen) && (name || !nlen));
+    return linker_define(linker, module, mlen, name, nlen, ext);
+}
+
+wk_error_t *wk_linker_define_instance(wk_linker_t *linker, const char *module, size_t mlen,
+                                      const wk_instance_t *inst)
+{
+    assert(linker && inst);
+    wk_error_t *err = NULL;
+    for (size_t i = 0; !err && i < wk_instance_export_count(inst); i++) {
+        wk_name_t n = wk_instance_export_name(inst, i);
+        err = linker_define(linker, module, mlen, n.data, n.size, wk_instance_export(inst, i));
+    }
+    return err;
+}
+
+wk_error_t *wk_linker_instantiate(const wk_linker_t *linker, wk_store_t *store,
+                                  const wk_module_t *module, wk_instance_t **out,
+                                  wk_trap_t **trap)
+{
+    assert(linker && store && module && out && trap);
+    size_t n = wk_module_import_count(module);
+    wk_extern_t *imports = calloc(n ? n : 1, sizeof *imports);
+    if (!imports) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    wk_error_t *err = linker_resolve(linker, module, imports);
+    if (!err) err = wk_instance_new(store, module, imports, n, out, trap);
+    free(imports);
+    return err;
+}
 
 wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *module,
                             const wk_extern_t *imports, size_t nimports, wk_instance_t **out,

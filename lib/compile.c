@@ -367,6 +367,49 @@ wk_error_t *compile_func(Jit *jit, FuncGroup *g, const Module *m, uint32_t index
     return jit_group_load(jit, g->objs, nonce, obj, name, out);
 }
 
+wk_error_t *compile_module_objects(Jit *jit, const Module *m, JitTier tier, CacheEntry *out)
+{
+    uint8_t key[CODECACHE_KEY_SIZE];
+    module_key(jit, m, tier, key);
+    Part *parts = NULL;
+    uint32_t nparts = 0;
+    uint64_t nonce = 0;
+    wk_error_t *e = build_objects(jit, m, tier, NULL, key, true, &parts, &nparts, &nonce);
+    jit_release_nonce(jit, nonce); /* never loaded */
+    *out = (CacheEntry){.nonce = nonce, .nobjs = e ? 0 : nparts};
+    out->objs = calloc(nparts ? nparts : 1, sizeof *out->objs);
+    out->sizes = calloc(nparts ? nparts : 1, sizeof *out->sizes);
+    if (!out->objs || !out->sizes) abort();
+    for (uint32_t i = 0; i < nparts; i++) {
+        if (!e) {
+            out->sizes[i] = LLVMGetBufferSize(parts[i].obj);
+            out->objs[i] = malloc(out->sizes[i] ? out->sizes[i] : 1);
+            if (!out->objs[i]) abort();
+            memcpy(out->objs[i], LLVMGetBufferStart(parts[i].obj), out->sizes[i]);
+        }
+        if (parts[i].obj) LLVMDisposeMemoryBuffer(parts[i].obj);
+    }
+    free(parts);
+    return e;
+}
+
+wk_error_t *compile_load_objects(Jit *jit, const Module *m, JitTier tier, const CacheEntry *e,
+                                 CompiledCode **out)
+{
+    uint8_t key[CODECACHE_KEY_SIZE];
+    module_key(jit, m, tier, key);
+    if ((*out = jit_share_loaded(jit, key))) return NULL;
+    if (!jit_claim_nonce(jit, e->nonce)) return compile_module_tier(jit, m, tier, false, NULL, out);
+    LLVMMemoryBufferRef *objs = calloc(e->nobjs ? e->nobjs : 1, sizeof *objs);
+    if (!objs) abort();
+    for (uint32_t i = 0; i < e->nobjs; i++)
+        objs[i] = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)e->objs[i],
+                                                            e->sizes[i], "wasm");
+    wk_error_t *err = jit_load(jit, m, key, e->nonce, objs, e->nobjs, out);
+    free(objs);
+    return err;
+}
+
 wk_error_t *compile_module_ir(const Module *m, BoundsMode mode, char **out)
 {
     jit_llvm_init();

@@ -502,6 +502,7 @@ static bool read_name_subsections(Reader *r, NameMap *nm)
         if (size > r->end - r->pos) return false;
         Reader sub = {r->base, r->pos, r->pos + size};
         r->pos += size;
+        if (id == 0 && !name_ok(reader_name(&sub, &nm->module))) return false;
         if (id == 1 && !read_func_names(&sub, nm)) return false;
         if (id == 2 && !read_local_names(&sub, nm)) return false;
     }
@@ -512,7 +513,7 @@ static bool read_name_subsections(Reader *r, NameMap *nm)
 static void read_name_section(Decoder *d, Reader *r)
 {
     if (d->m->names.func_names) return;
-    NameMap nm = {module_func_count(d->m), NULL, NULL, NULL};
+    NameMap nm = {{0, NULL}, module_func_count(d->m), NULL, NULL, NULL};
     nm.func_names = calloc(nm.nfuncs ? nm.nfuncs : 1, sizeof *nm.func_names);
     if (nm.func_names && read_name_subsections(r, &nm)) d->m->names = nm;
     else name_map_free(&nm);

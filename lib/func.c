@@ -44,6 +44,11 @@ static void func_free(void *p)
     free(f);
 }
 
+static void func_rebind(void *p, wk_store_t *to)
+{
+    ((wk_func_t *)p)->store = to;
+}
+
 static wk_error_t *func_alloc(wk_store_t *store, uint32_t type_id, wk_func_t **out)
 {
     wk_func_t *f = calloc(1, sizeof *f);
@@ -71,7 +76,7 @@ wk_error_t *func_new_host(wk_store_t *store, const FuncType *type, wk_host_callb
     f->callback = cb;
     f->env = env;
     f->finalizer = finalizer;
-    if (!store_own(store, f, func_free))
+    if (!store_own_rebind(store, f, func_free, func_rebind))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = f;
     return NULL;
@@ -87,7 +92,7 @@ wk_error_t *func_new_wasm(wk_store_t *store, Instance *inst, uint32_t index, uin
     f->index = index;
     f->ref.vmctx = &inst->vm;
     f->inst = inst;
-    if (!store_own(store, f, func_free))
+    if (!store_own_rebind(store, f, func_free, func_rebind))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = f;
     return NULL;

@@ -1,12 +1,22 @@
 /* The Instance type: instantiation (resolving imports from nested mappings of Python callables
  * and wasmkiln objects), and the instance's exports and memory. An instance lives in the store
- * of the objects it imports, or in a new store of its own. */
+ * of the objects it imports (merged into one when they come from several), or in a new store
+ * of its own. */
 #include "py_internal.h"
 
 static const char *extern_kind_name(wk_externkind_t kind)
 {
     static const char *names[] = {"a function", "a table", "a memory", "a global"};
     return kind <= WK_EXTERN_GLOBAL ? names[kind] : "?";
+}
+
+/* What obj is, for a link error: "a table", "a memory", ... or its Python type. */
+static const char *extern_found(WkState *st, PyObject *obj)
+{
+    wk_extern_t ext;
+    PyObject *store;
+    if (py_extern_from_py(st, obj, &ext, &store)) return extern_kind_name(ext.kind);
+    return Py_TYPE(obj)->tp_name;
 }
 
 /* Imports of one instantiation: the Python objects found and the externs they give. */
@@ -26,10 +36,20 @@ static void resolved_free(Resolved *r)
     PyMem_Free(r->externs);
 }
 
-/* imports[module][name] as a new reference; LinkError("unknown import") when missing. */
-static PyObject *lookup(WkState *st, PyObject *imports, PyObject *mod, PyObject *name)
+/* imports[module][name] (or imports[i] for a list or tuple in import order) as a new
+ * reference; LinkError("unknown import") when missing. */
+static PyObject *lookup(WkState *st, PyObject *imports, PyObject *mod, PyObject *name, size_t i)
 {
     if (imports == Py_None) return py_errors_link(st, "unknown import %R.%R", mod, name);
+    if (PyList_Check(imports) || PyTuple_Check(imports)) {
+        if ((size_t)PySequence_Size(imports) > i) return PySequence_GetItem(imports, (Py_ssize_t)i);
+        return py_errors_link(st, "unknown import %R.%R: %zd imports given in order, the "
+                                  "module has more", mod, name, PySequence_Size(imports));
+    }
+    if (!PyMapping_Check(imports))
+        return PyErr_Format(PyExc_TypeError, "imports must be a mapping of module names to "
+                                             "mappings of names, or a list in import order; "
+                                             "got %s", Py_TYPE(imports)->tp_name);
     PyObject *ns = PyObject_GetItem(imports, mod);
     PyObject *val = ns ? PyObject_GetItem(ns, name) : NULL;
     Py_XDECREF(ns);
@@ -55,7 +75,7 @@ static int resolve_one(WkState *st, const wk_module_t *m, PyObject *imports, Res
     PyObject *mod = PyUnicode_DecodeUTF8(mn.data, (Py_ssize_t)mn.size, "surrogateescape");
     PyObject *name = mod ? PyUnicode_DecodeUTF8(nn.data, (Py_ssize_t)nn.size, "surrogateescape")
                          : NULL;
-    PyObject *val = name ? lookup(st, imports, mod, name) : NULL;
+    PyObject *val = name ? lookup(st, imports, mod, name, i) : NULL;
     int rc = -1;
     if (!val) goto done;
     r->objs[i] = val;
@@ -64,16 +84,16 @@ static int resolve_one(WkState *st, const wk_module_t *m, PyObject *imports, Res
                   ? r->externs[i].kind == type.kind
                   : type.kind == WK_EXTERN_FUNC && PyCallable_Check(val);
     if (!ok) {
-        py_errors_link(st, "incompatible import type for %R.%R: expected %s, got %s", mod, name,
-                    extern_kind_name(type.kind), Py_TYPE(val)->tp_name);
+        py_errors_link(st, "incompatible import type for %R.%R: expected %s, found %s", mod,
+                       name, extern_kind_name(type.kind), extern_found(st, val));
         goto done;
     }
-    if (store && r->store && store != r->store) {
-        py_errors_link(st, "import %R.%R comes from another store than the other imports", mod,
-                    name);
-        goto done;
+    if (store && r->store) { /* objects made apart link together: one store from now on */
+        StoreObject *root = py_store_join(st, (StoreObject *)r->store, (StoreObject *)store);
+        if (!root) goto done;
+        store = (PyObject *)root;
     }
-    if (store) r->store = store;
+    if (store) r->store = (PyObject *)py_store_root((StoreObject *)store);
     rc = 0;
 done:
     Py_XDECREF(mod);
@@ -96,7 +116,7 @@ static int make_host_funcs(const wk_module_t *m, Resolved *r, StoreObject *store
         Py_XDECREF(mod);
         Py_XDECREF(field);
         if (!name) return -1;
-        wk_func_t *f = py_store_host_func(store, &type.of.func, r->objs[i], name);
+        wk_func_t *f = py_store_host_func(store, &type.of.func, r->objs[i], name, false);
         Py_DECREF(name);
         if (!f) return -1;
         r->externs[i] = (wk_extern_t){.kind = WK_EXTERN_FUNC, .of.func = f};
@@ -142,7 +162,7 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     if (wasi != Py_None && py_wasi_flush(wasi) < 0) return NULL;
     py_store_enter(store);
     Py_BEGIN_ALLOW_THREADS
-    err = wk_instance_new(store->store, ((ModuleObject *)module)->module, r->externs, r->n,
+    err = wk_instance_new(py_store_wk((PyObject *)store), ((ModuleObject *)module)->module, r->externs, r->n,
                           &inst, &trap);
     Py_END_ALLOW_THREADS
     py_store_leave(store);
@@ -152,6 +172,7 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     if (!self) return NULL;
     self->store = Py_NewRef(store);
     self->module = Py_NewRef(module);
+    self->weakrefs = NULL;
     self->instance = inst;
     self->memory = NULL;
     self->wasi = Py_NewRef(wasi);
@@ -294,6 +315,7 @@ static void instance_dealloc(PyObject *op)
 {
     PyTypeObject *type = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
+    PyObject_ClearWeakRefs(op);
     instance_clear(op);
     PyObject_GC_Del(op);
     Py_DECREF(type);
@@ -362,6 +384,7 @@ static PyMethodDef instance_methods[] = {
 };
 
 static PyMemberDef instance_members[] = {
+    PY_WEAKREFS_MEMBER(InstanceObject),
     {"exports", T_OBJECT, offsetof(InstanceObject, exports), READONLY,
      "The exports: instance.exports.sum(1, 2), instance.exports['memory'], len(), iteration."},
     {"memory", T_OBJECT, offsetof(InstanceObject, memory), READONLY,

@@ -20,6 +20,7 @@ typedef struct {
     PyTypeObject *instance_type;
     PyTypeObject *exports_type;
     PyTypeObject *func_type;
+    PyTypeObject *caller_type;
     PyTypeObject *memory_type;
     PyTypeObject *global_type;
     PyTypeObject *table_type;
@@ -34,6 +35,7 @@ typedef struct {
     PyTypeObject *wasi_config_type;
     PyTypeObject *wasi_type;
     PyObject *exit;
+    PyTypeObject *frame_type;
     PyObject *error;
     PyObject *compile_error;
     PyObject *decode_error;
@@ -43,21 +45,27 @@ typedef struct {
     PyObject *byte_ints[384]; /* the ints -128 .. 255, for fast byte view slices */
 } WkState;
 
-/* A wk_store_t shared by every Python object made from it; it dies with the last of them. */
+/* A wk_store_t shared by every Python object made from it; it dies with the last of them.
+ * Linking objects of two stores merges them (py_store_join): the objects of one move into the
+ * other, whose StoreObject becomes the `parent` (root) of the first; a StoreObject with a
+ * parent only forwards to it (its own wk_store_t stays empty). Use py_store_root. */
 typedef struct HostEnv HostEnv;
-typedef struct {
+typedef struct StoreObject {
     PyObject_HEAD
+    struct StoreObject *parent; /* strong reference to the store merged into, or NULL */
     wk_store_t *store;
     unsigned long owner; /* thread using the store now (0: none); only touched with the GIL */
     int depth;           /* re-entrant uses by the owner (host callbacks calling exports) */
     HostEnv **envs;      /* host functions' Python callables, visited by the GC */
     size_t nenvs, capenvs;
-    PyObject *externs; /* list keeping alive every object passed to Wasm as externref */
+    PyObject *externs; /* {id: object} keeping alive the objects passed to Wasm as externref */
+    Py_ssize_t sweep_at; /* externs size from which leaving the store sweeps them */
 } StoreObject;
 
 typedef struct {
     PyObject_HEAD
     wk_module_t *module;
+    PyObject *weakrefs;
 } ModuleObject;
 
 typedef struct {
@@ -68,6 +76,7 @@ typedef struct {
     PyObject *memory;  /* MemoryObject or None */
     PyObject *wasi;    /* WasiObject or None */
     wk_instance_t *instance;
+    PyObject *weakrefs;
 } InstanceObject;
 
 typedef struct {
@@ -89,29 +98,34 @@ typedef struct {
     bool release_gil;               /* false for bounded functions (wk_func_bounded) */
     double timeout;                 /* seconds each call may run (0: no limit) */
     vectorcallfunc vectorcall;
+    PyObject *weakrefs;
 } FuncObject;
 
 typedef struct {
     PyObject_HEAD
     PyObject *store;
     wk_memory_t *memory;
+    PyObject *weakrefs;
 } MemoryObject;
 
 typedef struct {
     PyObject_HEAD
     PyObject *store;
     wk_global_t *global;
+    PyObject *weakrefs;
 } GlobalObject;
 
 typedef struct {
     PyObject_HEAD
     PyObject *store;
     wk_table_t *table;
+    PyObject *weakrefs;
 } TableObject;
 
 typedef struct {
     PyObject_HEAD
     wk_val_t val;
+    PyObject *ref; /* funcref: the Function (or NULL); externref: the object (or NULL) */
 } ValueObject;
 
 /* py_module.c */
@@ -133,6 +147,8 @@ PyObject *py_errors_link(WkState *st, const char *fmt, ...);
 /* py_value.c */
 int py_value_init(PyObject *mod, WkState *st);
 const char *py_valkind_name(wk_valkind_t kind);
+/* The kind named by str name ('i32', ...); -1 with ValueError naming `what`. */
+int py_valkind_parse(PyObject *name, const char *what, wk_valkind_t *out);
 /* Where a converted value goes, for error messages: "sum() parameter 1", "f() result 0",
  * "Value.i32()" (what set, role NULL) or "value" (what NULL). */
 typedef struct {
@@ -159,23 +175,50 @@ void py_store_wait(StoreObject *s, unsigned long me);
 
 /* Makes the calling thread the store's user (waiting, GIL released, while another thread
  * uses it); re-entrant on one thread. Pair with py_store_leave. Needs the GIL. */
+/* The store objects of s now live in (s itself unless merged); borrowed. */
+static inline StoreObject *py_store_root(StoreObject *s)
+{
+    while (s->parent) s = s->parent;
+    return s;
+}
+
+/* The wk_store_t holding the objects of store object `obj` (a StoreObject). */
+static inline wk_store_t *py_store_wk(PyObject *obj)
+{
+    return py_store_root((StoreObject *)obj)->store;
+}
+
+/* Merges the stores of a and b (if they differ) so that their objects can be linked; returns
+ * the root both now share (borrowed), or NULL with LinkError (different engines, both
+ * running Wasm code on this thread). */
+StoreObject *py_store_join(WkState *st, StoreObject *a, StoreObject *b);
+
 static inline void py_store_enter(StoreObject *s)
 {
     unsigned long me = PyThread_get_thread_ident();
-    if (s->owner != 0 && s->owner != me) py_store_wait(s, me);
+    /* While we wait (GIL released) the store may be merged into another: look again. */
+    while ((s = py_store_root(s))->owner != 0 && s->owner != me) py_store_wait(s, me);
     s->owner = me;
     s->depth++;
 }
 
+/* Drops the externref objects that no table or global of the store holds any more (no Wasm
+ * code of the store runs). Keeps the current exception. */
+void py_store_sweep(StoreObject *s);
+
 static inline void py_store_leave(StoreObject *s)
 {
+    s = py_store_root(s);
     assert(s->owner == PyThread_get_thread_ident() && s->depth > 0);
-    if (--s->depth == 0) s->owner = 0;
+    if (--s->depth == 0) {
+        s->owner = 0;
+        if (s->externs && PyDict_GET_SIZE(s->externs) >= s->sweep_at) py_store_sweep(s);
+    }
 }
 /* A host function in store calling `callable` with the given type; name (a str) is used in
  * messages. NULL with an exception. */
 wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
-                           PyObject *name);
+                           PyObject *name, bool with_caller);
 /* Keeps obj alive as long as the store (externref values); -1 on error. */
 int py_store_keep(StoreObject *s, PyObject *obj);
 
@@ -232,6 +275,13 @@ int py_extern_from_py(WkState *st, PyObject *obj, wk_extern_t *out, PyObject **s
 int py_func_init(PyObject *mod, WkState *st);
 PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *name);
 
+/* py_caller.c */
+int py_caller_init(PyObject *mod, WkState *st);
+/* A new Caller of a host function of store for the duration of one call. */
+PyObject *py_caller_new(WkState *st, PyObject *store, const wk_caller_t *caller);
+/* Ends a Caller's validity (its host function returned). */
+void py_caller_expire(PyObject *caller);
+
 /* py_memory.c */
 int py_memory_init(PyObject *mod, WkState *st);
 PyObject *py_memory_wrap(WkState *st, PyObject *store, wk_memory_t *mem);
@@ -258,6 +308,10 @@ int py_holder_clear(PyObject *op);
 void py_holder_dealloc(PyObject *op);
 #define PY_HOLDER_LAYOUT(T, field)                                                             \
     _Static_assert(offsetof(T, field) == offsetof(HolderObject, ref), #T " is no holder")
+
+/* The __weaklistoffset__ member of a type whose struct T has a `weakrefs` field. */
+#define PY_WEAKREFS_MEMBER(T)                                                                  \
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(T, weakrefs), READONLY, NULL}
 
 /* Adds a heap type made from spec (with base, may be NULL) to the module; NULL on error. */
 PyTypeObject *py_add_type(PyObject *mod, PyType_Spec *spec, PyObject *base);

@@ -49,6 +49,7 @@ void py_holder_dealloc(PyObject *op)
 {
     PyTypeObject *type = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
+    if (type->tp_weaklistoffset) PyObject_ClearWeakRefs(op);
     py_holder_clear(op);
     PyObject_GC_Del(op);
     Py_DECREF(type);
@@ -180,7 +181,7 @@ static PyMethodDef wk_methods[] = {
 static int (*const INITS[])(PyObject *, WkState *) = {
     py_errors_init, py_value_init,  py_types_init, py_store_init,   py_wasm_module_init,
     py_func_init,   py_memory_init, py_view_init,  py_global_init,  py_table_init,
-    py_exports_init, py_instance_init, py_interrupt_init, py_wasi_init,
+    py_exports_init, py_instance_init, py_caller_init, py_interrupt_init, py_wasi_init,
 };
 
 /* Creates dir and its parent when missing (mode 0700); true when it is a directory now. */

@@ -39,6 +39,19 @@ static PyObject *compile_text(WkState *st, PyObject *text)
     return m;
 }
 
+/* A new Module owning module (deleted on failure). */
+static PyObject *module_wrap(WkState *st, wk_module_t *module)
+{
+    ModuleObject *self = PyObject_New(ModuleObject, st->module_type);
+    if (!self) {
+        wk_module_delete(module);
+        return NULL;
+    }
+    self->module = module;
+    self->weakrefs = NULL;
+    return (PyObject *)self;
+}
+
 PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes)
 {
     if (PyUnicode_Check(bytes)) return compile_text(st, bytes);
@@ -56,13 +69,7 @@ PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes)
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&buf);
     if (err) return py_errors_raise(st, err);
-    ModuleObject *self = PyObject_New(ModuleObject, st->module_type);
-    if (!self) {
-        wk_module_delete(module);
-        return NULL;
-    }
-    self->module = module;
-    return (PyObject *)self;
+    return module_wrap(st, module);
 }
 
 static PyObject *module_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
@@ -76,6 +83,7 @@ static PyObject *module_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 static void module_dealloc(PyObject *op)
 {
     PyTypeObject *type = Py_TYPE(op);
+    PyObject_ClearWeakRefs(op);
     wk_module_delete(((ModuleObject *)op)->module);
     PyObject_Free(op);
     Py_DECREF(type);
@@ -173,6 +181,60 @@ static PyObject *module_wait_optimized(PyObject *op, PyObject *unused)
     return PyBool_FromLong(optimized);
 }
 
+static PyObject *module_serialize(PyObject *op, PyObject *unused)
+{
+    (void)unused;
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    wk_error_t *err;
+    Py_BEGIN_ALLOW_THREADS
+    err = wk_module_serialize(((ModuleObject *)op)->module, &bytes, &size);
+    Py_END_ALLOW_THREADS
+    if (err) return py_errors_raise(py_state_of(op), err);
+    PyObject *r = PyBytes_FromStringAndSize((const char *)bytes, (Py_ssize_t)size);
+    wk_bytes_delete(bytes);
+    return r;
+}
+
+static PyObject *module_deserialize(PyObject *cls, PyObject *arg)
+{
+    WkState *st = py_state_of_type((PyTypeObject *)cls);
+    Py_buffer buf;
+    if (PyObject_GetBuffer(arg, &buf, PyBUF_SIMPLE) < 0) return NULL;
+    wk_module_t *module = NULL;
+    wk_error_t *err;
+    wk_engine_t *engine = st->engine; /* read with the GIL held */
+    Py_BEGIN_ALLOW_THREADS
+    err = wk_module_deserialize(engine, buf.buf, (size_t)buf.len, &module);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&buf);
+    if (err) return py_errors_raise(st, err);
+    return module_wrap(st, module);
+}
+
+static PyObject *module_custom_sections(PyObject *op, PyObject *arg)
+{
+    Py_ssize_t len;
+    const char *name = PyUnicode_Check(arg) ? PyUnicode_AsUTF8AndSize(arg, &len) : NULL;
+    if (!name) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "custom_sections(name: str)");
+        return NULL;
+    }
+    const wk_module_t *m = ((ModuleObject *)op)->module;
+    size_t n = wk_module_custom_sections(m, name, (size_t)len, NULL, 0);
+    wk_name_t *secs = PyMem_Calloc(n ? n : 1, sizeof *secs);
+    if (!secs) return PyErr_NoMemory();
+    wk_module_custom_sections(m, name, (size_t)len, secs, n);
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *b = PyBytes_FromStringAndSize(secs[i].data, (Py_ssize_t)secs[i].size);
+        if (!b) Py_CLEAR(list);
+        else PyList_SET_ITEM(list, (Py_ssize_t)i, b);
+    }
+    PyMem_Free(secs);
+    return list;
+}
+
 static PyObject *module_repr(PyObject *op)
 {
     const wk_module_t *m = ((ModuleObject *)op)->module;
@@ -191,6 +253,16 @@ static PyMethodDef module_methods[] = {
      "wait_optimized($self, /)\n--\n\nWith the 'tiered' strategy (see configure()), waits "
      "until the\nbackground optimising compile is done; True when the module and its "
      "instances\nnow run optimised code (always for 'o2', never for 'fast')."},
+    {"serialize", module_serialize, METH_NOARGS,
+     "serialize($self, /)\n--\n\nThe module with its machine code as bytes, for "
+     "Module.deserialize in a later run\n(ahead-of-time compilation in a build step)."},
+    {"deserialize", module_deserialize, METH_O | METH_CLASS,
+     "deserialize(bytes, /)\n--\n\nThe module serialize() made, without compiling. Raises "
+     "DecodeError for other bytes\nand wasmkiln.Error, saying which, for bytes of another "
+     "wasmkiln build, LLVM or CPU."},
+    {"custom_sections", module_custom_sections, METH_O,
+     "custom_sections($self, name, /)\n--\n\nThe contents (bytes) of the custom sections "
+     "called name, in module order."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -200,6 +272,11 @@ static PyGetSetDef module_getset[] = {
     {"exports", module_get_exports, NULL, "List of ExportType(name, type), in declaration order.",
      NULL},
     {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMemberDef module_members[] = {
+    PY_WEAKREFS_MEMBER(ModuleObject),
+    {NULL, 0, 0, 0, NULL},
 };
 
 static PyType_Slot module_slots[] = {
@@ -214,6 +291,7 @@ static PyType_Slot module_slots[] = {
                 ".offset."},
     {Py_tp_new, module_new},
     {Py_tp_dealloc, module_dealloc},
+    {Py_tp_members, module_members},
     {Py_tp_repr, module_repr},
     {Py_tp_methods, module_methods},
     {Py_tp_getset, module_getset},

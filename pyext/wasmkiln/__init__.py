@@ -14,6 +14,8 @@ WASI: Instance(module, imports, wasi=WasiConfig(argv=..., env=..., preopens=...)
 instance.wasi.run(). Command line: python3 -m wasmkiln run|validate|inspect.
 """
 
+import collections.abc
+
 from ._wasmkiln import (
     CompileError,
     DecodeError,
@@ -23,6 +25,8 @@ from ._wasmkiln import (
     ExportType,
     Float32Array,
     Float64Array,
+    Frame,
+    Caller,
     Function,
     FunctionType,
     Global,
@@ -54,6 +58,10 @@ from ._wasmkiln import (
     wat2wasm,
 )
 
+from ._linker import Linker
+
+collections.abc.Mapping.register(Exports)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -65,7 +73,10 @@ __all__ = [
     "Exports",
     "Float32Array",
     "Float64Array",
+    "Frame",
     "Function",
+    "Caller",
+    "Linker",
     "FunctionType",
     "Global",
     "GlobalType",
