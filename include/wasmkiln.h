@@ -152,6 +152,8 @@ enum {
     WK_TRAP_INDIRECT_CALL_TYPE,        /* "indirect call type mismatch" */
     WK_TRAP_STACK_EXHAUSTED,           /* "call stack exhausted" */
     WK_TRAP_HOST,                      /* raised by a host function */
+    WK_TRAP_INTERRUPTED,               /* "interrupted": wk_store_interrupt or a deadline */
+    WK_TRAP_OUT_OF_FUEL,               /* "out of fuel": the instance's fuel ran out */
 };
 
 /* A host trap with a message (copied) and an optional payload owned by the trap. */
@@ -182,23 +184,36 @@ enum {
                                nothing else holds the module and by wk_engine_delete (which
                                waits for it). In a child forked while a job ran, the module
                                stays in the fast tier. */
+    WK_STRATEGY_LAZY = 3,   /* nothing compiled before a function's first call: each function
+                               is compiled alone on its first call (fast tier, or O2 from the
+                               cache), and O2 in a background thread once it is hot (calls and
+                               loop iterations), then switched in (a call already running
+                               finishes in its old code). wk_module_new validates everything.
+                               Hosts without lazy stubs (not x86-64 Linux) compile as TIERED. */
 };
 
 /* Engine configuration. wk_engine_options_default fills in the defaults, which the
- * environment sets: WK_JIT_OPT (0 or "fast": WK_STRATEGY_FAST, "tiered": WK_STRATEGY_TIERED,
- * else WK_STRATEGY_O2), WK_CACHE_DIR (the cache directory; unset or empty: none) and
- * WK_BOUNDS=software (software_bounds). */
+ * environment sets: WK_JIT_OPT ("o2" or 2: WK_STRATEGY_O2, 0 or "fast": WK_STRATEGY_FAST,
+ * "tiered": WK_STRATEGY_TIERED, else WK_STRATEGY_LAZY, the default), WK_CACHE_DIR (the cache
+ * directory; unset or empty: none), WK_BOUNDS=software (software_bounds) and WK_FUEL=1 (fuel). */
 typedef struct wk_engine_options {
     wk_strategy_t strategy;
     /* Directory of the on-disk object cache (must exist; copied), or NULL for none. Compiled
      * code is written there keyed by the Wasm bytes, this build and the CPU, and loaded from
      * there on the next compile of the same bytes. Never evicted. */
     const char *cache_dir;
+    /* Bound of the cache directory in bytes: the least recently used entries are removed past
+     * it (0: the default, 512 MiB). */
+    uint64_t cache_max_bytes;
     /* Forces software bounds checks even where guard pages are possible. */
     bool software_bounds;
     /* WK_STRATEGY_TIERED: modules with fewer bytes of function bodies compile at O2 at once;
      * 0 means the default, 64 KiB (environment: WK_TIER_MIN_BYTES). */
     uint32_t tiered_min_bytes;
+    /* Compiles fuel metering into every module: each instance then has a budget of executed
+     * operations (wk_instance_set_fuel; unlimited until set), and a call that uses it up
+     * returns WK_TRAP_OUT_OF_FUEL. Costs speed (see bench/); off by default. */
+    bool fuel;
 } wk_engine_options_t;
 
 /* Writes the default options (from the environment, see above) into *opts. cache_dir then
@@ -222,6 +237,8 @@ WK_API const char *wk_engine_cache_dir(const wk_engine_t *engine);
  * reservation per memory (guard pages) was not possible here, or software bounds were asked
  * for (options.software_bounds, by default WK_BOUNDS=software). Slower, same semantics. */
 WK_API bool wk_engine_software_bounds(const wk_engine_t *engine);
+/* True when the engine compiles fuel metering (options.fuel). */
+WK_API bool wk_engine_fuel(const wk_engine_t *engine);
 
 /* Decodes and validates; NULL when the module is valid. Never reads past bytes + size. */
 WK_API own wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size);
@@ -256,6 +273,38 @@ typedef struct wk_instance wk_instance_t;
 
 WK_API own wk_store_t *wk_store_new(wk_engine_t *engine);
 WK_API void wk_store_delete(own wk_store_t *store);
+
+/* Resource limits of a store. memory_bytes and table_elements bound each memory and table
+ * created in the store from then on (by an instance or wk_memory_new/wk_table_new): memory.grow
+ * and table.grow (and wk_memory_grow/wk_table_grow) fail past them (-1 in Wasm), and creating
+ * one whose minimum is larger fails with WK_ERROR_RESOURCE ("memory minimum ... exceeds the
+ * store's limit"). stack_bytes is the native stack Wasm may use per call from the host
+ * (host functions calling back into Wasm included), always leaving a reserve of the thread's
+ * stack for host code; deeper recursion traps "call stack exhausted". 0 means no limit for the
+ * first two and the default (1 MiB) for stack_bytes; WK_STACK_WHOLE_THREAD lets Wasm use the
+ * thread's whole stack but the reserve. */
+#define WK_STACK_WHOLE_THREAD SIZE_MAX
+typedef struct wk_store_limits {
+    uint64_t memory_bytes;
+    uint32_t table_elements;
+    size_t stack_bytes;
+} wk_store_limits_t;
+WK_API void wk_store_set_limits(wk_store_t *store, const wk_store_limits_t *limits);
+WK_API wk_store_limits_t wk_store_limits(const wk_store_t *store);
+
+/* Interrupts the call running in store now (the outermost one and all it called, on whichever
+ * thread): it returns a WK_TRAP_INTERRUPTED trap at its next function entry or loop header
+ * (generated code checks there; a host function is not interrupted, its Wasm caller is when it
+ * returns). A no-op when no call runs: a later call is not affected. Thread-safe and
+ * async-signal-safe (atomic stores only): may be called from a signal handler. The store and
+ * its instances stay usable. */
+WK_API void wk_store_interrupt(wk_store_t *store);
+/* Sets the store's deadline to `timeout_ns` nanoseconds from now (0 clears it): once it has
+ * passed, every call running in the store, or started later, returns WK_TRAP_INTERRUPTED, until
+ * the deadline is set again or cleared. A watchdog thread (started on first use) acts on
+ * deadlines; in a child forked from a process with a running watchdog, deadlines act again
+ * once one is set in the child. Thread-safe. */
+WK_API void wk_store_set_deadline(wk_store_t *store, uint64_t timeout_ns);
 
 /* A reference to a store-owned object (borrowed). */
 typedef struct wk_extern {
@@ -340,9 +389,30 @@ WK_API own wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *mod
 WK_API size_t wk_instance_export_count(const wk_instance_t *inst);
 WK_API wk_name_t wk_instance_export_name(const wk_instance_t *inst, size_t i);
 WK_API wk_extern_t wk_instance_export(const wk_instance_t *inst, size_t i);
+/* Fuel (an engine with options.fuel): the operations inst may still execute. Every Wasm
+ * instruction costs one unit, charged per straight-line run of code and checked at function
+ * entries and loop headers (so a call may overrun by one such run). Setting fuel after an
+ * out-of-fuel trap lets the instance run again. wk_instance_set_fuel fails (WK_ERROR_USAGE)
+ * when the module was compiled without metering; wk_instance_fuel then returns UINT64_MAX. */
+WK_API own wk_error_t *wk_instance_set_fuel(wk_instance_t *inst, uint64_t fuel);
+WK_API uint64_t wk_instance_fuel(const wk_instance_t *inst);
+/* Interrupts the call running in inst's store (see wk_store_interrupt); async-signal-safe. */
+WK_API void wk_instance_interrupt(wk_instance_t *inst);
 /* Looks an export up by name (length-prefixed: may contain NUL). */
 WK_API bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t len,
                                    wk_extern_t *out);
+
+/* ---- Host info ---------------------------------------------------------------------------- */
+
+/* Every function, memory, table, global and instance carries one embedder pointer, NULL at
+ * first. Setting it runs the previous pointer's finalizer (when it has one); the last one's
+ * finalizer runs when the object dies with its store: each finalizer runs exactly once. */
+WK_API void wk_extern_set_host_info(const wk_extern_t *ext, void *info,
+                                    void (*finalizer)(void *));
+WK_API void *wk_extern_host_info(const wk_extern_t *ext);
+WK_API void wk_instance_set_host_info(wk_instance_t *inst, void *info,
+                                      void (*finalizer)(void *));
+WK_API void *wk_instance_host_info(const wk_instance_t *inst);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 #include "func.h"
 #include "global.h"
 #include "instance.h"
+#include "interrupt.h"
 #include "memory.h"
 #include "table.h"
 #include "tierup.h"
@@ -111,7 +112,7 @@ void wk_engine_delete(wk_engine_t *engine)
 
 wk_error_t *wk_engine_new_with(const wk_engine_options_t *opts, wk_engine_t **out)
 {
-    assert(opts && out && opts->strategy <= WK_STRATEGY_TIERED);
+    assert(opts && out && opts->strategy <= WK_STRATEGY_LAZY);
     return engine_new_with(engine_bounds_for(opts->software_bounds), opts, out);
 }
 
@@ -128,6 +129,12 @@ const char *wk_engine_cache_dir(const wk_engine_t *engine)
 bool wk_engine_software_bounds(const wk_engine_t *engine)
 {
     return engine->mode == BOUNDS_SOFTWARE;
+}
+
+bool wk_engine_fuel(const wk_engine_t *engine)
+{
+    assert(engine);
+    return engine->fuel;
 }
 
 wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size)
@@ -255,6 +262,31 @@ void wk_store_delete(wk_store_t *store)
     store_delete(store);
 }
 
+void wk_store_set_limits(wk_store_t *store, const wk_store_limits_t *limits)
+{
+    assert(store && limits);
+    store->limits = *limits;
+    store->vm.stack_budget = limits->stack_bytes ? limits->stack_bytes : WK_MAX_WASM_STACK;
+}
+
+wk_store_limits_t wk_store_limits(const wk_store_t *store)
+{
+    assert(store);
+    return store->limits;
+}
+
+void wk_store_interrupt(wk_store_t *store)
+{
+    assert(store);
+    interrupt_request(&store->vm);
+}
+
+void wk_store_set_deadline(wk_store_t *store, uint64_t timeout_ns)
+{
+    assert(store);
+    interrupt_set_deadline(&store->vm, timeout_ns);
+}
+
 bool wk_caller_export(const wk_caller_t *caller, const char *name, size_t len,
                       wk_extern_t *out)
 {
@@ -315,7 +347,8 @@ wk_error_t *wk_memory_new(wk_store_t *store, const wk_limits_t *limits, wk_memor
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "invalid memory limits");
     Limits l = {limits->min, limits->max, limits->has_max};
     wk_memory_t *mem;
-    wk_error_t *err = memory_new(l, store->engine->mode == BOUNDS_GUARD, &mem);
+    wk_error_t *err = memory_new_capped(l, store->engine->mode == BOUNDS_GUARD,
+                                        store_memory_cap(store), &mem);
     if (err) return err;
     if (!store_own(store, mem, (void (*)(void *))memory_delete))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
@@ -405,7 +438,7 @@ wk_error_t *wk_table_new(wk_store_t *store, const wk_tabletype_t *type, wk_val_t
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "invalid table limits");
     TableType tt = {type->elem, {type->limits.min, type->limits.max, type->limits.has_max}};
     wk_table_t *t;
-    wk_error_t *err = table_new(tt, ref_of(&init), &t);
+    wk_error_t *err = table_new_capped(tt, ref_of(&init), store_table_cap(store), &t);
     if (err) return err;
     if (!store_own(store, t, (void (*)(void *))table_delete))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
@@ -486,8 +519,69 @@ wk_extern_t wk_instance_export(const wk_instance_t *inst, size_t i)
     return in->exports[i];
 }
 
+wk_error_t *wk_instance_set_fuel(wk_instance_t *inst, uint64_t fuel)
+{
+    assert(inst);
+    Instance *in = (Instance *)inst;
+    if (!in->store->engine->fuel)
+        return error_new(WK_ERROR_USAGE, WK_NO_OFFSET,
+                         "the module was compiled without fuel metering (engine option fuel)");
+    in->vm.fuel = fuel > INT64_MAX ? INT64_MAX : (int64_t)fuel;
+    return NULL;
+}
+
+uint64_t wk_instance_fuel(const wk_instance_t *inst)
+{
+    assert(inst);
+    const Instance *in = (const Instance *)inst;
+    if (!in->store->engine->fuel) return UINT64_MAX;
+    return in->vm.fuel < 0 ? 0 : (uint64_t)in->vm.fuel;
+}
+
+void wk_instance_interrupt(wk_instance_t *inst)
+{
+    assert(inst);
+    interrupt_request(&((Instance *)inst)->store->vm);
+}
+
 bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t len,
                             wk_extern_t *out)
 {
     return instance_export_get((const Instance *)inst, name, len, out);
+}
+
+/* ---- Host info --------------------------------------------------------------------------- */
+
+static HostInfo *host_info_of(const wk_extern_t *ext)
+{
+    switch (ext->kind) {
+    case WK_EXTERN_FUNC: return &ext->of.func->host;
+    case WK_EXTERN_TABLE: return &ext->of.table->host;
+    case WK_EXTERN_MEMORY: return &ext->of.memory->host;
+    default: return &ext->of.global->host;
+    }
+}
+
+void wk_extern_set_host_info(const wk_extern_t *ext, void *info, void (*finalizer)(void *))
+{
+    assert(ext && ext->of.func);
+    hostinfo_set(host_info_of(ext), info, finalizer);
+}
+
+void *wk_extern_host_info(const wk_extern_t *ext)
+{
+    assert(ext && ext->of.func);
+    return host_info_of(ext)->data;
+}
+
+void wk_instance_set_host_info(wk_instance_t *inst, void *info, void (*finalizer)(void *))
+{
+    assert(inst);
+    hostinfo_set(&((Instance *)inst)->host, info, finalizer);
+}
+
+void *wk_instance_host_info(const wk_instance_t *inst)
+{
+    assert(inst);
+    return ((const Instance *)inst)->host.data;
 }

@@ -16,6 +16,7 @@
 struct Jit;
 struct ThunkCache;
 struct TierJob;
+struct HotQueue;
 
 struct wk_engine {
     atomic_uint refs; /* the embedder's, plus one per store and module */
@@ -23,10 +24,12 @@ struct wk_engine {
     struct ThunkCache *thunks;
     BoundsMode mode;
     wk_strategy_t strategy;
+    bool fuel;            /* fuel metering compiled in (wk_engine_options_t.fuel) */
     uint32_t tiered_min_bytes; /* tiered: smaller modules (code bytes) compile at O2 at once */
     char *cache_dir;      /* or NULL */
     pthread_mutex_t jobs_lock; /* guards jobs */
     struct TierJob *jobs; /* background O2 compiles not joined yet (lib/tierup.c) */
+    struct HotQueue *hotq; /* lazy strategy: the background O2 worker (lib/hotqueue.c) */
     pthread_mutex_t lock; /* guards the type table */
     uint32_t ntypes, cap;
     FuncType *types;      /* canonical copies; types[i].types never moves */

@@ -3,12 +3,14 @@
 #define WK_GLOBAL_H
 
 #include "error.h"
+#include "hostinfo.h"
 #include "module.h"
 #include "vmctx.h"
 
 struct wk_global {
     VMGlobal vm; /* first: VMContext points here */
     GlobalType type;
+    HostInfo host;
 };
 
 /* A new global holding value. Errors: WK_ERROR_RESOURCE. */

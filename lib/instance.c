@@ -10,6 +10,7 @@
 #include "func.h"
 #include "global.h"
 #include "instance.h"
+#include "lazy.h"
 #include "memory.h"
 #include "table.h"
 #include "trap.h"
@@ -81,6 +82,7 @@ static wk_error_t *link_check(const wk_module_t *mod, const wk_extern_t *imports
 static void instance_free(void *p)
 {
     Instance *inst = p;
+    hostinfo_release(&inst->host);
     free(inst->funcs);
     free(inst->tables);
     free(inst->memories);
@@ -122,9 +124,11 @@ static wk_error_t *instance_alloc(wk_store_t *store, wk_module_t *mod, Instance 
     if (!store_own(store, inst, instance_free) || !ok)
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     inst->vm.magic = WK_VMCTX_MAGIC;
+    inst->vm.fuel = INT64_MAX; /* unlimited until wk_instance_set_fuel */
     inst->vm.store = &store->vm;
     inst->vm.type_ids = mod->type_ids;
     inst->vm.instance = inst;
+    inst->vm.hot = lazy_hot_counters(mod);
     *out = inst;
     return NULL;
 }
@@ -173,7 +177,7 @@ static wk_error_t *define_tables_memories(Instance *inst)
     wk_store_t *store = inst->store;
     for (uint32_t i = 0; i < m->ntables; i++) {
         wk_table_t **t = &inst->tables[m->nimported_tables + i];
-        wk_error_t *err = table_new(m->tables[i], NULL, t);
+        wk_error_t *err = table_new_capped(m->tables[i], NULL, store_table_cap(store), t);
         if (err) return err;
         if (!store_own(store, *t, (void (*)(void *))table_delete))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
@@ -181,7 +185,7 @@ static wk_error_t *define_tables_memories(Instance *inst)
     bool guard = store->engine->mode == BOUNDS_GUARD;
     for (uint32_t i = 0; i < m->nmemories; i++) {
         wk_memory_t **mem = &inst->memories[m->nimported_memories + i];
-        wk_error_t *err = memory_new(m->memories[i], guard, mem);
+        wk_error_t *err = memory_new_capped(m->memories[i], guard, store_memory_cap(store), mem);
         if (err) return err;
         if (!store_own(store, *mem, (void (*)(void *))memory_delete))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");

@@ -213,11 +213,16 @@ static LLVMBasicBlockRef trap_block(Lower *L, uint32_t kind)
     return L->trap_bb[kind] = bb;
 }
 
+void lower_cold_br(Lower *L, LLVMValueRef cond, LLVMBasicBlockRef cold, LLVMBasicBlockRef ok)
+{
+    LLVMValueRef br = LLVMBuildCondBr(L->b, cond, cold, ok);
+    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(L->ctx, "prof", 4), branch_weights(L, 1, 1 << 20));
+}
+
 void lower_trap_if(Lower *L, LLVMValueRef cond, uint32_t kind)
 {
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(L->ctx, L->fn, "");
-    LLVMValueRef br = LLVMBuildCondBr(L->b, cond, trap_block(L, kind), ok);
-    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(L->ctx, "prof", 4), branch_weights(L, 1, 1 << 20));
+    lower_cold_br(L, cond, trap_block(L, kind), ok);
     LLVMPositionBuilderAtEnd(L->b, ok);
 }
 
@@ -321,7 +326,8 @@ static void setup_locals(Lower *L, const Func *f)
     }
 }
 
-/* sp < vmctx->store->stack_limit -> trap "call stack exhausted". */
+/* sp < vmctx->store->stack_limit -> trap "call stack exhausted"; with the interruption check
+ * (lower_poll.c) in one branch. */
 static void stack_check(Lower *L)
 {
     LLVMValueRef store = lower_load_field(L, L->t.ptr, L->vmctx, offsetof(VMContext, store));
@@ -330,18 +336,18 @@ static void stack_check(Lower *L)
     LLVMValueRef spi = LLVMBuildPtrToInt(L->b, sp, L->t.i64, "");
     LLVMValueRef li = LLVMBuildPtrToInt(L->b, limit, L->t.i64, "");
     L->stack_cond = LLVMBuildICmp(L->b, LLVMIntULT, spi, li, "");
-    lower_trap_if(L, L->stack_cond, WK_TRAP_STACK_EXHAUSTED);
+    lower_poll_entry(L, store, L->stack_cond);
 }
 
 /* A leaf function (no calls) with a small body cannot recurse, and its frame (at most a slot
  * per local and per instruction) fits in the reserve the runtime keeps below the stack
- * limit: its check is dropped, so inlined leaves cost nothing in loops. */
+ * limit: its check is dropped, so inlined leaves cost nothing in loops. Its interruption check
+ * goes too: without calls it runs long only in loops, whose headers check. */
 static void drop_leaf_stack_check(Lower *L, const Func *f)
 {
     uint64_t slots = (uint64_t)L->nlocals + f->body_size;
     if (L->calls || slots * 16 > 32 * 1024) return;
-    LLVMReplaceAllUsesWith(L->stack_cond, LLVMConstInt(L->t.i1, 0, 0));
-    LLVMInstructionEraseFromParent(L->stack_cond);
+    lower_poll_drop_entry(L);
 }
 
 /* One case per line of opcodes.def: lower_<handler>(L, args...). */
@@ -393,6 +399,8 @@ static void reset_function_state(Lower *L)
     L->strict = false;
     L->calls = false;
     L->dead_depth = 0;
+    L->poll_store = NULL;
+    L->fuel_due = 0;
     memset(L->trap_bb, 0, sizeof L->trap_bb);
 }
 
@@ -406,6 +414,7 @@ static wk_error_t *lower_body(Lower *L, const Func *f)
         wk_error_t *e = instr_read(&r, &in);
         if (e) return e;
         if (L->dead && skip_dead(L, &in)) continue;
+        if (L->fuel && !L->dead) lower_fuel_count(L, &in);
         dispatch(L, &in);
     }
     return NULL;
@@ -430,6 +439,7 @@ static wk_error_t *lower_one(Lower *L, uint32_t defined)
     LLVMBuildBr(L->b, body);
     LLVMPositionBuilderAtEnd(L->b, body);
     stack_check(L);
+    lower_lazy_tick(L);
     wk_error_t *e = lower_body(L, f);
     if (!e) drop_leaf_stack_check(L, f);
     /* Only functions with constrained intrinsics are strictfp: it limits optimisation. */
@@ -438,10 +448,18 @@ static wk_error_t *lower_one(Lower *L, uint32_t defined)
     return e;
 }
 
-wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint64_t module_id,
+wk_error_t *lower_functions(const Module *m, BoundsMode mode, bool fuel, uint64_t module_id,
                             LLVMContextRef ctx, LLVMModuleRef mod, uint32_t lo, uint32_t hi)
 {
-    Lower L = {.m = m, .mode = mode, .module_id = module_id, .ctx = ctx, .mod = mod};
+    return lower_functions_with(m, mode, fuel, 0, module_id, ctx, mod, lo, hi);
+}
+
+wk_error_t *lower_functions_with(const Module *m, BoundsMode mode, bool fuel, unsigned flags,
+                                 uint64_t module_id, LLVMContextRef ctx, LLVMModuleRef mod,
+                                 uint32_t lo, uint32_t hi)
+{
+    Lower L = {.m = m, .mode = mode, .fuel = fuel, .flags = flags, .module_id = module_id,
+               .ctx = ctx, .mod = mod};
     L.b = LLVMCreateBuilderInContext(ctx);
     init_types(&L);
     /* Never NULL: `L->stack + height` with an empty stack must not be NULL + 0 (UB). */

@@ -58,9 +58,18 @@ typedef struct LowerTypes {
 } LowerTypes;
 
 /* Lowering state for one LLVM module (a partition of the Wasm module's functions). */
+/* Lowering flags (lower_functions_with). */
+enum {
+    LOWER_INDIRECT_CALLS = 1, /* calls to other defined functions through vmctx->funcs */
+    LOWER_HOT_COUNTS = 2,     /* hotness counters (vmctx->hot) at entry and loop headers */
+};
+
 typedef struct Lower {
     const Module *m;
     BoundsMode mode;
+    unsigned flags;     /* LOWER_* */
+    bool fuel;            /* fuel metering: count instructions, charge vmctx->fuel */
+    uint32_t fuel_due;    /* instructions lowered since the last charge */
     uint64_t module_id; /* the symbol nonce of the compiled module */
     LLVMContextRef ctx;
     LLVMModuleRef mod;
@@ -75,6 +84,10 @@ typedef struct Lower {
     bool strict;                 /* uses constrained FP intrinsics: the function is strictfp */
     bool calls;                  /* calls Wasm or host functions (not a leaf) */
     LLVMValueRef stack_cond;     /* the prologue's "sp below the limit" condition */
+    LLVMValueRef entry_cond;     /* the prologue's "stack low or poll word set" condition */
+    LLVMValueRef entry_poll;     /* the prologue's "poll word set" compare */
+    LLVMValueRef entry_any;      /* entry_poll, or'ed with "out of fuel" when metering */
+    LLVMValueRef poll_store;     /* vmctx->store loaded in the entry block, or NULL */
     LLVMBasicBlockRef alloca_bb; /* entry block: allocas and cached vmctx loads */
     LLVMValueRef *locals;        /* allocas */
     ValType *local_types;
@@ -94,8 +107,12 @@ typedef struct Lower {
 
 /* Lowers defined functions [lo, hi) (defined-function indices) of m into `mod`, a module of
  * `ctx`, with symbol names from lower_func_name. Returns NULL or an owned error. */
-wk_error_t *lower_functions(const Module *m, BoundsMode mode, uint64_t module_id,
+wk_error_t *lower_functions(const Module *m, BoundsMode mode, bool fuel, uint64_t module_id,
                             LLVMContextRef ctx, LLVMModuleRef mod, uint32_t lo, uint32_t hi);
+/* The same with LOWER_* flags. */
+wk_error_t *lower_functions_with(const Module *m, BoundsMode mode, bool fuel, unsigned flags,
+                                 uint64_t module_id, LLVMContextRef ctx, LLVMModuleRef mod,
+                                 uint32_t lo, uint32_t hi);
 /* Writes the symbol name of function `index` (index space) of module `module_id`. */
 void lower_func_name(char *buf, size_t size, uint64_t module_id, uint32_t index);
 /* The LLVM function type `ret (ptr vmctx, params...)` of a Wasm function type. */
@@ -113,6 +130,8 @@ LLVMValueRef lower_i64(Lower *L, uint64_t v);
 LLVMValueRef lower_bool_to_i32(Lower *L, LLVMValueRef b);
 /* Branches to a trap of `kind` (cold) when cond is true; continues in a fresh block. */
 void lower_trap_if(Lower *L, LLVMValueRef cond, uint32_t kind);
+/* Branches to `cold` when cond is true (weighted as rare), else to `ok`. */
+void lower_cold_br(Lower *L, LLVMValueRef cond, LLVMBasicBlockRef cold, LLVMBasicBlockRef ok);
 /* Same, through wk_rt_trap_index: the trap message ends with `index` (an i32). */
 void lower_trap_if_index(Lower *L, LLVMValueRef cond, uint32_t kind, LLVMValueRef index);
 /* Calls wk_rt_trap unconditionally (the current block ends). */
@@ -143,8 +162,27 @@ LLVMValueRef lower_address(Lower *L, const Instr *in, unsigned size);
 /* lower_control.c: called by the driver to open the function body's block and to finish. */
 void lower_control_begin_func(Lower *L);
 
+/* lower_poll.c: the interruption checks (lib/interrupt.c). At the function entry: one branch
+ * taken when stack_cond (sp below the limit) or the store's poll word is set, to wk_rt_poll;
+ * sets L->entry_cond. At a loop header (the builder at its end): the poll word check. */
+void lower_poll_entry(Lower *L, LLVMValueRef store, LLVMValueRef stack_cond);
+void lower_poll_loop(Lower *L);
+/* Removes the entry check (a leaf function: see lower.c). */
+void lower_poll_drop_entry(Lower *L);
+/* Fuel metering, called by the driver for each reachable instruction before it is lowered:
+ * counts it and, before an instruction that ends straight-line code (branches, block
+ * boundaries, calls, returns), charges vmctx->fuel with the count. */
+void lower_fuel_count(Lower *L, const Instr *in);
+
 /* The declaration of defined function `index` (index space), added on first use. */
 LLVMValueRef lower_defined_func(Lower *L, uint32_t index);
+
+/* lower_lazy.c: with LOWER_INDIRECT_CALLS, emits the call of defined function `index` (not
+ * the current one) through its VMFuncRef and returns true; else returns false. */
+bool lower_lazy_call(Lower *L, uint32_t index);
+/* lower_lazy.c: with LOWER_HOT_COUNTS, counts one event (entry or loop iteration) of the
+ * current function: vmctx->hot[defined index] -= 1, calling wk_rt_hot when it goes below 0. */
+void lower_lazy_tick(Lower *L);
 
 /* lower_call.c: stores vmctx into vmctx->store->caller_vmctx (before leaving the instance). */
 void lower_set_caller(Lower *L);

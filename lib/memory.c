@@ -65,9 +65,24 @@ wk_error_t *memory_new(Limits limits, bool guard, wk_memory_t **out)
     return NULL;
 }
 
+wk_error_t *memory_new_capped(Limits limits, bool guard, uint32_t cap_pages, wk_memory_t **out)
+{
+    if (limits.min > cap_pages)
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET,
+                         "memory minimum of %u pages exceeds the store's limit of %u pages",
+                         limits.min, cap_pages);
+    wk_memory_t *mem = NULL;
+    wk_error_t *err = memory_new(limits, guard, &mem);
+    if (err) return err;
+    if (mem->cap_pages > cap_pages) mem->cap_pages = cap_pages; /* the type stays as declared */
+    *out = mem;
+    return NULL;
+}
+
 void memory_delete(wk_memory_t *mem)
 {
     if (!mem) return;
+    hostinfo_release(&mem->host);
     if (mem->guard) trap_unregister_range(mem->map);
     munmap(mem->map, (size_t)mem->mapped);
     free(mem);

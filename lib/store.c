@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "engine.h"
+#include "interrupt.h"
 #include "store.h"
 #include "trap.h"
 
@@ -11,6 +12,7 @@ wk_store_t *store_new(wk_engine_t *engine)
     if (!s) return NULL;
     engine_ref(engine);
     s->engine = engine;
+    s->vm.stack_budget = WK_MAX_WASM_STACK;
     trap_ensure_handler();
     return s;
 }
@@ -18,10 +20,23 @@ wk_store_t *store_new(wk_engine_t *engine)
 void store_delete(wk_store_t *store)
 {
     if (!store) return;
+    interrupt_forget(&store->vm);
     for (size_t i = store->nobjs; i-- > 0;) store->objs[i].free_fn(store->objs[i].obj);
     free(store->objs);
     engine_unref(store->engine);
     free(store);
+}
+
+uint32_t store_memory_cap(const wk_store_t *store)
+{
+    uint64_t bytes = store->limits.memory_bytes;
+    return bytes == 0 || bytes / WK_PAGE_SIZE >= WK_MAX_PAGES ? WK_MAX_PAGES
+                                                               : (uint32_t)(bytes / WK_PAGE_SIZE);
+}
+
+uint32_t store_table_cap(const wk_store_t *store)
+{
+    return store->limits.table_elements ? store->limits.table_elements : UINT32_MAX;
 }
 
 bool store_own(wk_store_t *store, void *obj, void (*free_fn)(void *obj))

@@ -19,9 +19,24 @@ wk_error_t *table_new(TableType type, void *init, wk_table_t **out)
     return NULL;
 }
 
+wk_error_t *table_new_capped(TableType type, void *init, uint32_t cap, wk_table_t **out)
+{
+    if (type.limits.min > cap)
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET,
+                         "table minimum of %u elements exceeds the store's limit of %u elements",
+                         type.limits.min, cap);
+    wk_table_t *t = NULL;
+    wk_error_t *err = table_new(type, init, &t);
+    if (err) return err;
+    if (t->vm.max > cap) t->vm.max = cap;
+    *out = t;
+    return NULL;
+}
+
 void table_delete(wk_table_t *table)
 {
     if (!table) return;
+    hostinfo_release(&table->host);
     free(table->vm.elems);
     free(table);
 }

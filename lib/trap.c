@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include "interrupt.h"
 #include "trap.h"
 
 /* ---- Trap objects ------------------------------------------------------------------------ */
@@ -82,6 +83,7 @@ typedef struct ThreadState {
     uint8_t *stack_lo;         /* lowest usable address of this thread's stack */
     uint8_t *chain_frame;      /* see chain_signal */
     uint8_t *limit_frame;      /* the outermost entry frame `limit` was computed for */
+    uintptr_t limit_budget;    /* and the store's stack budget it was computed with */
     uint32_t recheck_in;       /* outermost entries until the handler is checked again */
     volatile bool in_wasm;
     bool altstack_done;
@@ -121,16 +123,23 @@ static uint8_t *thread_stack_lo(void)
     return tls.stack_lo;
 }
 
-/* The limit for an outermost entry at `sp`: at most WK_MAX_WASM_STACK below it, and leaving
- * at least a quarter of the remaining stack (>= 64 KiB) for host code and signal frames. */
-static uint8_t *stack_limit_for(uint8_t *sp)
+size_t trap_stack_room(void)
+{
+    uint8_t *sp = __builtin_frame_address(0), *lo = thread_stack_lo();
+    return sp > lo ? (size_t)(sp - lo) : 0;
+}
+
+/* The limit for an outermost entry at `sp`: at most `budget` below it, and leaving at least a
+ * quarter of the remaining stack (>= 64 KiB, <= 256 KiB) for host code and signal frames. */
+static uint8_t *stack_limit_for(uint8_t *sp, uintptr_t budget)
 {
     uint8_t *lo = thread_stack_lo();
     uintptr_t avail = sp > lo ? (uintptr_t)(sp - lo) : 0;
     uintptr_t reserve = avail / 4 < ((uintptr_t)256 << 10) ? avail / 4 : ((uintptr_t)256 << 10);
     if (reserve < ((uintptr_t)64 << 10)) reserve = (uintptr_t)64 << 10;
     uintptr_t use = avail > reserve ? avail - reserve : 0;
-    if (use > WK_MAX_WASM_STACK) use = WK_MAX_WASM_STACK;
+    if (budget == 0) budget = WK_MAX_WASM_STACK;
+    if (use > budget) use = budget;
     return sp - use;
 }
 
@@ -353,8 +362,9 @@ static __attribute__((noinline)) void enter_outermost(ThreadState *t, VMStore *s
         trap_ensure_handler();
     }
     ensure_altstack();
-    t->limit = stack_limit_for(frame);
+    t->limit = stack_limit_for(frame, store->stack_budget);
     t->limit_frame = frame;
+    t->limit_budget = store->stack_budget;
 }
 
 wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vmctx,
@@ -366,11 +376,13 @@ wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vm
     if (!e.prev) {
         /* Calls in a loop enter from one frame: only the count changes. */
         uint8_t *frame = __builtin_frame_address(0);
-        if (__builtin_expect(frame != t->limit_frame || --t->recheck_in == 0 || !store->entered,
+        if (__builtin_expect(frame != t->limit_frame || store->stack_budget != t->limit_budget ||
+                                 --t->recheck_in == 0 || !store->entered,
                              0))
             enter_outermost(t, store, frame);
     }
     e.store = store;
+    if (store->running++ == 0) interrupt_enter_outermost(store);
     e.saved_limit = store->stack_limit;
     e.saved_in_wasm = t->in_wasm;
     e.kind = 0;
@@ -383,6 +395,7 @@ wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vm
     t->top = e.prev;
     t->in_wasm = e.saved_in_wasm;
     e.store->stack_limit = e.saved_limit;
+    e.store->running--;
     if (__builtin_expect(!e.kind, 1)) return NULL;
     return e.host_trap ? e.host_trap : trap_new_kind(e.kind);
 }

@@ -66,6 +66,12 @@ typedef struct VMStore {
                                           through call_indirect, read by host adapters */
     uint8_t entered;                   /* runtime only: 1 once an entry has checked the fault
                                           handler for this store (lib/trap.c) */
+    uint32_t poll;                     /* atomic: nonzero when compiled code must call
+                                          wk_rt_poll at its next function entry or loop header
+                                          (interrupt requested, deadline passed; lib/interrupt.c) */
+    uint32_t running;                  /* runtime only: entries into this store now running */
+    uintptr_t stack_budget;            /* runtime only: native stack Wasm may use per outermost
+                                          entry (wk_store_limits_t.stack_bytes) */
 } VMStore;
 
 /* The per-instance context. Field order is ABI: lowering uses offsetof on these. */
@@ -80,6 +86,10 @@ typedef struct VMContext {
     VMFuncRef **funcs;           /* function index space; imported ones are the exporter's */
     const uint32_t *type_ids;    /* module type index -> engine-wide id */
     struct Instance *instance;   /* the runtime's own instance object */
+    int64_t fuel;                /* operations left (fuel metering); negative: out of fuel */
+    int32_t *hot;                /* lazy strategy: per defined function, the events (calls,
+                                    loop iterations) left before it asks for O2 (wk_rt_hot);
+                                    shared by the module's instances; else NULL */
 } VMContext;
 
 #define WK_VMCTX_MAGIC 0x786374786b6d77ull /* "wmkctx" */
@@ -99,6 +109,10 @@ enum {
 #define WK_ABI_CTYPE_ABI_CTX struct VMContext *
 #define WK_ABI_CTYPE_ABI_VALS WasmVal *
 
+/* wk_rt_poll is the slow path of the checks at function entries and loop headers: it raises
+ * "call stack exhausted" when stack_low is nonzero, "interrupted" when the store's poll word
+ * asks for it, "out of fuel" when vmctx->fuel is negative, and otherwise returns
+ * (lib/interrupt.c). */
 /* Helpers called from compiled code (runtime side; C calling convention), the one list of
  * their signatures: X(name, traps, result, params...) for the symbol wk_rt_<name>. Lowering
  * declares them from it (lower.c), the JIT binds their addresses (jit.c), and the C prototypes
@@ -128,7 +142,9 @@ enum {
     X(table_init, 0, ABI_VOID, ABI_CTX, ABI_I32, ABI_I32, ABI_I32, ABI_I32, ABI_I32)           \
     /* table, elem, dst, src, n */                                                             \
     X(elem_drop, 0, ABI_VOID, ABI_CTX, ABI_I32)                       /* elem */               \
-    X(host_call, 0, ABI_VOID, ABI_CTX, ABI_VALS) /* host_ctx (the host function's), vals */
+    X(host_call, 0, ABI_VOID, ABI_CTX, ABI_VALS) /* host_ctx (the host function's), vals */   \
+    X(poll, 0, ABI_VOID, ABI_CTX, ABI_I32)                            /* stack_low */          \
+    X(hot, 0, ABI_VOID, ABI_CTX, ABI_I32)                             /* defined index */
 
 /* The symbol of helper `name`, and its name as a string. */
 #define WK_RT_SYMBOL(name) wk_rt_##name

@@ -110,6 +110,8 @@ static const char *trap_kind_name(wk_trap_kind_t kind)
     case WK_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized_element";
     case WK_TRAP_INDIRECT_CALL_TYPE: return "indirect_call_type_mismatch";
     case WK_TRAP_STACK_EXHAUSTED: return "call_stack_exhausted";
+    case WK_TRAP_INTERRUPTED: return "interrupted";
+    case WK_TRAP_OUT_OF_FUEL: return "out_of_fuel";
     default: return "host";
     }
 }
@@ -123,6 +125,11 @@ PyObject *py_errors_raise_trap(WkState *st, wk_trap_t *trap)
         PyObject *exc = stash->exc;
         PyMem_RawFree(stash);
         PyErr_Restore(Py_NewRef(Py_TYPE(exc)), exc, PyException_GetTraceback(exc));
+        return NULL;
+    }
+    /* Interrupted by Ctrl-C: Python's SIGINT handler raises KeyboardInterrupt now. */
+    if (wk_trap_kind(trap) == WK_TRAP_INTERRUPTED && PyErr_CheckSignals() < 0) {
+        wk_trap_delete(trap);
         return NULL;
     }
     PyObject *kind = PyUnicode_FromString(trap_kind_name(wk_trap_kind(trap)));

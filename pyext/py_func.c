@@ -75,18 +75,16 @@ static PyObject *func_results(FuncObject *f, const wk_raw_t *vals)
 
 static int bad_call(FuncObject *f, Py_ssize_t nargs, PyObject *kwnames)
 {
-    if (kwnames && PyTuple_GET_SIZE(kwnames))
-        PyErr_Format(PyExc_TypeError, "%U() takes no keyword arguments", f->name);
-    else
-        PyErr_Format(PyExc_TypeError, "%U() takes %zu argument%s (%zd given)", f->name,
-                     f->nparams, f->nparams == 1 ? "" : "s", nargs);
+    (void)kwnames;
+    PyErr_Format(PyExc_TypeError, "%U() takes %zu argument%s (%zd given)", f->name, f->nparams,
+                 f->nparams == 1 ? "" : "s", nargs);
     return -1;
 }
 
 /* Runs the function holding the store, with the GIL released unless the function is
  * bounded (releasing and re-taking the GIL would cost more than such a call). vals: arguments
  * in, results out (wk_func_call_raw; func_args gave every argument its parameter's kind). */
-static wk_trap_t *func_run(FuncObject *f, wk_raw_t *vals)
+static wk_trap_t *func_run(FuncObject *f, wk_raw_t *vals, double timeout)
 {
     StoreObject *store = (StoreObject *)f->store;
     wk_trap_t *trap;
@@ -96,12 +94,44 @@ static wk_trap_t *func_run(FuncObject *f, wk_raw_t *vals)
     if (!f->release_gil) {
         trap = wk_func_call_raw(f->func, vals);
     } else {
+        if (timeout > 0) wk_store_set_deadline(store->store, (uint64_t)(timeout * 1e9) + 1);
+        wk_store_t *prev = py_interrupt_begin(store->store);
         Py_BEGIN_ALLOW_THREADS
         trap = wk_func_call_raw(f->func, vals);
         Py_END_ALLOW_THREADS
+        py_interrupt_end(prev);
+        if (timeout > 0) wk_store_set_deadline(store->store, 0);
     }
     py_store_leave(store);
     return trap;
+}
+
+/* The keyword arguments of a call: only timeout= (seconds, a positive number or None).
+ * -1 with TypeError/ValueError. */
+static int func_kwargs(FuncObject *f, PyObject *const *kwvalues, PyObject *kwnames,
+                       double *timeout)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); i++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, i);
+        if (!PyUnicode_Check(name) || PyUnicode_CompareWithASCIIString(name, "timeout") != 0) {
+            PyErr_Format(PyExc_TypeError, "%U() got an unexpected keyword argument %R",
+                         f->name, name);
+            return -1;
+        }
+        if (kwvalues[i] == Py_None) {
+            *timeout = 0;
+            continue;
+        }
+        double t = PyFloat_AsDouble(kwvalues[i]);
+        if (t == -1.0 && PyErr_Occurred()) return -1;
+        if (!(t > 0) || t > 1e9) {
+            PyErr_Format(PyExc_ValueError, "%U() timeout must be a positive number of seconds",
+                         f->name);
+            return -1;
+        }
+        *timeout = t;
+    }
+    return 0;
 }
 
 static PyObject *func_vectorcall(PyObject *op, PyObject *const *args, size_t nargsf,
@@ -109,7 +139,9 @@ static PyObject *func_vectorcall(PyObject *op, PyObject *const *args, size_t nar
 {
     FuncObject *f = (FuncObject *)op;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if ((size_t)nargs != f->nparams || (kwnames && PyTuple_GET_SIZE(kwnames))) {
+    double timeout = f->timeout;
+    if (kwnames && func_kwargs(f, args + nargs, kwnames, &timeout) < 0) return NULL;
+    if ((size_t)nargs != f->nparams) {
         bad_call(f, nargs, kwnames);
         return NULL;
     }
@@ -119,7 +151,7 @@ static PyObject *func_vectorcall(PyObject *op, PyObject *const *args, size_t nar
     if (n > FUNC_INLINE_VALS && !(vals = PyMem_Malloc(n * sizeof *vals))) return PyErr_NoMemory();
     PyObject *r = NULL;
     if (func_args(f, args, vals) == 0) {
-        wk_trap_t *trap = func_run(f, vals);
+        wk_trap_t *trap = func_run(f, vals, timeout);
         r = trap ? py_errors_raise_trap(f->st, trap) : func_results(f, vals);
     }
     if (vals != inline_vals) PyMem_Free(vals);
@@ -141,6 +173,7 @@ PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *
     self->results = self->params ? self->params + type.nparams : NULL;
     self->vectorcall = func_vectorcall;
     self->release_gil = !wk_func_bounded(func);
+    self->timeout = 0;
     PyObject_GC_Track(self);
     if (!self->name || !self->params) {
         Py_DECREF(self);

@@ -155,13 +155,85 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     return (PyObject *)self;
 }
 
+/* Gives every exported function of self the default timeout (seconds). */
+static void set_timeout(WkState *st, InstanceObject *self, double timeout)
+{
+    PyObject *dict = ((ExportsObject *)self->exports)->dict;
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (Py_IS_TYPE(value, st->func_type)) ((FuncObject *)value)->timeout = timeout;
+    }
+}
+
+/* timeout=None or a positive number of seconds into *out (0: none); -1 with ValueError. */
+static int parse_timeout(PyObject *obj, double *out)
+{
+    *out = 0;
+    if (obj == Py_None) return 0;
+    double t = PyFloat_AsDouble(obj);
+    if (t == -1.0 && PyErr_Occurred()) return -1;
+    if (!(t > 0) || t > 1e9) {
+        PyErr_SetString(PyExc_ValueError, "Instance() timeout must be a positive number of "
+                                          "seconds or None");
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+/* A limit given as None (unchanged) or an int >= 1 no larger than max into *out. */
+static int parse_limit(PyObject *obj, const char *what, unsigned long long max,
+                       unsigned long long *out)
+{
+    if (obj == Py_None) return 0;
+    unsigned long long v = PyLong_AsUnsignedLongLong(obj);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            v = 0;
+        } else {
+            return -1;
+        }
+    }
+    if (v == 0 || v > max) {
+        PyErr_Format(PyExc_ValueError, "Instance() %s must be an int from 1 to %llu or None",
+                     what, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Sets the limits given (not None) on the store the instance is made in. */
+static int set_limits(wk_store_t *store, PyObject *memory, PyObject *table, PyObject *stack)
+{
+    wk_store_limits_t lim = wk_store_limits(store);
+    unsigned long long v = 0;
+    if (parse_limit(memory, "memory_limit", UINT64_MAX - 1, &v) < 0) return -1;
+    if (memory != Py_None) lim.memory_bytes = v;
+    if (parse_limit(table, "table_limit", UINT32_MAX, &v) < 0) return -1;
+    if (table != Py_None) lim.table_elements = (uint32_t)v;
+    if (parse_limit(stack, "stack_size", SIZE_MAX - 1, &v) < 0) return -1;
+    if (stack != Py_None) lim.stack_bytes = (size_t)v;
+    wk_store_set_limits(store, &lim);
+    return 0;
+}
+
+static int instance_set_fuel(PyObject *op, PyObject *value, void *closure);
+
 static PyObject *instance_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"module", "imports", NULL};
+    static char *kwlist[] = {"module",      "imports",    "timeout", "memory_limit",
+                             "table_limit", "stack_size", "fuel",    NULL};
     WkState *st = py_state_of_type(type);
-    PyObject *arg, *imports = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Instance", kwlist, &arg, &imports))
+    PyObject *arg, *imports = Py_None, *timeout_obj = Py_None;
+    PyObject *memory = Py_None, *table = Py_None, *stack = Py_None, *fuel = Py_None;
+    double timeout;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO$OOOO:Instance", kwlist, &arg, &imports,
+                                     &timeout_obj, &memory, &table, &stack, &fuel))
         return NULL;
+    if (parse_timeout(timeout_obj, &timeout) < 0) return NULL;
     PyObject *module = Py_IS_TYPE(arg, st->module_type) ? Py_NewRef(arg)
                                                          : py_wasm_module_compile(st, arg);
     if (!module) return NULL;
@@ -171,7 +243,10 @@ static PyObject *instance_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     if (resolve(st, m, imports, &r) < 0) goto done;
     store = r.store ? Py_NewRef(r.store) : py_store_new_in(st, wk_module_engine(m));
     if (!store || make_host_funcs(m, &r, (StoreObject *)store) < 0) goto done;
+    if (set_limits(((StoreObject *)store)->store, memory, table, stack) < 0) goto done;
     self = instantiate(st, module, (StoreObject *)store, &r);
+    if (self && timeout > 0) set_timeout(st, (InstanceObject *)self, timeout);
+    if (self && fuel != Py_None && instance_set_fuel(self, fuel, NULL) < 0) Py_CLEAR(self);
 done:
     resolved_free(&r);
     Py_XDECREF(store);
@@ -216,6 +291,61 @@ static PyObject *instance_repr(PyObject *op)
                                 PyTuple_GET_SIZE(((ExportsObject *)self->exports)->names));
 }
 
+static PyObject *instance_get_fuel(PyObject *op, void *closure)
+{
+    (void)closure;
+    wk_instance_t *inst = ((InstanceObject *)op)->instance;
+    if (!wk_engine_fuel(wk_module_engine(((ModuleObject *)((InstanceObject *)op)->module)->module)))
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLongLong(wk_instance_fuel(inst));
+}
+
+static int instance_set_fuel(PyObject *op, PyObject *value, void *closure)
+{
+    (void)closure;
+    InstanceObject *self = (InstanceObject *)op;
+    if (!value) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete fuel");
+        return -1;
+    }
+    unsigned long long n = PyLong_AsUnsignedLongLong(value);
+    if (n == (unsigned long long)-1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError))
+            PyErr_SetString(PyExc_ValueError, "fuel must be an int >= 0");
+        return -1;
+    }
+    wk_error_t *err = wk_instance_set_fuel(self->instance, n);
+    if (err) {
+        py_errors_raise(py_state_of(op), err);
+        return -1;
+    }
+    return 0;
+}
+
+static PyGetSetDef instance_getset[] = {
+    {"fuel", instance_get_fuel, instance_set_fuel,
+     "The operations the instance may still execute (configure(fuel=True) modules), or\n"
+     "None without fuel metering. Running out raises Trap with kind 'out_of_fuel';\n"
+     "setting it again lets the instance continue.",
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyObject *instance_interrupt(PyObject *op, PyObject *unused)
+{
+    (void)unused;
+    wk_instance_interrupt(((InstanceObject *)op)->instance);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef instance_methods[] = {
+    {"interrupt", instance_interrupt, METH_NOARGS,
+     "interrupt()\n--\n\nStops the call running in this instance (and in the instances it\n"
+     "shares a store with), from any thread: it raises Trap with kind 'interrupted'. Does\n"
+     "nothing when no call runs."},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyMemberDef instance_members[] = {
     {"exports", T_OBJECT, offsetof(InstanceObject, exports), READONLY,
      "The exports: instance.exports.sum(1, 2), instance.exports['memory'], len(), iteration."},
@@ -228,7 +358,8 @@ static PyMemberDef instance_members[] = {
 
 static PyType_Slot instance_slots[] = {
     {Py_tp_doc,
-     "Instance(module, imports=None)\n--\n\n"
+     "Instance(module, imports=None, timeout=None, *, memory_limit=None, "
+     "table_limit=None, stack_size=None, fuel=None)\n--\n\n"
      "Instantiates a WebAssembly module.\n\n"
      "module is a Module or any bytes-like object holding a binary module (compiled\n"
      "first). imports maps module names to mappings of field names to values:\n"
@@ -237,7 +368,15 @@ static PyType_Slot instance_slots[] = {
      "  - a Function, Memory, Global or Table, e.g. another instance's exports\n"
      "    (an Exports object is itself such a mapping).\n\n"
      "instance.exports.name(...) calls an exported function; instance.memory is the\n"
-     "first exported memory (or None).\n\n"
+     "first exported memory (or None). timeout (seconds) limits every call of an export\n"
+     "(a call may also pass its own timeout=): past it the call raises Trap with kind\n"
+     "'interrupted'. Ctrl-C stops running Wasm (KeyboardInterrupt); interrupt() stops it\n"
+     "from another thread. memory_limit (bytes) and table_limit (elements) bound each\n"
+     "memory and table the instance defines (memory.grow/table.grow return -1 past them;\n"
+     "a larger minimum raises MemoryError); stack_size (bytes) is the native stack Wasm\n"
+     "may use per call (default 1 MiB). The limits are set on the instance's store.\n"
+     "fuel (an int) is the budget of operations of a module compiled with\n"
+     "configure(fuel=True) (see Instance.fuel).\n\n"
      "Raises CompileError for bad bytes, LinkError when imports do not match, and Trap\n"
      "when the start function traps.\n\n"
      "Example:\n"
@@ -249,6 +388,8 @@ static PyType_Slot instance_slots[] = {
     {Py_tp_dealloc, instance_dealloc},
     {Py_tp_repr, instance_repr},
     {Py_tp_members, instance_members},
+    {Py_tp_methods, instance_methods},
+    {Py_tp_getset, instance_getset},
     {0, NULL},
 };
 

@@ -83,6 +83,7 @@ typedef struct {
     size_t nparams, nresults;
     wk_valkind_t *params, *results; /* one allocation, nparams + nresults kinds */
     bool release_gil;               /* false for bounded functions (wk_func_bounded) */
+    double timeout;                 /* seconds each call may run (0: no limit) */
     vectorcallfunc vectorcall;
 } FuncObject;
 
@@ -188,6 +189,14 @@ int py_wasm_module_init(PyObject *mod, WkState *st);
 PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes);
 /* validate(bytes) -> bool, never raising for bad input (module function and staticmethod). */
 PyObject *py_wasm_module_validate(PyObject *unused, PyObject *bytes);
+
+/* py_interrupt.c */
+int py_interrupt_init(PyObject *mod, WkState *st);
+/* Around a call of Wasm with the GIL released: on the main thread, makes SIGINT interrupt
+ * `store` (installing the handler when needed) and returns the store it interrupted before,
+ * which py_interrupt_end restores. No-ops on other threads. */
+wk_store_t *py_interrupt_begin(wk_store_t *store);
+void py_interrupt_end(wk_store_t *previous);
 
 /* py_instance.c */
 int py_instance_init(PyObject *mod, WkState *st);

@@ -54,9 +54,10 @@ class ExportType(NamedTuple):
 def validate(bytes: Buffer | Any, /) -> bool: ...
 def configure(
     *,
-    strategy: Literal["o2", "fast", "tiered"] | None = None,
+    strategy: Literal["lazy", "o2", "fast", "tiered"] | None = None,
     cache_dir: str | os.PathLike[str] | None = ...,
     software_bounds: bool | None = None,
+    fuel: bool | None = None,
 ) -> None: ...
 def configuration() -> dict[str, Any]: ...
 
@@ -91,7 +92,22 @@ Extern = Function | Memory | Global | Table
 Imports = Mapping[str, Mapping[str, Extern | Callable[..., Any]] | Exports]
 
 class Instance:
-    def __init__(self, module: Module | Buffer, imports: Imports | None = None) -> None: ...
+    def __init__(
+        self,
+        module: Module | Buffer,
+        imports: Imports | None = None,
+        timeout: float | None = None,
+        *,
+        memory_limit: int | None = None,
+        table_limit: int | None = None,
+        stack_size: int | None = None,
+        fuel: int | None = None,
+    ) -> None: ...
+    def interrupt(self) -> None: ...
+    @property
+    def fuel(self) -> int | None: ...
+    @fuel.setter
+    def fuel(self, value: int) -> None: ...
     @property
     def exports(self) -> Exports: ...
     @property
@@ -107,7 +123,7 @@ class Exports:
     def __contains__(self, name: object) -> bool: ...
 
 class Function:
-    def __call__(self, *args: PyValue) -> Any: ...
+    def __call__(self, *args: PyValue, timeout: float | None = None) -> Any: ...
     @property
     def type(self) -> FunctionType: ...
     @property

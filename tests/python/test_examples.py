@@ -15,3 +15,10 @@ def run_example(name):
 
 def test_simple_py_prints_42():
     assert run_example("simple.py").stdout == "42\n"
+
+
+def test_spin_wasm_is_the_test_module(wasm_dir):
+    """examples/spin.wasm (README "Limits and interruption") is tests/python/wat/spin.wat."""
+    with open(os.path.join(REPO, "examples", "spin.wasm"), "rb") as f:
+        committed = f.read()
+    assert committed == (wasm_dir / "spin.wasm").read_bytes()

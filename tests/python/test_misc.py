@@ -25,7 +25,9 @@ def test_every_public_name_documented():
     for name in wasmkiln.__all__:
         obj = getattr(wasmkiln, name)
         assert obj.__doc__, name
-    assert wasmkiln.Instance.__text_signature__ == "(module, imports=None)"
+    assert wasmkiln.Instance.__text_signature__ == (
+        "(module, imports=None, timeout=None, *, memory_limit=None, table_limit=None, "
+        "stack_size=None, fuel=None)")
     assert wasmkiln.Memory.uint8_view.__text_signature__ == "($self, offset=0)"
 
 
