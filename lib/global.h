@@ -9,6 +9,7 @@
 struct wk_global {
     VMGlobal vm; /* first: VMContext points here */
     GlobalType type;
+    struct wk_store *store; /* the owner, set by who hands it to a store (API checks) */
 };
 
 /* A new global holding value. Errors: WK_ERROR_RESOURCE. */

@@ -176,6 +176,7 @@ static wk_error_t *define_tables_memories(Instance *inst)
         wk_table_t **t = &inst->tables[m->nimported_tables + i];
         wk_error_t *err = table_new_capped(m->tables[i], NULL, store_table_cap(store), t);
         if (err) return err;
+        (*t)->store = store;
         if (!store_own(store, *t, (void (*)(void *))table_delete))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }
@@ -184,6 +185,7 @@ static wk_error_t *define_tables_memories(Instance *inst)
         wk_memory_t **mem = &inst->memories[m->nimported_memories + i];
         wk_error_t *err = memory_new_capped(m->memories[i], guard, store_memory_cap(store), mem);
         if (err) return err;
+        (*mem)->store = store;
         if (!store_own(store, *mem, (void (*)(void *))memory_delete))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }
@@ -198,6 +200,7 @@ static wk_error_t *define_globals(Instance *inst)
         WasmVal v = const_eval(inst, &m->globals[i].init);
         wk_error_t *err = global_new(m->globals[i].type, v, g);
         if (err) return err;
+        (*g)->store = inst->store;
         if (!store_own(inst->store, *g, (void (*)(void *))global_delete))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }

@@ -16,6 +16,7 @@
 struct wk_table {
     VMTable vm; /* first: VMContext points here */
     TableType type;
+    struct wk_store *store; /* the owner, set by who hands it to a store (API checks) */
 };
 
 /* A new table of `type` with min elements set to init. Errors: WK_ERROR_RESOURCE. */

@@ -132,7 +132,7 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     wk_instance_t *inst = NULL;
     wk_trap_t *trap = NULL;
     wk_error_t *err;
-    py_store_enter(store);
+    if (py_store_enter(store) < 0) return NULL;
     Py_BEGIN_ALLOW_THREADS
     err = wk_instance_new(store->store, ((ModuleObject *)module)->module, r->externs, r->n,
                           &inst, &trap);

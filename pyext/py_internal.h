@@ -150,17 +150,21 @@ int py_store_init(PyObject *mod, WkState *st);
 PyObject *py_store_new(WkState *st);
 /* A new Store of `engine` (a module's engine, which may predate configure()). */
 PyObject *py_store_new_in(WkState *st, wk_engine_t *engine);
-/* Waits (GIL released) until no other thread uses the store, then takes it. */
-void py_store_wait(StoreObject *s, unsigned long me);
+/* Waits (GIL released) until no other thread uses the store. -1 with an exception when the
+ * wait would never end (RuntimeError: the threads wait for each other's stores) or a signal
+ * handler raised (Ctrl-C: KeyboardInterrupt). */
+int py_store_wait(StoreObject *s, unsigned long me);
 
 /* Makes the calling thread the store's user (waiting, GIL released, while another thread
- * uses it); re-entrant on one thread. Pair with py_store_leave. Needs the GIL. */
-static inline void py_store_enter(StoreObject *s)
+ * uses it); re-entrant on one thread. Pair with py_store_leave when it returned 0; -1 with an
+ * exception (see py_store_wait). Needs the GIL. */
+static inline int py_store_enter(StoreObject *s)
 {
     unsigned long me = PyThread_get_thread_ident();
-    if (s->owner != 0 && s->owner != me) py_store_wait(s, me);
+    if (s->owner != 0 && s->owner != me && py_store_wait(s, me) < 0) return -1;
     s->owner = me;
     s->depth++;
+    return 0;
 }
 
 static inline void py_store_leave(StoreObject *s)

@@ -81,6 +81,48 @@ static void test_codecache_truncated_file_misses(void **state)
     assert_false(codecache_load(dir, key, &e));
 }
 
+/* Overwrites byte `at` of file `path` with `value`. */
+static void poke(const char *path, long at, uint8_t value)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, at, SEEK_SET), 0);
+    assert_int_equal(fputc(value, f), value);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Issue 13 item 4: a changed byte inside an object (an immediate, say) was loaded and run. The
+ * keyed hash catches it: the entry misses and the module is recompiled. */
+static void test_codecache_changed_object_byte_misses(void **state)
+{
+    (void)state;
+    store_two_objects();
+    char path[256];
+    entry_path(path, sizeof path);
+    /* magic 8, key 32, nonce 8, count 4, size 8: the first object's first byte (7). */
+    poke(path, 60, 6);
+    CacheEntry e;
+    assert_false(codecache_load(dir, key, &e));
+    poke(path, 60, 7); /* put back: intact again */
+    assert_true(codecache_load(dir, key, &e));
+    codecache_entry_free(&e);
+}
+
+static void test_codecache_entry_of_another_secret_misses(void **state)
+{
+    (void)state;
+    store_two_objects();
+    char secret[256];
+    snprintf(secret, sizeof secret, "%s/.wkkey", dir);
+    assert_true(access(secret, R_OK) == 0);
+    /* Whoever lacks the directory's secret cannot make an entry that loads: here the secret
+     * changes under an entry written with the old one. */
+    poke(secret, 0, 0x5a);
+    poke(secret, 1, 0xa5);
+    CacheEntry e;
+    assert_false(codecache_load(dir, key, &e));
+}
+
 static void test_codecache_missing_directory_is_ignored(void **state)
 {
     (void)state;
@@ -101,6 +143,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_codecache_truncated_file_misses, setup_dir,
                                         teardown_dir),
         cmocka_unit_test(test_codecache_missing_directory_is_ignored),
+        cmocka_unit_test_setup_teardown(test_codecache_changed_object_byte_misses, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_codecache_entry_of_another_secret_misses,
+                                        setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
