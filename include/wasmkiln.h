@@ -393,6 +393,18 @@ WK_API void wk_instance_interrupt(wk_instance_t *inst);
 WK_API bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t len,
                                    wk_extern_t *out);
 
+/* ---- Host info ---------------------------------------------------------------------------- */
+
+/* Every function, memory, table, global and instance carries one embedder pointer, NULL at
+ * first. Setting it runs the previous pointer's finalizer (when it has one); the last one's
+ * finalizer runs when the object dies with its store: each finalizer runs exactly once. */
+WK_API void wk_extern_set_host_info(const wk_extern_t *ext, void *info,
+                                    void (*finalizer)(void *));
+WK_API void *wk_extern_host_info(const wk_extern_t *ext);
+WK_API void wk_instance_set_host_info(wk_instance_t *inst, void *info,
+                                      void (*finalizer)(void *));
+WK_API void *wk_instance_host_info(const wk_instance_t *inst);
+
 #ifdef __cplusplus
 }
 #endif

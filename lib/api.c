@@ -587,3 +587,39 @@ bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t 
 {
     return instance_export_get((const Instance *)inst, name, len, out);
 }
+
+/* ---- Host info --------------------------------------------------------------------------- */
+
+static HostInfo *host_info_of(const wk_extern_t *ext)
+{
+    switch (ext->kind) {
+    case WK_EXTERN_FUNC: return &ext->of.func->host;
+    case WK_EXTERN_TABLE: return &ext->of.table->host;
+    case WK_EXTERN_MEMORY: return &ext->of.memory->host;
+    default: return &ext->of.global->host;
+    }
+}
+
+void wk_extern_set_host_info(const wk_extern_t *ext, void *info, void (*finalizer)(void *))
+{
+    assert(ext && ext->of.func);
+    hostinfo_set(host_info_of(ext), info, finalizer);
+}
+
+void *wk_extern_host_info(const wk_extern_t *ext)
+{
+    assert(ext && ext->of.func);
+    return host_info_of(ext)->data;
+}
+
+void wk_instance_set_host_info(wk_instance_t *inst, void *info, void (*finalizer)(void *))
+{
+    assert(inst);
+    hostinfo_set(&((Instance *)inst)->host, info, finalizer);
+}
+
+void *wk_instance_host_info(const wk_instance_t *inst)
+{
+    assert(inst);
+    return ((const Instance *)inst)->host.data;
+}

@@ -126,7 +126,9 @@ bool compiled_attach(wk_module_t *mod, Instance *inst)
 void compiled_detach(wk_module_t *mod, Instance *inst)
 {
     pthread_mutex_lock(&mod->lock);
-    for (uint32_t i = 0; i < mod->ninstances; i++) {
+    /* From the end: stores free the newest instances first, so a store of n instances of one
+     * module detaches them in O(n), not O(n^2). */
+    for (uint32_t i = mod->ninstances; i-- > 0;) {
         if (mod->instances[i] == inst) {
             mod->instances[i] = mod->instances[--mod->ninstances];
             break;

@@ -39,6 +39,7 @@ WasmVal val_to_raw(const wk_val_t *v)
 static void func_free(void *p)
 {
     wk_func_t *f = p;
+    hostinfo_release(&f->host);
     if (f->finalizer) f->finalizer(f->env);
     free(f);
 }

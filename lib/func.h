@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "code.h"
+#include "hostinfo.h"
 #include "module.h"
 #include "store.h"
 #include "vmctx.h"
@@ -22,6 +23,7 @@ struct wk_func {
     wk_host_callback_t callback;  /* host functions only */
     void *env;
     void (*finalizer)(void *env);
+    HostInfo host;
 };
 
 /* A new host function of `type` in store (store-owned). Errors: WK_ERROR_RESOURCE, or a

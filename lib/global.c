@@ -15,5 +15,7 @@ wk_error_t *global_new(GlobalType type, WasmVal value, wk_global_t **out)
 
 void global_delete(wk_global_t *global)
 {
+    if (!global) return;
+    hostinfo_release(&global->host);
     free(global);
 }

@@ -3,6 +3,7 @@
 #define WK_GLOBAL_H
 
 #include "error.h"
+#include "hostinfo.h"
 #include "module.h"
 #include "vmctx.h"
 
@@ -10,6 +11,7 @@ struct wk_global {
     VMGlobal vm; /* first: VMContext points here */
     GlobalType type;
     struct wk_store *store; /* the owner, set by who hands it to a store (API checks) */
+    HostInfo host;
 };
 
 /* A new global holding value. Errors: WK_ERROR_RESOURCE. */

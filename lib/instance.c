@@ -81,6 +81,7 @@ static wk_error_t *link_check(const wk_module_t *mod, const wk_extern_t *imports
 static void instance_free(void *p)
 {
     Instance *inst = p;
+    hostinfo_release(&inst->host);
     free(inst->funcs);
     free(inst->tables);
     free(inst->memories);

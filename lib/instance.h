@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hostinfo.h"
 #include "store.h"
 #include "vmctx.h"
 
@@ -22,6 +23,7 @@ typedef struct Instance {
     void ***elem_items;    /* the evaluated references of each element segment */
     uint32_t nexports;
     wk_extern_t *exports;
+    HostInfo host;
 } Instance;
 
 /* What a host function sees of its caller. */

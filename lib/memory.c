@@ -82,6 +82,7 @@ wk_error_t *memory_new_capped(Limits limits, bool guard, uint32_t cap_pages, wk_
 void memory_delete(wk_memory_t *mem)
 {
     if (!mem) return;
+    hostinfo_release(&mem->host);
     if (mem->guard) trap_unregister_range(mem->map);
     munmap(mem->map, (size_t)mem->mapped);
     free(mem);

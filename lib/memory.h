@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "hostinfo.h"
 #include "module.h"
 #include "vmctx.h"
 
@@ -18,6 +19,7 @@ struct wk_memory {
     uint32_t cap_pages; /* pages the reservation can hold (software mode may be smaller) */
     bool guard;         /* guard-page mode: the whole 8 GiB range is reserved and watched */
     struct wk_store *store; /* the owner, set by who hands it to a store (API checks) */
+    HostInfo host;
 };
 
 /* A new memory of `limits` (pages) with min pages committed and zeroed. guard selects the

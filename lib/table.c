@@ -36,6 +36,7 @@ wk_error_t *table_new_capped(TableType type, void *init, uint32_t cap, wk_table_
 void table_delete(wk_table_t *table)
 {
     if (!table) return;
+    hostinfo_release(&table->host);
     free(table->vm.elems);
     free(table);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "hostinfo.h"
 #include "module.h"
 #include "vmctx.h"
 
@@ -17,6 +18,7 @@ struct wk_table {
     VMTable vm; /* first: VMContext points here */
     TableType type;
     struct wk_store *store; /* the owner, set by who hands it to a store (API checks) */
+    HostInfo host;
 };
 
 /* A new table of `type` with min elements set to init. Errors: WK_ERROR_RESOURCE. */
