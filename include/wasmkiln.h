@@ -184,18 +184,27 @@ enum {
                                nothing else holds the module and by wk_engine_delete (which
                                waits for it). In a child forked while a job ran, the module
                                stays in the fast tier. */
+    WK_STRATEGY_LAZY = 3,   /* nothing compiled before a function's first call: each function
+                               is compiled alone on its first call (fast tier, or O2 from the
+                               cache), and O2 in a background thread once it is hot (calls and
+                               loop iterations), then switched in (a call already running
+                               finishes in its old code). wk_module_new validates everything.
+                               Hosts without lazy stubs (not x86-64 Linux) compile as TIERED. */
 };
 
 /* Engine configuration. wk_engine_options_default fills in the defaults, which the
- * environment sets: WK_JIT_OPT (0 or "fast": WK_STRATEGY_FAST, "tiered": WK_STRATEGY_TIERED,
- * else WK_STRATEGY_O2), WK_CACHE_DIR (the cache directory; unset or empty: none) and
- * WK_BOUNDS=software (software_bounds) and WK_FUEL=1 (fuel). */
+ * environment sets: WK_JIT_OPT ("o2" or 2: WK_STRATEGY_O2, 0 or "fast": WK_STRATEGY_FAST,
+ * "tiered": WK_STRATEGY_TIERED, else WK_STRATEGY_LAZY, the default), WK_CACHE_DIR (the cache
+ * directory; unset or empty: none), WK_BOUNDS=software (software_bounds) and WK_FUEL=1 (fuel). */
 typedef struct wk_engine_options {
     wk_strategy_t strategy;
     /* Directory of the on-disk object cache (must exist; copied), or NULL for none. Compiled
      * code is written there keyed by the Wasm bytes, this build and the CPU, and loaded from
      * there on the next compile of the same bytes. Never evicted. */
     const char *cache_dir;
+    /* Bound of the cache directory in bytes: the least recently used entries are removed past
+     * it (0: the default, 512 MiB). */
+    uint64_t cache_max_bytes;
     /* Forces software bounds checks even where guard pages are possible. */
     bool software_bounds;
     /* WK_STRATEGY_TIERED: modules with fewer bytes of function bodies compile at O2 at once;

@@ -136,7 +136,7 @@ void wk_engine_delete(wk_engine_t *engine)
 
 wk_error_t *wk_engine_new_with(const wk_engine_options_t *opts, wk_engine_t **out)
 {
-    assert(opts && out && opts->strategy <= WK_STRATEGY_TIERED);
+    assert(opts && out && opts->strategy <= WK_STRATEGY_LAZY);
     return engine_new_with(engine_bounds_for(opts->software_bounds), opts, out);
 }
 

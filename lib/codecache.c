@@ -1,17 +1,17 @@
-/* The code cache: module keys, and the on-disk object cache (file naming, format, integrity
- * and atomic writes). A file is "WKJITC2\0", the 32-byte key, the nonce (u64), the object count
- * (u32), then per object its size (u64) and bytes; integers in host byte order (the key covers
- * it); then a 32-byte BLAKE3 hash of all that, keyed with the directory's secret (a random
- * 32-byte file ".wkkey" beside the entries, made on first use, readable by its owner only): a
- * file changed by anyone without the secret fails the check and is recompiled. */
+/* The code cache: module keys, and the on-disk object cache (file naming, format, integrity,
+ * atomic writes, least-recently-used eviction). A file is "WKJITC2\0", the 32-byte key, the
+ * target description (u32 length, bytes), the nonce (u64), the object count (u32), then per
+ * object its size (u64) and bytes, then the BLAKE3 hash of all of that; integers in host byte
+ * order (the key covers it). A load touches the file's mtime: eviction removes the oldest. */
+#include <dirent.h>
 #include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <llvm-c/blake3.h>
@@ -19,73 +19,9 @@
 #include "codecache.h"
 
 static const char magic[8] = "WKJITC2";
-
-#define SECRET_SIZE 32
-#define MAX_FILE ((size_t)1 << 32)
-
-/* ---- The directory's secret -------------------------------------------------------------- */
-
-static bool read_secret(const char *path, uint8_t secret[SECRET_SIZE])
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    ssize_t n = read(fd, secret, SECRET_SIZE);
-    close(fd);
-    return n == SECRET_SIZE;
-}
-
-/* Writes a new random secret at `path` unless one appeared meanwhile (link fails then). */
-static void make_secret(const char *dir, const char *path)
-{
-    uint8_t secret[SECRET_SIZE];
-    if (getrandom(secret, sizeof secret, 0) != (ssize_t)sizeof secret) return;
-    char tmp[4096 + 64];
-    snprintf(tmp, sizeof tmp, "%s/.wkkey.%ld.tmp", dir, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return;
-    bool ok = write(fd, secret, sizeof secret) == (ssize_t)sizeof secret;
-    ok = close(fd) == 0 && ok;
-    if (ok && link(tmp, path) != 0 && errno != EEXIST) ok = false;
-    unlink(tmp);
-}
-
-/* The secret of cache directory `dir`, made on first use. False when there is none to use. */
-static bool cache_secret(const char *dir, uint8_t secret[SECRET_SIZE])
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/.wkkey", dir);
-    if (read_secret(path, secret)) return true;
-    make_secret(dir, path);
-    return read_secret(path, secret);
-}
-
-static void keyed_hash(const uint8_t secret[SECRET_SIZE], const void *data, size_t size,
-                       uint8_t out[SECRET_SIZE])
-{
-    llvm_blake3_hasher h;
-    llvm_blake3_hasher_init_keyed(&h, secret);
-    llvm_blake3_hasher_update(&h, data, size);
-    llvm_blake3_hasher_finalize(&h, out, SECRET_SIZE);
-}
-
-/* Reads file `path` whole into *buf (malloc'd) when its size is sane. */
-static bool read_file(const char *path, uint8_t **buf, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    bool ok = fseek(f, 0, SEEK_END) == 0;
-    long n = ok ? ftell(f) : -1;
-    ok = n > SECRET_SIZE && (size_t)n < MAX_FILE && fseek(f, 0, SEEK_SET) == 0;
-    *buf = ok ? malloc((size_t)n) : NULL;
-    ok = *buf && fread(*buf, 1, (size_t)n, f) == (size_t)n;
-    fclose(f);
-    if (!ok) {
-        free(*buf);
-        return false;
-    }
-    *size = (size_t)n;
-    return true;
-}
+#define SUFFIX ".wkobj"
+/* A temporary file older than this is a dead writer's. */
+#define STALE_TMP_SECONDS 600
 
 /* Identifies this build of the library: the file holding this code (executable or shared
  * object) with its size and modification time, so any rebuild invalidates cached objects. */
@@ -114,6 +50,18 @@ void codecache_key(const uint8_t *bytes, size_t size, const char *target, int ti
     llvm_blake3_hasher_finalize(&h, key, CODECACHE_KEY_SIZE);
 }
 
+void codecache_func_key(const uint8_t module_key[CODECACHE_KEY_SIZE], uint32_t index, int tier,
+                        uint8_t key[CODECACHE_KEY_SIZE])
+{
+    char tail[32];
+    int n = snprintf(tail, sizeof tail, "|func %u|tier %d", index, tier);
+    llvm_blake3_hasher h;
+    llvm_blake3_hasher_init(&h);
+    llvm_blake3_hasher_update(&h, module_key, CODECACHE_KEY_SIZE);
+    llvm_blake3_hasher_update(&h, tail, (size_t)n);
+    llvm_blake3_hasher_finalize(&h, key, CODECACHE_KEY_SIZE);
+}
+
 static void file_name(char *buf, size_t size, const char *dir, const uint8_t *key,
                       const char *suffix)
 {
@@ -123,60 +71,135 @@ static void file_name(char *buf, size_t size, const char *dir, const uint8_t *ke
     snprintf(buf + n, size - (size_t)n, "%s", suffix);
 }
 
-static bool read_exact(FILE *f, void *p, size_t n)
+/* ---- the file format ---- */
+
+/* Bytes of a file: the header fields, the objects, then the BLAKE3 hash of everything before
+ * it. */
+typedef struct Bytes {
+    uint8_t *p;
+    size_t n, cap;
+} Bytes;
+
+static bool put(Bytes *b, const void *p, size_t n)
 {
-    return fread(p, 1, n, f) == n;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 4096;
+        while (cap < b->n + n) cap *= 2;
+        uint8_t *q = realloc(b->p, cap);
+        if (!q) return false;
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+    return true;
 }
 
-static bool read_objects(FILE *f, CacheEntry *e)
+static void hash_of(const uint8_t *p, size_t n, uint8_t out[CODECACHE_KEY_SIZE])
 {
+    llvm_blake3_hasher h;
+    llvm_blake3_hasher_init(&h);
+    llvm_blake3_hasher_update(&h, p, n);
+    llvm_blake3_hasher_finalize(&h, out, CODECACHE_KEY_SIZE);
+}
+
+static bool encode(Bytes *b, const uint8_t *key, const char *target, const CacheEntry *e)
+{
+    uint32_t tlen = (uint32_t)strlen(target);
+    bool ok = put(b, magic, 8) && put(b, key, CODECACHE_KEY_SIZE) &&
+              put(b, &tlen, sizeof tlen) && put(b, target, tlen) &&
+              put(b, &e->nonce, sizeof e->nonce) && put(b, &e->nobjs, sizeof e->nobjs);
+    for (uint32_t i = 0; ok && i < e->nobjs; i++) {
+        uint64_t size = e->sizes[i];
+        ok = put(b, &size, sizeof size) && put(b, e->objs[i], e->sizes[i]);
+    }
+    uint8_t h[CODECACHE_KEY_SIZE];
+    if (ok) hash_of(b->p, b->n, h);
+    return ok && put(b, h, sizeof h);
+}
+
+/* A cursor over a file's bytes. */
+typedef struct Cursor {
+    const uint8_t *p;
+    size_t left;
+} Cursor;
+
+static bool take(Cursor *c, void *out, size_t n)
+{
+    if (c->left < n) return false;
+    memcpy(out, c->p, n);
+    c->p += n;
+    c->left -= n;
+    return true;
+}
+
+static bool decode(const uint8_t *p, size_t n, const uint8_t *key, const char *target,
+                   CacheEntry *e)
+{
+    uint8_t h[CODECACHE_KEY_SIZE];
+    if (n < 8 + CODECACHE_KEY_SIZE * 2) return false;
+    hash_of(p, n - CODECACHE_KEY_SIZE, h);
+    if (memcmp(h, p + n - CODECACHE_KEY_SIZE, CODECACHE_KEY_SIZE) != 0) return false;
+    Cursor c = {p, n - CODECACHE_KEY_SIZE};
+    char m[8];
+    uint8_t k[CODECACHE_KEY_SIZE];
+    uint32_t tlen;
+    if (!take(&c, m, 8) || memcmp(m, magic, 8) != 0 || !take(&c, k, sizeof k) ||
+        memcmp(k, key, sizeof k) != 0 || !take(&c, &tlen, sizeof tlen) ||
+        tlen != strlen(target) || c.left < tlen || memcmp(c.p, target, tlen) != 0)
+        return false;
+    c.p += tlen;
+    c.left -= tlen;
+    if (!take(&c, &e->nonce, sizeof e->nonce) || !take(&c, &e->nobjs, sizeof e->nobjs) ||
+        e->nobjs >= (1u << 20))
+        return false;
     e->objs = calloc(e->nobjs ? e->nobjs : 1, sizeof *e->objs);
     e->sizes = calloc(e->nobjs ? e->nobjs : 1, sizeof *e->sizes);
     if (!e->objs || !e->sizes) return false;
     for (uint32_t i = 0; i < e->nobjs; i++) {
         uint64_t size;
-        if (!read_exact(f, &size, sizeof size) || size > ((uint64_t)1 << 32)) return false;
+        if (!take(&c, &size, sizeof size) || size > c.left) return false;
         e->sizes[i] = (size_t)size;
         e->objs[i] = malloc(e->sizes[i] ? e->sizes[i] : 1);
-        if (!e->objs[i] || !read_exact(f, e->objs[i], e->sizes[i])) return false;
+        if (!e->objs[i] || !take(&c, e->objs[i], e->sizes[i])) return false;
     }
-    return fgetc(f) == EOF;
+    return c.left == 0;
 }
 
-/* Opens the verified contents of the entry of `key` (its hash checked with the directory's
- * secret) as a stream; *buf backs it (free after fclose). NULL when missing or not intact. */
-static FILE *open_verified(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], uint8_t **buf)
+/* The whole file at path (malloc'd), or NULL. */
+static uint8_t *read_file(const char *path, size_t *size)
 {
-    uint8_t secret[SECRET_SIZE], hash[SECRET_SIZE];
-    char path[4096];
-    size_t size;
-    file_name(path, sizeof path, dir, key, ".wkobj");
-    if (!cache_secret(dir, secret) || !read_file(path, buf, &size)) return NULL;
-    size_t body = size - SECRET_SIZE;
-    keyed_hash(secret, *buf, body, hash);
-    FILE *f = memcmp(hash, *buf + body, SECRET_SIZE) == 0 ? fmemopen(*buf, body, "rb") : NULL;
-    if (!f) free(*buf);
-    return f;
-}
-
-bool codecache_load(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], CacheEntry *out)
-{
-    uint8_t *buf = NULL;
-    FILE *f = open_verified(dir, key, &buf);
-    if (!f) return false;
-    char m[8];
-    uint8_t k[CODECACHE_KEY_SIZE];
-    CacheEntry e = {0};
-    bool ok = read_exact(f, m, 8) && memcmp(m, magic, 8) == 0 && read_exact(f, k, sizeof k) &&
-              memcmp(k, key, sizeof k) == 0 && read_exact(f, &e.nonce, sizeof e.nonce) &&
-              read_exact(f, &e.nobjs, sizeof e.nobjs) && e.nobjs < (1u << 20) &&
-              read_objects(f, &e);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    struct stat st;
+    uint8_t *p = NULL;
+    if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size < ((uint64_t)1 << 32))
+        p = malloc((size_t)st.st_size);
+    if (p && fread(p, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        free(p);
+        p = NULL;
+    }
     fclose(f);
-    free(buf);
+    if (p) *size = (size_t)st.st_size;
+    return p;
+}
+
+bool codecache_load(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], const char *target,
+                    CacheEntry *out)
+{
+    char path[4096];
+    file_name(path, sizeof path, dir, key, SUFFIX);
+    size_t n = 0;
+    uint8_t *p = read_file(path, &n);
+    if (!p) return false;
+    CacheEntry e = {0};
+    bool ok = decode(p, n, key, target, &e);
+    free(p);
     if (!ok) {
         codecache_entry_free(&e);
         return false;
     }
+    utimes(path, NULL); /* recently used: evicted last */
     *out = e;
     return true;
 }
@@ -184,58 +207,94 @@ bool codecache_load(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], Cach
 bool codecache_exists(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE])
 {
     char path[4096];
-    file_name(path, sizeof path, dir, key, ".wkobj");
+    file_name(path, sizeof path, dir, key, SUFFIX);
     return access(path, R_OK) == 0;
 }
 
-static bool write_entry(FILE *f, const uint8_t *key, const CacheEntry *e)
+/* ---- eviction ---- */
+
+typedef struct FileAge {
+    char name[96];
+    time_t mtime;
+    uint64_t size;
+} FileAge;
+
+static int older_first(const void *a, const void *b)
 {
-    bool ok = fwrite(magic, 1, 8, f) == 8 && fwrite(key, 1, CODECACHE_KEY_SIZE, f) ==
-              CODECACHE_KEY_SIZE && fwrite(&e->nonce, sizeof e->nonce, 1, f) == 1 &&
-              fwrite(&e->nobjs, sizeof e->nobjs, 1, f) == 1;
-    for (uint32_t i = 0; ok && i < e->nobjs; i++) {
-        uint64_t size = e->sizes[i];
-        ok = fwrite(&size, sizeof size, 1, f) == 1 &&
-             fwrite(e->objs[i], 1, e->sizes[i], f) == e->sizes[i];
-    }
-    return ok;
+    const FileAge *x = a, *y = b;
+    return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
 }
 
-/* The entry's bytes followed by their keyed hash, in *buf (malloc'd). */
-static bool encode_entry(const uint8_t secret[SECRET_SIZE], const uint8_t *key,
-                         const CacheEntry *e, char **buf, size_t *size)
+static bool ends_with(const char *s, const char *suffix)
 {
-    FILE *m = open_memstream(buf, size);
-    if (!m) return false;
-    bool ok = write_entry(m, key, e);
-    ok = fclose(m) == 0 && ok;
-    uint8_t hash[SECRET_SIZE];
-    char *grown = ok ? realloc(*buf, *size + SECRET_SIZE) : NULL;
-    if (!grown) {
-        free(*buf);
-        return false;
-    }
-    keyed_hash(secret, grown, *size, hash);
-    memcpy(grown + *size, hash, SECRET_SIZE);
-    *buf = grown;
-    *size += SECRET_SIZE;
-    return true;
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-void codecache_store(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], const CacheEntry *e)
+void codecache_evict(const char *dir, uint64_t max_bytes)
 {
-    uint8_t secret[SECRET_SIZE];
-    char *buf = NULL, path[4096], tmp[4096 + 64];
-    size_t size = 0;
-    if (!cache_secret(dir, secret) || !encode_entry(secret, key, e, &buf, &size)) return;
-    file_name(path, sizeof path, dir, key, ".wkobj");
+    DIR *d = opendir(dir);
+    if (!d) return;
+    FileAge *files = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t total = 0;
+    time_t now = time(NULL);
+    for (struct dirent *de; (de = readdir(d));) {
+        bool entry = ends_with(de->d_name, SUFFIX), tmp = ends_with(de->d_name, ".tmp");
+        if ((!entry && !tmp) || strlen(de->d_name) >= sizeof files->name) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0) continue;
+        if (tmp) { /* a writer that died before its rename */
+            if (now - st.st_mtime > STALE_TMP_SECONDS) unlink(path);
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 256;
+            FileAge *f = realloc(files, cap * sizeof *f);
+            if (!f) break;
+            files = f;
+        }
+        snprintf(files[n].name, sizeof files[n].name, "%s", de->d_name);
+        files[n].mtime = st.st_mtime;
+        files[n].size = (uint64_t)st.st_size;
+        total += files[n].size;
+        n++;
+    }
+    closedir(d);
+    if (total > max_bytes) {
+        qsort(files, n, sizeof *files, older_first);
+        uint64_t goal = max_bytes / 10 * 9;
+        for (size_t i = 0; i < n && total > goal; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
+            if (unlink(path) == 0) total -= files[i].size;
+        }
+    }
+    free(files);
+}
+
+/* ---- writing ---- */
+
+static atomic_uint stores; /* in this process: eviction runs on the first and every 32nd */
+
+void codecache_store(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], const char *target,
+                     const CacheEntry *e, uint64_t max_bytes)
+{
+    char path[4096], tmp[4096 + 64];
+    file_name(path, sizeof path, dir, key, SUFFIX);
     snprintf(tmp, sizeof tmp, "%s.%ld.%016llx.tmp", path, (long)getpid(),
              (unsigned long long)e->nonce);
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f && fwrite(buf, 1, size, f) == size;
-    ok = f && fclose(f) == 0 && ok;
-    free(buf);
-    if (!ok || rename(tmp, path) != 0) unlink(tmp);
+    Bytes b = {0};
+    if (encode(&b, key, target, e)) {
+        FILE *f = fopen(tmp, "wb");
+        bool ok = f && fwrite(b.p, 1, b.n, f) == b.n;
+        ok = f && fclose(f) == 0 && ok;
+        if (f && (!ok || rename(tmp, path) != 0)) unlink(tmp);
+    }
+    free(b.p);
+    if (max_bytes && atomic_fetch_add(&stores, 1) % 32 == 0) codecache_evict(dir, max_bytes);
 }
 
 void codecache_entry_free(CacheEntry *e)

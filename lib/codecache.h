@@ -14,6 +14,11 @@
 void codecache_key(const uint8_t *bytes, size_t size, const char *target, int tier, int mode,
                    uint8_t key[CODECACHE_KEY_SIZE]);
 
+/* The key of one function's code: a module key (made with the lazy strategy's tier number)
+ * with the defined-function index and the tier. */
+void codecache_func_key(const uint8_t module_key[CODECACHE_KEY_SIZE], uint32_t index, int tier,
+                        uint8_t key[CODECACHE_KEY_SIZE]);
+
 /* What one cache file holds: the symbol nonce the objects were compiled with and the objects
  * (one per partition). */
 typedef struct CacheEntry {
@@ -23,15 +28,23 @@ typedef struct CacheEntry {
     size_t *sizes;
 } CacheEntry;
 
-/* Reads the entry of `key` from directory `dir` into *out (owned; cache_entry_free).
- * Returns false when there is none or it is unreadable or corrupt. */
-bool codecache_load(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], CacheEntry *out);
+/* Reads the entry of `key` from directory `dir` into *out (owned; codecache_entry_free).
+ * Returns false when there is none, or it is unreadable, truncated or altered (its hash), or
+ * made for another target (jit_describe_target: CPU, features, LLVM). Marks it recently used. */
+bool codecache_load(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], const char *target,
+                    CacheEntry *out);
 /* True when directory `dir` has a file for `key` (not read: it may still be unreadable). */
 bool codecache_exists(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE]);
 
-/* Writes the entry of `key` atomically (temporary file, then rename). Best effort: failures
- * (no such directory, disk full) are ignored, the cache being an optimisation. */
-void codecache_store(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], const CacheEntry *e);
+/* Writes the entry of `key` for `target` atomically (temporary file, then rename: concurrent
+ * writers of one key leave one whole file). Best effort: failures (no such directory, disk
+ * full) are ignored, the cache being an optimisation. With max_bytes > 0, now and then (the
+ * first store of the process, then every 32nd) runs codecache_evict. */
+void codecache_store(const char *dir, const uint8_t key[CODECACHE_KEY_SIZE], const char *target,
+                     const CacheEntry *e, uint64_t max_bytes);
+/* Removes the least recently used entries of dir until they total at most 90% of max_bytes
+ * (when they exceed max_bytes), and temporary files of writers dead for 10 minutes. */
+void codecache_evict(const char *dir, uint64_t max_bytes);
 
 /* Frees what an entry owns (not the entry itself). */
 void codecache_entry_free(CacheEntry *e);

@@ -160,7 +160,9 @@ static bool load_cached(Jit *jit, const uint8_t *key, Part **parts, uint32_t *np
                         uint64_t *nonce)
 {
     CacheEntry ce;
-    if (!codecache_load(jit_cache_dir(jit), key, &ce)) return false;
+    char target[1024];
+    jit_describe_target(jit, target, sizeof target);
+    if (!codecache_load(jit_cache_dir(jit), key, target, &ce)) return false;
     bool ok = jit_claim_nonce(jit, ce.nonce);
     if (ok) {
         *parts = calloc(ce.nobjs ? ce.nobjs : 1, sizeof **parts);
@@ -186,7 +188,9 @@ static void store_cached(Jit *jit, const uint8_t *key, Part *parts, uint32_t npa
         ce.objs[i] = (uint8_t *)LLVMGetBufferStart(parts[i].obj);
         ce.sizes[i] = LLVMGetBufferSize(parts[i].obj);
     }
-    codecache_store(jit_cache_dir(jit), key, &ce);
+    char target[1024];
+    jit_describe_target(jit, target, sizeof target);
+    codecache_store(jit_cache_dir(jit), key, target, &ce, jit_cache_max_bytes(jit));
     free(ce.objs);
     free(ce.sizes);
 }
@@ -257,6 +261,110 @@ wk_error_t *compile_module_tier(Jit *jit, const Module *m, JitTier tier, bool if
         e = load_module(jit, m, tier, cancel, key, false, out);
     }
     return e;
+}
+
+/* ---- one function at a time (lazy strategy) ---- */
+
+/* The tier number of the lazy strategy's module keys (distinct from every JitTier). */
+#define LAZY_KEY_TIER 100
+
+struct FuncGroup {
+    JitGroup *objs;
+    uint8_t key[CODECACHE_KEY_SIZE];
+};
+
+wk_error_t *compile_group_new(Jit *jit, const Module *m, FuncGroup **out)
+{
+    FuncGroup *g = calloc(1, sizeof *g);
+    if (!g || !(g->objs = jit_group_new(jit))) {
+        free(g);
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    }
+    char target[1024];
+    jit_describe_target(jit, target, sizeof target);
+    codecache_key(m->bytes, m->size, target, LAZY_KEY_TIER,
+                  (int)jit_mode(jit) | (jit_fuel(jit) ? 0x100 : 0), g->key);
+    *out = g;
+    return NULL;
+}
+
+void compile_group_free(Jit *jit, FuncGroup *g)
+{
+    if (!g) return;
+    jit_group_free(jit, g->objs);
+    free(g);
+}
+
+static wk_error_t *compile_one(Jit *jit, const Module *m, uint32_t index, JitTier tier,
+                               uint64_t nonce, LLVMMemoryBufferRef *obj)
+{
+    LLVMTargetMachineRef tm = jit_target_machine(jit, tier);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMContextSetDiscardValueNames(ctx, 1);
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
+    jit_prepare_module(jit, mod, tm);
+    unsigned flags = LOWER_INDIRECT_CALLS | (tier == JIT_TIER_FAST ? LOWER_HOT_COUNTS : 0);
+    wk_error_t *e =
+        lower_functions_with(m, jit_mode(jit), jit_fuel(jit), flags, nonce, ctx, mod, index,
+                             index + 1);
+    JitTier passes = part_nests_deep(m, index, index + 1) ? JIT_TIER_FAST : tier;
+    if (!e) e = jit_emit_object(pipeline(passes), mod, tm, obj);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    LLVMDisposeTargetMachine(tm);
+    return e;
+}
+
+/* Loads function `index` from the cache entry of key; false when there is none usable. */
+static bool load_cached_func(Jit *jit, FuncGroup *g, const Module *m, uint32_t index,
+                             const uint8_t *key, void **out)
+{
+    CacheEntry ce;
+    char target[1024];
+    jit_describe_target(jit, target, sizeof target);
+    if (!codecache_load(jit_cache_dir(jit), key, target, &ce)) return false;
+    bool ok = ce.nobjs == 1 && jit_claim_nonce(jit, ce.nonce);
+    if (ok) {
+        LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+            (const char *)ce.objs[0], ce.sizes[0], "wasm");
+        char name[48];
+        lower_func_name(name, sizeof name, ce.nonce, m->nimported_funcs + index);
+        wk_error_t *e = jit_group_load(jit, g->objs, ce.nonce, obj, name, out);
+        ok = e == NULL;
+        wk_error_delete(e);
+    }
+    codecache_entry_free(&ce);
+    return ok;
+}
+
+wk_error_t *compile_func(Jit *jit, FuncGroup *g, const Module *m, uint32_t index, JitTier tier,
+                         bool if_cached, const atomic_bool *cancel, void **out)
+{
+    *out = NULL;
+    uint8_t key[CODECACHE_KEY_SIZE];
+    codecache_func_key(g->key, index, (int)tier, key);
+    if (jit_cache_dir(jit) && load_cached_func(jit, g, m, index, key, out)) return NULL;
+    if (if_cached) return NULL;
+    if (cancel && atomic_load(cancel))
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "compilation cancelled");
+    uint64_t nonce = jit_fresh_nonce(jit);
+    LLVMMemoryBufferRef obj = NULL;
+    wk_error_t *e = compile_one(jit, m, index, tier, nonce, &obj);
+    if (e) {
+        jit_release_nonce(jit, nonce);
+        return e;
+    }
+    if (jit_cache_dir(jit)) {
+        uint8_t *bytes = (uint8_t *)LLVMGetBufferStart(obj);
+        size_t size = LLVMGetBufferSize(obj);
+        CacheEntry ce = {.nonce = nonce, .nobjs = 1, .objs = &bytes, .sizes = &size};
+        char target[1024];
+    jit_describe_target(jit, target, sizeof target);
+    codecache_store(jit_cache_dir(jit), key, target, &ce, jit_cache_max_bytes(jit));
+    }
+    char name[48];
+    lower_func_name(name, sizeof name, nonce, m->nimported_funcs + index);
+    return jit_group_load(jit, g->objs, nonce, obj, name, out);
 }
 
 wk_error_t *compile_module_ir(const Module *m, BoundsMode mode, char **out)

@@ -20,6 +20,19 @@ wk_error_t *compile_module(Jit *jit, const Module *m, CompiledCode **out);
 wk_error_t *compile_module_tier(Jit *jit, const Module *m, JitTier tier, bool if_cached,
                                 const atomic_bool *cancel, CompiledCode **out);
 
+/* One function at a time (the lazy strategy): a group holds a module's separately compiled
+ * functions (loaded until compile_group_free) and the module's cache key. */
+typedef struct FuncGroup FuncGroup;
+wk_error_t *compile_group_new(Jit *jit, const Module *m, FuncGroup **out);
+void compile_group_free(Jit *jit, FuncGroup *g); /* accepts NULL */
+/* Compiles defined function `index` of m alone at `tier` (or loads it from the object cache,
+ * where it is then stored): its calls to other defined functions go through their VMFuncRef
+ * (re-pointable), and fast-tier code counts hotness (VMContext.hot, wk_rt_hot). *out gets
+ * its code. With if_cached, *out is NULL (and NULL returned) unless the cache has it.
+ * cancel (or NULL) true before the compile starts: "compilation cancelled". Thread-safe. */
+wk_error_t *compile_func(Jit *jit, FuncGroup *g, const Module *m, uint32_t index, JitTier tier,
+                         bool if_cached, const atomic_bool *cancel, void **out);
+
 /* JIT-free entry point (tests, debugging): lowers every defined function of a validated module
  * into one LLVM module, verifies it and returns its textual IR in *out (malloc'd). */
 wk_error_t *compile_module_ir(const Module *m, BoundsMode mode, char **out);

@@ -6,9 +6,11 @@
 #include "compiled.h"
 #include "decode.h"
 #include "func.h"
+#include "hotqueue.h"
 #include "instance.h"
 #include "instr.h"
 #include "jit.h"
+#include "lazy.h"
 #include "validate.h"
 
 /* Frees what the module holds (code of both tiers, instance list); the last reference is
@@ -17,6 +19,11 @@ static void free_module(wk_module_t *mod)
 {
     Jit *jit = mod->engine->jit;
     CompiledCode *code = atomic_load(&mod->code);
+    if (mod->lazy) {
+        hotqueue_forget(mod->engine->hotq, mod);
+        lazy_free(mod); /* mod->code was its own */
+        code = NULL;
+    }
     if (code && code != mod->fast_code) jit_code_free(jit, code);
     if (mod->fast_code) jit_code_free(jit, mod->fast_code);
     free(mod->instances);
@@ -151,6 +158,7 @@ void compiled_finish_tierup(wk_module_t *mod, CompiledCode *o2)
 
 bool compiled_wait_optimized(wk_module_t *mod)
 {
+    if (mod->lazy) return lazy_wait_optimized(mod);
     pthread_mutex_lock(&mod->lock);
     while (atomic_load(&mod->tierup) == TIERUP_PENDING && mod->tierup_pid == getpid())
         pthread_cond_wait(&mod->tierup_done, &mod->lock);

@@ -15,6 +15,7 @@
 #include "module.h"
 
 struct Instance;
+struct LazyCode;
 
 /* Tier-up state of a module (tiered strategy). */
 enum {
@@ -41,6 +42,7 @@ struct wk_module {
     struct Instance **instances;  /* attached (live) instances */
     uint32_t ninstances, instances_cap;
     uint32_t *type_ids; /* module type index -> engine type id */
+    struct LazyCode *lazy; /* lazy strategy: the per-function code (lib/lazy.c), or NULL */
 };
 
 /* Decodes and validates bytes and interns the module's types; *out gets a module with one

@@ -5,6 +5,7 @@
 
 #include "engine.h"
 #include "jit.h"
+#include "hotqueue.h"
 #include "thunk.h"
 
 BoundsMode engine_bounds_for(bool force_software)
@@ -27,11 +28,16 @@ void wk_engine_options_default(wk_engine_options_t *opts)
 {
     const char *opt = getenv("WK_JIT_OPT"), *cache = getenv("WK_CACHE_DIR");
     const char *bounds = getenv("WK_BOUNDS");
-    opts->strategy = WK_STRATEGY_O2;
-    if (opt && (strcmp(opt, "0") == 0 || strcmp(opt, "fast") == 0))
+    opts->strategy = WK_STRATEGY_LAZY;
+    opts->cache_max_bytes = 0;
+    if (opt && (strcmp(opt, "2") == 0 || strcmp(opt, "o2") == 0))
+        opts->strategy = WK_STRATEGY_O2;
+    else if (opt && (strcmp(opt, "0") == 0 || strcmp(opt, "fast") == 0))
         opts->strategy = WK_STRATEGY_FAST;
     else if (opt && strcmp(opt, "tiered") == 0)
         opts->strategy = WK_STRATEGY_TIERED;
+    else if (opt && strcmp(opt, "lazy") == 0)
+        opts->strategy = WK_STRATEGY_LAZY;
     opts->cache_dir = cache && cache[0] ? cache : NULL;
     opts->software_bounds = bounds && strcmp(bounds, "software") == 0;
     const char *min = getenv("WK_TIER_MIN_BYTES");
@@ -58,13 +64,18 @@ wk_error_t *engine_new_with(BoundsMode mode, const wk_engine_options_t *opts,
     e->tiered_min_bytes = opts->tiered_min_bytes ? opts->tiered_min_bytes : 64 * 1024;
     atomic_init(&e->refs, 1);
     JitOptions jo = {.tier = opts->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2,
-                     .cache_dir = opts->cache_dir, .fuel = opts->fuel};
+                     .cache_dir = opts->cache_dir, .fuel = opts->fuel,
+                     .cache_max_bytes = opts->cache_max_bytes ? opts->cache_max_bytes
+                                                              : (uint64_t)512 << 20};
     wk_error_t *err = jit_new_with(mode, &jo, &e->jit);
     if (!err) err = thunk_cache_new(e->jit, &e->thunks);
+    if (!err && !(e->hotq = hotqueue_new(e)))
+        err = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     bool has_cache = opts->cache_dir && opts->cache_dir[0];
     if (!err && has_cache && !(e->cache_dir = strdup(opts->cache_dir)))
         err = error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     if (err) {
+        hotqueue_delete(e->hotq);
         thunk_cache_delete(e->thunks);
         jit_delete(e->jit);
         free(e);
@@ -84,6 +95,7 @@ void engine_ref(wk_engine_t *engine)
 void engine_unref(wk_engine_t *engine)
 {
     if (!engine || atomic_fetch_sub(&engine->refs, 1) != 1) return;
+    hotqueue_delete(engine->hotq);
     thunk_cache_delete(engine->thunks);
     jit_delete(engine->jit);
     for (uint32_t i = 0; i < engine->ntypes; i++) free(engine->types[i].types);

@@ -16,6 +16,7 @@
 struct Jit;
 struct ThunkCache;
 struct TierJob;
+struct HotQueue;
 
 struct wk_engine {
     atomic_uint refs; /* the embedder's, plus one per store and module */
@@ -28,6 +29,7 @@ struct wk_engine {
     char *cache_dir;      /* or NULL */
     pthread_mutex_t jobs_lock; /* guards jobs */
     struct TierJob *jobs; /* background O2 compiles not joined yet (lib/tierup.c) */
+    struct HotQueue *hotq; /* lazy strategy: the background O2 worker (lib/hotqueue.c) */
     pthread_mutex_t lock; /* guards the type table */
     uint32_t ntypes, cap;
     FuncType *types;      /* canonical copies; types[i].types never moves */

@@ -10,6 +10,7 @@
 #include "func.h"
 #include "global.h"
 #include "instance.h"
+#include "lazy.h"
 #include "memory.h"
 #include "table.h"
 #include "trap.h"
@@ -127,6 +128,7 @@ static wk_error_t *instance_alloc(wk_store_t *store, wk_module_t *mod, Instance 
     inst->vm.store = &store->vm;
     inst->vm.type_ids = mod->type_ids;
     inst->vm.instance = inst;
+    inst->vm.hot = lazy_hot_counters(mod);
     *out = inst;
     return NULL;
 }

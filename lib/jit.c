@@ -39,6 +39,7 @@ struct Jit {
     LLVMTargetRef target;
     atomic_ullong next_nonce;
     char *cache_dir;  /* WK_CACHE_DIR: the object cache, or NULL */
+    uint64_t cache_max_bytes;
     pthread_mutex_t lock; /* guards live, loaded */
     uint64_t *live;   /* symbol nonces of the compiled modules now loaded */
     CodePriv *loaded; /* loaded code by key, shared by identical modules */
@@ -158,6 +159,7 @@ wk_error_t *jit_new_with(BoundsMode mode, const JitOptions *opts, Jit **out)
     if (!jit) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     jit->mode = mode;
     if (opts->cache_dir && opts->cache_dir[0]) jit->cache_dir = strdup(opts->cache_dir);
+    jit->cache_max_bytes = opts->cache_max_bytes;
     atomic_init(&jit->next_nonce, (uint64_t)(uintptr_t)jit ^ ((uint64_t)time(NULL) << 32));
     jit->tier = opts->tier;
     jit->fuel = opts->fuel;
@@ -213,6 +215,11 @@ bool jit_fuel(const Jit *jit)
 BoundsMode jit_mode(const Jit *jit)
 {
     return jit->mode;
+}
+
+uint64_t jit_cache_max_bytes(const Jit *jit)
+{
+    return jit->cache_max_bytes;
 }
 
 const char *jit_cache_dir(const Jit *jit)
@@ -425,4 +432,65 @@ wk_error_t *jit_load_thunk(Jit *jit, LLVMMemoryBufferRef obj, const char *name, 
     if (err) return jit_llvm_error(err, "linking thunk");
     *out = (void *)(uintptr_t)addr;
     return NULL;
+}
+
+/* ---- groups of objects (lazy strategy) ---- */
+
+struct JitGroup {
+    LLVMOrcResourceTrackerRef rt;
+    pthread_mutex_t lock; /* guards nonces */
+    uint64_t *nonces;
+    uint32_t n, cap;
+};
+
+JitGroup *jit_group_new(Jit *jit)
+{
+    JitGroup *g = calloc(1, sizeof *g);
+    if (!g) return NULL;
+    pthread_mutex_init(&g->lock, NULL);
+    g->rt = LLVMOrcJITDylibCreateResourceTracker(LLVMOrcLLJITGetMainJITDylib(jit->lljit));
+    return g;
+}
+
+wk_error_t *jit_group_load(Jit *jit, JitGroup *g, uint64_t nonce, LLVMMemoryBufferRef obj,
+                           const char *name, void **out)
+{
+    pthread_mutex_lock(&g->lock);
+    bool ok = g->n < g->cap;
+    if (!ok) {
+        uint32_t cap = g->cap ? 2 * g->cap : 64;
+        uint64_t *nonces = realloc(g->nonces, cap * sizeof *nonces);
+        if ((ok = nonces != NULL)) {
+            g->nonces = nonces;
+            g->cap = cap;
+        }
+    }
+    if (ok) g->nonces[g->n++] = nonce;
+    pthread_mutex_unlock(&g->lock);
+    if (!ok) {
+        LLVMDisposeMemoryBuffer(obj);
+        jit_release_nonce(jit, nonce);
+        return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    }
+    LLVMErrorRef err = LLVMOrcLLJITAddObjectFileWithRT(jit->lljit, g->rt, obj);
+    if (err) return jit_llvm_error(err, "adding object");
+    LLVMOrcExecutorAddress addr = 0;
+    err = LLVMOrcLLJITLookup(jit->lljit, &addr, name);
+    if (err) return jit_llvm_error(err, "linking");
+    *out = (void *)(uintptr_t)addr;
+    return NULL;
+}
+
+void jit_group_free(Jit *jit, JitGroup *g)
+{
+    if (!g) return;
+    LLVMErrorRef err = LLVMOrcResourceTrackerRemove(g->rt);
+    if (err) LLVMConsumeError(err);
+    LLVMOrcReleaseResourceTracker(g->rt);
+    LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(jit->lljit);
+    LLVMOrcSymbolStringPoolClearDeadEntries(LLVMOrcExecutionSessionGetSymbolStringPool(es));
+    for (uint32_t i = 0; i < g->n; i++) jit_release_nonce(jit, g->nonces[i]);
+    pthread_mutex_destroy(&g->lock);
+    free(g->nonces);
+    free(g);
 }

@@ -5,6 +5,7 @@
 #define WK_JIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "code.h"
 #include "error.h"
@@ -20,6 +21,7 @@ typedef enum JitTier { JIT_TIER_FAST = 0, JIT_TIER_O2 = 2 } JitTier;
 typedef struct JitOptions {
     JitTier tier;
     const char *cache_dir;
+    uint64_t cache_max_bytes; /* bound of the cache directory's entries (0: unbounded) */
     bool fuel; /* compile fuel metering (lower_poll.c) */
 } JitOptions;
 
@@ -37,6 +39,7 @@ BoundsMode jit_mode(const Jit *jit);
 /* True when compiled code meters fuel (JitOptions.fuel). */
 bool jit_fuel(const Jit *jit);
 const char *jit_cache_dir(const Jit *jit);
+uint64_t jit_cache_max_bytes(const Jit *jit);
 /* Writes what object code depends on besides the Wasm bytes (LLVM version, target triple,
  * CPU and features, bounds mode) into buf, NUL-terminated; returns its length. */
 size_t jit_describe_target(const Jit *jit, char *buf, size_t size);

@@ -42,6 +42,18 @@ void jit_release_nonce(Jit *jit, uint64_t nonce);
 wk_error_t *jit_load(Jit *jit, const Module *m, const uint8_t key[CODECACHE_KEY_SIZE],
                      uint64_t nonce, LLVMMemoryBufferRef *objs, uint32_t nobjs,
                      CompiledCode **out);
+/* Objects loaded one by one and unloaded together (the lazy strategy's functions of one
+ * module): a resource tracker and the nonces its objects were compiled with. */
+typedef struct JitGroup JitGroup;
+JitGroup *jit_group_new(Jit *jit);
+/* Adds obj (ownership passes, even on failure), compiled with symbol nonce `nonce` (claimed;
+ * the group releases it when freed, or now on failure), to g and returns the address of its
+ * symbol `name`. Thread-safe. */
+wk_error_t *jit_group_load(Jit *jit, JitGroup *g, uint64_t nonce, LLVMMemoryBufferRef obj,
+                           const char *name, void **out);
+/* Unloads every object of g and frees it. Accepts NULL. */
+void jit_group_free(Jit *jit, JitGroup *g);
+
 /* Adds a one-function object (ownership passes) for the process's life and returns the
  * address of its symbol `name`. */
 wk_error_t *jit_load_thunk(Jit *jit, LLVMMemoryBufferRef obj, const char *name, void **out);

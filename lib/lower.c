@@ -434,6 +434,7 @@ static wk_error_t *lower_one(Lower *L, uint32_t defined)
     LLVMBuildBr(L->b, body);
     LLVMPositionBuilderAtEnd(L->b, body);
     stack_check(L);
+    lower_lazy_tick(L);
     wk_error_t *e = lower_body(L, f);
     if (!e) drop_leaf_stack_check(L, f);
     /* Only functions with constrained intrinsics are strictfp: it limits optimisation. */
@@ -445,8 +446,15 @@ static wk_error_t *lower_one(Lower *L, uint32_t defined)
 wk_error_t *lower_functions(const Module *m, BoundsMode mode, bool fuel, uint64_t module_id,
                             LLVMContextRef ctx, LLVMModuleRef mod, uint32_t lo, uint32_t hi)
 {
-    Lower L = {.m = m, .mode = mode, .fuel = fuel, .module_id = module_id, .ctx = ctx,
-               .mod = mod};
+    return lower_functions_with(m, mode, fuel, 0, module_id, ctx, mod, lo, hi);
+}
+
+wk_error_t *lower_functions_with(const Module *m, BoundsMode mode, bool fuel, unsigned flags,
+                                 uint64_t module_id, LLVMContextRef ctx, LLVMModuleRef mod,
+                                 uint32_t lo, uint32_t hi)
+{
+    Lower L = {.m = m, .mode = mode, .fuel = fuel, .flags = flags, .module_id = module_id,
+               .ctx = ctx, .mod = mod};
     L.b = LLVMCreateBuilderInContext(ctx);
     init_types(&L);
     /* Never NULL: `L->stack + height` with an empty stack must not be NULL + 0 (UB). */

@@ -51,9 +51,16 @@ typedef struct LowerTypes {
 } LowerTypes;
 
 /* Lowering state for one LLVM module (a partition of the Wasm module's functions). */
+/* Lowering flags (lower_functions_with). */
+enum {
+    LOWER_INDIRECT_CALLS = 1, /* calls to other defined functions through vmctx->funcs */
+    LOWER_HOT_COUNTS = 2,     /* hotness counters (vmctx->hot) at entry and loop headers */
+};
+
 typedef struct Lower {
     const Module *m;
     BoundsMode mode;
+    unsigned flags;     /* LOWER_* */
     bool fuel;            /* fuel metering: count instructions, charge vmctx->fuel */
     uint32_t fuel_due;    /* instructions lowered since the last charge */
     uint64_t module_id; /* the symbol nonce of the compiled module */
@@ -95,6 +102,10 @@ typedef struct Lower {
  * `ctx`, with symbol names from lower_func_name. Returns NULL or an owned error. */
 wk_error_t *lower_functions(const Module *m, BoundsMode mode, bool fuel, uint64_t module_id,
                             LLVMContextRef ctx, LLVMModuleRef mod, uint32_t lo, uint32_t hi);
+/* The same with LOWER_* flags. */
+wk_error_t *lower_functions_with(const Module *m, BoundsMode mode, bool fuel, unsigned flags,
+                                 uint64_t module_id, LLVMContextRef ctx, LLVMModuleRef mod,
+                                 uint32_t lo, uint32_t hi);
 /* Writes the symbol name of function `index` (index space) of module `module_id`. */
 void lower_func_name(char *buf, size_t size, uint64_t module_id, uint32_t index);
 /* The LLVM function type `ret (ptr vmctx, params...)` of a Wasm function type. */
@@ -161,6 +172,13 @@ void lower_fuel_count(Lower *L, const Instr *in);
 
 /* The declaration of defined function `index` (index space), added on first use. */
 LLVMValueRef lower_defined_func(Lower *L, uint32_t index);
+
+/* lower_lazy.c: with LOWER_INDIRECT_CALLS, emits the call of defined function `index` (not
+ * the current one) through its VMFuncRef and returns true; else returns false. */
+bool lower_lazy_call(Lower *L, uint32_t index);
+/* lower_lazy.c: with LOWER_HOT_COUNTS, counts one event (entry or loop iteration) of the
+ * current function: vmctx->hot[defined index] -= 1, calling wk_rt_hot when it goes below 0. */
+void lower_lazy_tick(Lower *L);
 
 /* lower_call.c: stores vmctx into vmctx->store->caller_vmctx (before leaving the instance). */
 void lower_set_caller(Lower *L);

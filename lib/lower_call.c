@@ -48,6 +48,7 @@ void lower_call(Lower *L, const Instr *in)
         call_ref(L, ref, ft);
         return;
     }
+    if (lower_lazy_call(L, index)) return;
     LLVMValueRef fn = lower_defined_func(L, index);
     lower_emit_call(L, lower_func_type(L->ctx, ft), fn, L->vmctx, ft);
 }

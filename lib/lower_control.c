@@ -101,6 +101,7 @@ void lower_loop(Lower *L, const Instr *in)
     c->header = block_with_phis(L, c->params, c->nparams, &c->loop_phis);
     LLVMBuildBr(L->b, branch_edge(L, c));
     LLVMPositionBuilderAtEnd(L->b, c->header);
+    lower_lazy_tick(L);
     L->sp = c->height;
     for (uint32_t i = 0; i < c->nparams; i++) lower_push(L, c->loop_phis[i]);
     lower_poll_loop(L);

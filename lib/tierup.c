@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "compile.h"
+#include "hotqueue.h"
+#include "lazy.h"
 #include "tierup.h"
 
 /* ---- the engine's jobs ---- */
@@ -42,6 +44,7 @@ static void reap_jobs(wk_engine_t *e, bool all)
 
 void tierup_engine_shutdown(wk_engine_t *e)
 {
+    hotqueue_stop(e->hotq);
     reap_jobs(e, true);
 }
 
@@ -107,7 +110,9 @@ wk_error_t *tierup_compile(wk_module_t *mod)
 {
     wk_engine_t *e = mod->engine;
     CompiledCode *code = NULL;
-    if (e->strategy != WK_STRATEGY_TIERED || code_bytes(mod->m) < e->tiered_min_bytes) {
+    if (e->strategy == WK_STRATEGY_LAZY && lazy_available()) return lazy_init(mod);
+    bool tiered = e->strategy == WK_STRATEGY_TIERED || e->strategy == WK_STRATEGY_LAZY;
+    if (!tiered || code_bytes(mod->m) < e->tiered_min_bytes) {
         JitTier tier = e->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2;
         wk_error_t *err = compile_module_tier(e->jit, mod->m, tier, false, NULL, &code);
         atomic_store(&mod->code, code);

@@ -123,6 +123,12 @@ static uint8_t *thread_stack_lo(void)
     return tls.stack_lo;
 }
 
+size_t trap_stack_room(void)
+{
+    uint8_t *sp = __builtin_frame_address(0), *lo = thread_stack_lo();
+    return sp > lo ? (size_t)(sp - lo) : 0;
+}
+
 /* The limit for an outermost entry at `sp`: at most `budget` below it, and leaving at least a
  * quarter of the remaining stack (>= 64 KiB, <= 256 KiB) for host code and signal frames. */
 static uint8_t *stack_limit_for(uint8_t *sp, uintptr_t budget)

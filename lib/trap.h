@@ -81,6 +81,8 @@ _Noreturn void trap_raise(uint32_t kind, wk_trap_t *host_trap);
 
 /* True when this thread is inside trap_call. */
 bool trap_in_entry(void);
+/* Bytes of stack left below the caller's frame on this thread (its guard page excluded). */
+size_t trap_stack_room(void);
 
 /* Marks the thread as running host code (false) or Wasm code (true) below the innermost entry,
  * so that faults in host code are not taken for Wasm traps. Returns the previous state. */

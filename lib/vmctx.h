@@ -87,6 +87,9 @@ typedef struct VMContext {
     const uint32_t *type_ids;    /* module type index -> engine-wide id */
     struct Instance *instance;   /* the runtime's own instance object */
     int64_t fuel;                /* operations left (fuel metering); negative: out of fuel */
+    int32_t *hot;                /* lazy strategy: per defined function, the events (calls,
+                                    loop iterations) left before it asks for O2 (wk_rt_hot);
+                                    shared by the module's instances; else NULL */
 } VMContext;
 
 #define WK_VMCTX_MAGIC 0x786374786b6d77ull /* "wmkctx" */
@@ -140,7 +143,8 @@ enum {
     /* table, elem, dst, src, n */                                                             \
     X(elem_drop, 0, ABI_VOID, ABI_CTX, ABI_I32)                       /* elem */               \
     X(host_call, 0, ABI_VOID, ABI_CTX, ABI_VALS) /* host_ctx (the host function's), vals */   \
-    X(poll, 0, ABI_VOID, ABI_CTX, ABI_I32)                            /* stack_low */
+    X(poll, 0, ABI_VOID, ABI_CTX, ABI_I32)                            /* stack_low */          \
+    X(hot, 0, ABI_VOID, ABI_CTX, ABI_I32)                             /* defined index */
 
 /* The symbol of helper `name`, and its name as a string. */
 #define WK_RT_SYMBOL(name) wk_rt_##name

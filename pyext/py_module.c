@@ -2,6 +2,11 @@
  * every type and exception) and the module-level validate() and configure(). */
 #include "py_internal.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 static struct PyModuleDef wk_moduledef;
 
 WkState *py_state_of_type(PyTypeObject *type)
@@ -53,19 +58,20 @@ PyDoc_STRVAR(validate_doc, "validate(bytes, /)\n--\n\n"
                            "True when bytes (any bytes-like object) is a valid WebAssembly "
                            "module, else False.\nNever raises for bad input.");
 
-static const char *const STRATEGIES[] = {"o2", "fast", "tiered"};
+static const char *const STRATEGIES[] = {"o2", "fast", "tiered", "lazy"};
 
 /* Parses configure()'s strategy name into *out; -1 with ValueError when unknown. */
 static int parse_strategy(const char *name, wk_strategy_t *out)
 {
     for (size_t i = 0; i < sizeof STRATEGIES / sizeof STRATEGIES[0]; i++) {
         if (strcmp(name, STRATEGIES[i]) == 0) {
-            *out = (wk_strategy_t)(i == 0 ? WK_STRATEGY_O2
-                                          : i == 1 ? WK_STRATEGY_FAST : WK_STRATEGY_TIERED);
+            static const wk_strategy_t values[] = {WK_STRATEGY_O2, WK_STRATEGY_FAST,
+                                                   WK_STRATEGY_TIERED, WK_STRATEGY_LAZY};
+            *out = values[i];
             return 0;
         }
     }
-    PyErr_Format(PyExc_ValueError, "unknown strategy '%s': expected 'o2', 'fast' or 'tiered'",
+    PyErr_Format(PyExc_ValueError, "unknown strategy '%s': expected 'lazy', 'o2', 'fast' or 'tiered'",
                  name);
     return -1;
 }
@@ -121,7 +127,10 @@ static PyObject *py_configuration(PyObject *mod, PyObject *unused)
     WkState *st = PyModule_GetState(mod);
     wk_strategy_t s = wk_engine_strategy(st->engine);
     const char *dir = wk_engine_cache_dir(st->engine);
-    const char *name = s == WK_STRATEGY_FAST ? "fast" : s == WK_STRATEGY_TIERED ? "tiered" : "o2";
+    const char *name = s == WK_STRATEGY_FAST     ? "fast"
+                       : s == WK_STRATEGY_TIERED ? "tiered"
+                       : s == WK_STRATEGY_LAZY   ? "lazy"
+                                                 : "o2";
     return Py_BuildValue("{s:s,s:N,s:O,s:O}", "strategy", name, "cache_dir",
                          dir ? PyUnicode_DecodeFSDefault(dir) : Py_NewRef(Py_None),
                          "software_bounds",
@@ -137,10 +146,12 @@ PyDoc_STRVAR(configure_doc,
              "Module's configuration; a Module and an explicit Store of different\n"
              "configurations cannot be combined: Instance raises ValueError). Arguments\n"
              "left out keep their current value; the initial values come from the\n"
-             "environment (WK_JIT_OPT, WK_CACHE_DIR, WK_BOUNDS).\n\n"
-             "strategy: 'o2' (optimised code, slow to compile), 'fast' (quick to compile,\n"
-             "slower code) or 'tiered' (fast code first, optimised code switched in when a\n"
-             "background compile is done).\n"
+             "environment (WK_JIT_OPT, WK_BOUNDS; the cache: WASMKILN_CACHE=0 turns it off,\n"
+             "else WK_CACHE_DIR, $XDG_CACHE_HOME/wasmkiln or ~/.cache/wasmkiln).\n\n"
+             "strategy: 'lazy' (the default: each function compiled on its first call, hot\n"
+             "ones optimised in the background), 'o2' (everything optimised up front, slow to\n"
+             "compile), 'fast' (quick to compile, slower code) or 'tiered' (fast code first,\n"
+             "the whole module optimised in the background).\n"
              "cache_dir: an existing directory where compiled code is kept between runs, or\n"
              "None for no cache.\n"
              "software_bounds: True forces software memory bounds checks.\n"
@@ -166,12 +177,48 @@ static int (*const INITS[])(PyObject *, WkState *) = {
     py_exports_init, py_instance_init, py_interrupt_init,
 };
 
+/* Creates dir and its parent when missing (mode 0700); true when it is a directory now. */
+static bool make_dirs(char *dir)
+{
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        mkdir(dir, 0700);
+        *slash = '/';
+    }
+    struct stat st;
+    return (mkdir(dir, 0700) == 0 || errno == EEXIST) && stat(dir, &st) == 0 &&
+           S_ISDIR(st.st_mode);
+}
+
+/* The package's default code cache: none when WASMKILN_CACHE=0; else $WK_CACHE_DIR when set,
+ * else $XDG_CACHE_HOME/wasmkiln, else ~/.cache/wasmkiln, created when missing (none when it
+ * cannot be). The library itself reads no such default: it takes options. */
+static const char *default_cache_dir(char *buf, size_t size)
+{
+    const char *off = getenv("WASMKILN_CACHE"), *dir = getenv("WK_CACHE_DIR");
+    if (off && strcmp(off, "0") == 0) return NULL;
+    if (dir && dir[0]) return dir;
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int n;
+    if (xdg && xdg[0] == '/') n = snprintf(buf, size, "%s/wasmkiln", xdg);
+    else if (home && home[0]) n = snprintf(buf, size, "%s/.cache/wasmkiln", home);
+    else return NULL;
+    if (n <= 0 || (size_t)n >= size) return NULL;
+    return make_dirs(buf) ? buf : NULL;
+}
+
 static int wk_exec(PyObject *mod)
 {
     WkState *st = PyModule_GetState(mod);
-    st->engine = wk_engine_new();
-    if (!st->engine) {
-        PyErr_NoMemory();
+    wk_engine_options_t o;
+    wk_engine_options_default(&o);
+    char dir[4096];
+    o.cache_dir = default_cache_dir(dir, sizeof dir);
+    wk_error_t *err = wk_engine_new_with(&o, &st->engine);
+    if (err) { /* before the error types exist */
+        PyErr_SetString(PyExc_MemoryError, wk_error_message(err));
+        wk_error_delete(err);
         return -1;
     }
     for (size_t i = 0; i < sizeof INITS / sizeof INITS[0]; i++)

@@ -169,6 +169,7 @@ class WasmkilnPy(Engine):
         env = dict(os.environ)
         paths = [self.ctx.pythonpath] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else [])
         env['PYTHONPATH'] = os.pathsep.join(paths)
+        env['WASMKILN_CACHE'] = '0'  # compiled from scratch every run, and no user cache written
         if cache_value(self.ctx.build, 'WK_SANITIZE') == 'ON':
             # An ASan-built extension needs the ASan runtime loaded first (as tests/python).
             cc = cache_value(self.ctx.build, 'CMAKE_C_COMPILER') or 'cc'

@@ -54,7 +54,7 @@ class ExportType(NamedTuple):
 def validate(bytes: Buffer | Any, /) -> bool: ...
 def configure(
     *,
-    strategy: Literal["o2", "fast", "tiered"] | None = None,
+    strategy: Literal["lazy", "o2", "fast", "tiered"] | None = None,
     cache_dir: str | os.PathLike[str] | None = ...,
     software_bounds: bool | None = None,
     fuel: bool | None = None,

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -17,6 +18,13 @@ if not os.path.isdir(os.path.join(PACKAGE_DIR, "wasmkiln")):
     raise RuntimeError(f"no wasmkiln package in {PACKAGE_DIR}: build first (cmake/dev build) "
                        "or set WK_BUILD_DIR")
 sys.path.insert(0, PACKAGE_DIR)
+
+# The package's code cache is on by default in the user's cache directory: tests (and the
+# subprocesses they start) use a private one instead.
+CACHE_HOME = tempfile.mkdtemp(prefix="wk-test-cache-")
+os.environ["XDG_CACHE_HOME"] = CACHE_HOME
+os.environ.pop("WK_CACHE_DIR", None)
+os.environ.pop("WASMKILN_CACHE", None)
 
 
 def _cache_value(key):

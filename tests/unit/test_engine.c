@@ -90,8 +90,12 @@ static void test_engine_options_default_from_environment(void **state)
     unsetenv("WK_CACHE_DIR");
     unsetenv("WK_BOUNDS");
     wk_engine_options_default(&o);
-    assert_int_equal(o.strategy, WK_STRATEGY_O2);
+    assert_int_equal(o.strategy, WK_STRATEGY_LAZY); /* the default */
     assert_null(o.cache_dir);
+    setenv("WK_JIT_OPT", "o2", 1);
+    wk_engine_options_default(&o);
+    assert_int_equal(o.strategy, WK_STRATEGY_O2);
+    unsetenv("WK_JIT_OPT");
     assert_false(o.software_bounds);
 }
 
@@ -147,7 +151,7 @@ static void test_engine_options_cache_dir_used_and_copied(void **state)
 static void test_engine_options_each_strategy_same_results(void **state)
 {
     (void)state;
-    for (wk_strategy_t s = WK_STRATEGY_O2; s <= WK_STRATEGY_TIERED; s++) {
+    for (wk_strategy_t s = WK_STRATEGY_O2; s <= WK_STRATEGY_LAZY; s++) {
         wk_engine_options_t o = {.strategy = s};
         assert_int_equal(run_fib(&o, 20), 6765);
     }
