@@ -240,6 +240,17 @@ WK_API bool wk_engine_software_bounds(const wk_engine_t *engine);
 /* True when the engine compiles fuel metering (options.fuel). */
 WK_API bool wk_engine_fuel(const wk_engine_t *engine);
 
+/* The WebAssembly text format (spec chapter 6) to a binary module: `text` holds `(module ...)`
+ * or bare module fields (size bytes, need not be NUL-terminated). On success *out receives
+ * the malloc'ed bytes and *out_size their count (free them with wk_wasm_delete); on failure
+ * a WK_ERROR_MALFORMED error worded as the spec suite's ("unexpected token", "unknown
+ * operator", ...) whose message ends with "(at LINE:COLUMN)" (its offset is SIZE_MAX). The
+ * result is well-formed but not validated. */
+WK_API own wk_error_t *wk_wat2wasm(const char *text, size_t size, own uint8_t **out,
+                                   size_t *out_size);
+/* Frees the bytes made by wk_wat2wasm. Accepts NULL. */
+WK_API void wk_wasm_delete(own uint8_t *bytes);
+
 /* Decodes and validates; NULL when the module is valid. Never reads past bytes + size. */
 WK_API own wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size);
 

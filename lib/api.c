@@ -17,6 +17,7 @@
 #include "tierup.h"
 #include "trap.h"
 #include "validate.h"
+#include "wat.h"
 
 /* ---- Stores of objects: objects of different stores never mix ---------------------------- */
 
@@ -159,6 +160,16 @@ bool wk_engine_fuel(const wk_engine_t *engine)
 {
     assert(engine);
     return engine->fuel;
+}
+
+wk_error_t *wk_wat2wasm(const char *text, size_t size, uint8_t **out, size_t *out_size)
+{
+    return wat_to_binary(text, size, out, out_size);
+}
+
+void wk_wasm_delete(uint8_t *bytes)
+{
+    free(bytes);
 }
 
 wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size)

@@ -193,6 +193,8 @@ int py_wasm_module_init(PyObject *mod, WkState *st);
 PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes);
 /* validate(bytes) -> bool, never raising for bad input (module function and staticmethod). */
 PyObject *py_wasm_module_validate(PyObject *unused, PyObject *bytes);
+/* wasmkiln.wat2wasm(text): the binary module of a text-format str. */
+PyObject *py_wasm_module_wat2wasm(PyObject *mod, PyObject *text);
 
 /* py_interrupt.c */
 int py_interrupt_init(PyObject *mod, WkState *st);

@@ -58,6 +58,11 @@ PyDoc_STRVAR(validate_doc, "validate(bytes, /)\n--\n\n"
                            "True when bytes (any bytes-like object) is a valid WebAssembly "
                            "module, else False.\nNever raises for bad input.");
 
+PyDoc_STRVAR(wat2wasm_doc, "wat2wasm(text, /)\n--\n\n"
+                           "The binary module (bytes) of text, a module in the WebAssembly "
+                           "text format.\nRaises DecodeError (line:column in the message) "
+                           "for malformed text.");
+
 static const char *const STRATEGIES[] = {"o2", "fast", "tiered", "lazy"};
 
 /* Parses configure()'s strategy name into *out; -1 with ValueError when unknown. */
@@ -164,6 +169,7 @@ PyDoc_STRVAR(configuration_doc, "configuration()\n--\n\n"
 
 static PyMethodDef wk_methods[] = {
     {"validate", py_wasm_module_validate, METH_O, validate_doc},
+    {"wat2wasm", py_wasm_module_wat2wasm, METH_O, wat2wasm_doc},
     {"configure", (PyCFunction)(void (*)(void))py_configure, METH_VARARGS | METH_KEYWORDS,
      configure_doc},
     {"configuration", py_configuration, METH_NOARGS, configuration_doc},

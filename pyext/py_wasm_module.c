@@ -2,8 +2,46 @@
  * and export declarations. */
 #include "py_internal.h"
 
+/* The binary module (a bytes object) of text, a str in the text format. */
+static PyObject *text_to_bytes(WkState *st, PyObject *text)
+{
+    Py_ssize_t len;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &len);
+    if (!utf8) return NULL;
+    uint8_t *wasm = NULL;
+    size_t size = 0;
+    wk_error_t *err;
+    Py_BEGIN_ALLOW_THREADS
+    err = wk_wat2wasm(utf8, (size_t)len, &wasm, &size);
+    Py_END_ALLOW_THREADS
+    if (err) return py_errors_raise(st, err);
+    PyObject *bytes = PyBytes_FromStringAndSize((const char *)wasm, (Py_ssize_t)size);
+    wk_wasm_delete(wasm);
+    return bytes;
+}
+
+PyObject *py_wasm_module_wat2wasm(PyObject *mod, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "wat2wasm() expects a str, got %s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    return text_to_bytes(PyModule_GetState(mod), text);
+}
+
+/* A str given to Module()/Instance() is the text format. */
+static PyObject *compile_text(WkState *st, PyObject *text)
+{
+    PyObject *bytes = text_to_bytes(st, text);
+    if (!bytes) return NULL;
+    PyObject *m = py_wasm_module_compile(st, bytes);
+    Py_DECREF(bytes);
+    return m;
+}
+
 PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes)
 {
+    if (PyUnicode_Check(bytes)) return compile_text(st, bytes);
     Py_buffer buf;
     if (PyObject_GetBuffer(bytes, &buf, PyBUF_SIMPLE) < 0) {
         PyErr_Format(PyExc_TypeError, "expected a bytes-like object or a Module, got %s",
@@ -167,7 +205,8 @@ static PyGetSetDef module_getset[] = {
 static PyType_Slot module_slots[] = {
     {Py_tp_doc, "Module(bytes)\n--\n\n"
                 "A compiled WebAssembly module.\n\n"
-                "bytes is any bytes-like object holding a binary module; it is decoded,\n"
+                "bytes is any bytes-like object holding a binary module, or a str holding\n"
+                "a module in the text format (converted by wat2wasm); it is decoded,\n"
                 "validated and compiled to machine code once (the GIL is released meanwhile),\n"
                 "then instantiated any number of times with Instance(module, imports) or\n"
                 "module.instantiate(imports).\n\n"

@@ -7,7 +7,8 @@ Every function of a module is compiled to machine code by LLVM. The API:
     print(instance.exports.sum(5, 37))  # 42
 
 Instance, Module, Value, Memory (typed views and the buffer protocol), Global, Table,
-Function, validate(), configure() (compilation strategy and cache), and the errors Error > CompileError (DecodeError, ValidationError),
+Function, validate(), wat2wasm() (text format to binary; Module and Instance accept text
+as a str too), configure() (compilation strategy and cache), and the errors Error > CompileError (DecodeError, ValidationError),
 LinkError, Trap (also a RuntimeError).
 """
 
@@ -45,6 +46,7 @@ from ._wasmkiln import (
     configuration,
     configure,
     validate,
+    wat2wasm,
 )
 
 __version__ = "0.1.0"
@@ -83,4 +85,5 @@ __all__ = [
     "configuration",
     "configure",
     "validate",
+    "wat2wasm",
 ]

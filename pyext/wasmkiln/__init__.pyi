@@ -52,6 +52,7 @@ class ExportType(NamedTuple):
     type: ExternType
 
 def validate(bytes: Buffer | Any, /) -> bool: ...
+def wat2wasm(text: str, /) -> bytes: ...
 def configure(
     *,
     strategy: Literal["lazy", "o2", "fast", "tiered"] | None = None,
@@ -78,7 +79,7 @@ class Value:
     def type(self) -> ValType: ...
 
 class Module:
-    def __init__(self, bytes: Buffer) -> None: ...
+    def __init__(self, bytes: Buffer | str) -> None: ...
     @staticmethod
     def validate(bytes: Buffer | Any, /) -> bool: ...
     def instantiate(self, imports: Imports | None = None) -> Instance: ...
@@ -94,7 +95,7 @@ Imports = Mapping[str, Mapping[str, Extern | Callable[..., Any]] | Exports]
 class Instance:
     def __init__(
         self,
-        module: Module | Buffer,
+        module: Module | Buffer | str,
         imports: Imports | None = None,
         timeout: float | None = None,
         *,
