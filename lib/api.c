@@ -23,6 +23,30 @@
 #include "wasi.h"
 #include "wat.h"
 
+/* ---- Stores of objects: objects of different stores never mix ---------------------------- */
+
+/* The store an extern belongs to. */
+static wk_store_t *extern_store(const wk_extern_t *e)
+{
+    switch (e->kind) {
+    case WK_EXTERN_FUNC: return e->of.func->store;
+    case WK_EXTERN_TABLE: return e->of.table->store;
+    case WK_EXTERN_MEMORY: return e->of.memory->store;
+    default: return e->of.global->store;
+    }
+}
+
+/* False for a funcref of another store than `store` (such a function may die first). */
+static bool val_in_store(const wk_val_t *v, const wk_store_t *store)
+{
+    return v->kind != WK_FUNCREF || !v->of.funcref || v->of.funcref->store == store;
+}
+
+static wk_error_t *other_store(const char *what)
+{
+    return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "%s is a function of another store", what);
+}
+
 /* ---- Values ------------------------------------------------------------------------------ */
 
 /* Each constructor writes whole words (see val_from_raw in func.c: narrower stores stall a
@@ -448,7 +472,8 @@ wk_error_t *wk_memory_new(wk_store_t *store, const wk_limits_t *limits, wk_memor
     wk_error_t *err = memory_new_capped(l, store->engine->mode == BOUNDS_GUARD,
                                         store_memory_cap(store), &mem);
     if (err) return err;
-    if (!store_own(store, mem, (void (*)(void *))memory_delete))
+    mem->store = store;
+    if (!store_own_kind(store, mem, (void (*)(void *))memory_delete, STORE_MEMORY))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = mem;
     return NULL;
@@ -490,10 +515,12 @@ wk_error_t *wk_global_new(wk_store_t *store, const wk_globaltype_t *type, wk_val
     assert(store && type && out);
     if (init.kind != type->kind)
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "global initial value has the wrong type");
+    if (!val_in_store(&init, store)) return other_store("the global's initial value");
     GlobalType gt = {type->kind, type->mutable_};
     wk_global_t *g;
     wk_error_t *err = global_new(gt, val_to_raw(&init), &g);
     if (err) return err;
+    g->store = store;
     if (!store_own_kind(store, g, (void (*)(void *))global_delete, STORE_GLOBAL))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = g;
@@ -515,6 +542,7 @@ wk_error_t *wk_global_set(wk_global_t *global, wk_val_t value)
     if (!global->type.mut) return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "global is immutable");
     if (value.kind != global->type.type)
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "value has the wrong type");
+    if (!val_in_store(&value, global->store)) return other_store("the value");
     global->vm.value = val_to_raw(&value);
     return NULL;
 }
@@ -534,10 +562,12 @@ wk_error_t *wk_table_new(wk_store_t *store, const wk_tabletype_t *type, wk_val_t
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "table initial value has the wrong type");
     if (type->limits.has_max && type->limits.max < type->limits.min)
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "invalid table limits");
+    if (!val_in_store(&init, store)) return other_store("the table's initial value");
     TableType tt = {type->elem, {type->limits.min, type->limits.max, type->limits.has_max}};
     wk_table_t *t;
     wk_error_t *err = table_new_capped(tt, ref_of(&init), store_table_cap(store), &t);
     if (err) return err;
+    t->store = store;
     if (!store_own_kind(store, t, (void (*)(void *))table_delete, STORE_TABLE))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = t;
@@ -566,13 +596,14 @@ bool wk_table_get(const wk_table_t *table, uint32_t index, wk_val_t *out)
 bool wk_table_set(wk_table_t *table, uint32_t index, wk_val_t value)
 {
     if (index >= table->vm.size || value.kind != table->type.elem) return false;
+    if (!val_in_store(&value, table->store)) return false;
     table->vm.elems[index] = ref_of(&value);
     return true;
 }
 
 bool wk_table_grow(wk_table_t *table, uint32_t delta, wk_val_t init, uint32_t *prev_size)
 {
-    if (init.kind != table->type.elem) return false;
+    if (init.kind != table->type.elem || !val_in_store(&init, table->store)) return false;
     uint32_t prev;
     bool ok = table_grow(table, delta, ref_of(&init), &prev);
     if (prev_size) *prev_size = prev;
@@ -635,6 +666,13 @@ wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *module,
         *out = NULL;
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET,
                          "the module and the store belong to different engines");
+    }
+    for (size_t i = 0; i < nimports; i++) {
+        if (extern_store(&imports[i]) != store) {
+            *out = NULL;
+            return error_new(WK_ERROR_USAGE, WK_NO_OFFSET,
+                             "import %zu belongs to another store", i);
+        }
     }
     wk_error_t *err = instance_new(store, (wk_module_t *)module, imports, nimports, &inst, trap);
     *out = (wk_instance_t *)inst;

@@ -11,7 +11,7 @@
 /* Implementation limits (as in V8): more than this is rejected, so that no instruction costs
  * the validator more than a bounded amount of work per byte. */
 #define MAX_LOCALS 50000
-#define MAX_NESTING 10000
+#define MAX_NESTING 100000 /* blocks, loops and ifs open at once (V8 and wabt take 20,000) */
 #define MAX_FUNC_ARITY 1000 /* parameters, and results, of a function type */
 
 typedef struct Decoder {
@@ -86,7 +86,8 @@ enum { NEST_BLOCK, NEST_IF, NEST_ELSE };
 static wk_error_t *nest_push(Decoder *d, size_t depth, uint8_t kind, size_t offset)
 {
     if (depth >= MAX_NESTING)
-        return error_new(WK_ERROR_RESOURCE, offset, "nesting too deep (limit %d)", MAX_NESTING);
+        return error_new(WK_ERROR_INVALID, offset, "nesting too deep (implementation limit %d)",
+                         MAX_NESTING);
     if (depth >= d->nest_cap) {
         size_t cap = d->nest_cap ? d->nest_cap * 2 : 64;
         uint8_t *p = realloc(d->nest, cap);

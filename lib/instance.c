@@ -314,6 +314,7 @@ static wk_error_t *define_tables_memories(Instance *inst)
         wk_table_t **t = &inst->tables[m->nimported_tables + i];
         wk_error_t *err = table_new_capped(m->tables[i], NULL, store_table_cap(store), t);
         if (err) return err;
+        (*t)->store = store;
         if (!store_own_kind(store, *t, (void (*)(void *))table_delete, STORE_TABLE))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }
@@ -322,7 +323,8 @@ static wk_error_t *define_tables_memories(Instance *inst)
         wk_memory_t **mem = &inst->memories[m->nimported_memories + i];
         wk_error_t *err = memory_new_capped(m->memories[i], guard, store_memory_cap(store), mem);
         if (err) return err;
-        if (!store_own(store, *mem, (void (*)(void *))memory_delete))
+        (*mem)->store = store;
+        if (!store_own_kind(store, *mem, (void (*)(void *))memory_delete, STORE_MEMORY))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }
     return NULL;
@@ -336,6 +338,7 @@ static wk_error_t *define_globals(Instance *inst)
         WasmVal v = const_eval(inst, &m->globals[i].init);
         wk_error_t *err = global_new(m->globals[i].type, v, g);
         if (err) return err;
+        (*g)->store = inst->store;
         if (!store_own_kind(inst->store, *g, (void (*)(void *))global_delete, STORE_GLOBAL))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "interrupt.h"
 #include "global.h"
+#include "memory.h"
 #include "store.h"
 #include "table.h"
 #include "trap.h"
@@ -84,6 +85,17 @@ static bool store_reserve(wk_store_t *store, size_t n)
     return true;
 }
 
+/* Points the owner field of a table, global or memory at its new store (API checks read it). */
+static void rehome(StoreObj *o, wk_store_t *to)
+{
+    switch (o->kind) {
+    case STORE_TABLE: ((wk_table_t *)o->obj)->store = to; break;
+    case STORE_GLOBAL: ((wk_global_t *)o->obj)->store = to; break;
+    case STORE_MEMORY: ((wk_memory_t *)o->obj)->store = to; break;
+    default: break;
+    }
+}
+
 wk_error_t *store_merge(wk_store_t *into, wk_store_t *from)
 {
     if (into == from) return NULL;
@@ -98,6 +110,7 @@ wk_error_t *store_merge(wk_store_t *into, wk_store_t *from)
     for (size_t i = 0; i < from->nobjs; i++) {
         StoreObj *o = &from->objs[i];
         if (o->rebind) o->rebind(o->obj, into);
+        rehome(o, into);
         into->objs[into->nobjs++] = *o;
     }
     from->nobjs = 0;

@@ -13,10 +13,11 @@ typedef struct StoreObj {
     void *obj;
     void (*free_fn)(void *obj);
     void (*rebind)(void *obj, wk_store_t *to); /* re-homes obj when its store is merged */
-    uint8_t kind; /* STORE_TABLE, STORE_GLOBAL or STORE_OTHER: what store_visit_externrefs reads */
+    uint8_t kind; /* STORE_TABLE, STORE_GLOBAL, STORE_MEMORY or STORE_OTHER: what
+                   * store_visit_externrefs reads and store_merge re-homes */
 } StoreObj;
 
-enum { STORE_OTHER, STORE_TABLE, STORE_GLOBAL };
+enum { STORE_OTHER, STORE_TABLE, STORE_GLOBAL, STORE_MEMORY };
 
 struct wk_store {
     wk_engine_t *engine;
@@ -45,8 +46,8 @@ bool store_own_rebind(wk_store_t *store, void *obj, void (*free_fn)(void *obj),
  * `from` empty and usable. Errors: WK_ERROR_USAGE (different engines, a running store),
  * WK_ERROR_RESOURCE. */
 wk_error_t *store_merge(wk_store_t *into, wk_store_t *from);
-/* store_own for a table or global (kind STORE_TABLE / STORE_GLOBAL), whose externrefs
- * store_visit_externrefs reports. */
+/* store_own for a table, global or memory (kind STORE_TABLE / STORE_GLOBAL / STORE_MEMORY), whose
+ * externrefs store_visit_externrefs reports and whose owner field store_merge re-homes. */
 bool store_own_kind(wk_store_t *store, void *obj, void (*free_fn)(void *obj), uint8_t kind);
 /* Calls visit(ref, env) for every non-null externref held by the store's tables and globals. */
 void store_visit_externrefs(const wk_store_t *store, void (*visit)(void *ref, void *env),

@@ -90,7 +90,7 @@ static wk_trap_t *func_run(FuncObject *f, wk_raw_t *vals, double timeout)
     wk_trap_t *trap;
     /* A bounded call keeps the GIL and cannot call out: nobody can see the store taken. */
     if (!f->release_gil && store->owner == 0) return wk_func_call_raw(f->func, vals);
-    py_store_enter(store);
+    if (py_store_enter(store) < 0) return py_errors_stash_trap();
     if (!f->release_gil) {
         trap = wk_func_call_raw(f->func, vals);
     } else {

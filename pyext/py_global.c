@@ -62,7 +62,7 @@ static int global_set_value(PyObject *op, PyObject *value, void *closure)
     }
     wk_val_t v;
     if (py_value_from_py(st, (StoreObject *)g->store, value, t.kind, NULL, &v) < 0) return -1;
-    py_store_enter((StoreObject *)g->store);
+    if (py_store_enter((StoreObject *)g->store) < 0) return -1;
     wk_error_t *err = wk_global_set(g->global, v);
     py_store_leave((StoreObject *)g->store);
     return err ? (py_errors_raise(st, err), -1) : 0;

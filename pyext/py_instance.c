@@ -160,7 +160,7 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     wk_trap_t *trap = NULL;
     wk_error_t *err;
     if (wasi != Py_None && py_wasi_flush(wasi) < 0) return NULL;
-    py_store_enter(store);
+    if (py_store_enter(store) < 0) return NULL;
     Py_BEGIN_ALLOW_THREADS
     err = wk_instance_new(py_store_wk((PyObject *)store), ((ModuleObject *)module)->module, r->externs, r->n,
                           &inst, &trap);

@@ -170,11 +170,16 @@ int py_store_init(PyObject *mod, WkState *st);
 PyObject *py_store_new(WkState *st);
 /* A new Store of `engine` (a module's engine, which may predate configure()). */
 PyObject *py_store_new_in(WkState *st, wk_engine_t *engine);
-/* Waits (GIL released) until no other thread uses the store, then takes it. */
-void py_store_wait(StoreObject *s, unsigned long me);
+/* Waits (GIL released) until no other thread uses the store. -1 with an exception when the
+ * wait would never end (RuntimeError: the threads wait for each other's stores) or a signal
+ * handler raised (Ctrl-C: KeyboardInterrupt). */
+int py_store_wait(StoreObject *s, unsigned long me);
 
 /* Makes the calling thread the store's user (waiting, GIL released, while another thread
- * uses it); re-entrant on one thread. Pair with py_store_leave. Needs the GIL. */
+ * uses it); re-entrant on one thread. Pair with py_store_leave when it returned 0; -1 with an
+ * exception (see py_store_wait). Needs the GIL. */
+static inline int py_store_enter(StoreObject *s);
+
 /* The store objects of s now live in (s itself unless merged); borrowed. */
 static inline StoreObject *py_store_root(StoreObject *s)
 {
@@ -193,13 +198,15 @@ static inline wk_store_t *py_store_wk(PyObject *obj)
  * running Wasm code on this thread). */
 StoreObject *py_store_join(WkState *st, StoreObject *a, StoreObject *b);
 
-static inline void py_store_enter(StoreObject *s)
+static inline int py_store_enter(StoreObject *s)
 {
     unsigned long me = PyThread_get_thread_ident();
     /* While we wait (GIL released) the store may be merged into another: look again. */
-    while ((s = py_store_root(s))->owner != 0 && s->owner != me) py_store_wait(s, me);
+    while ((s = py_store_root(s))->owner != 0 && s->owner != me)
+        if (py_store_wait(s, me) < 0) return -1;
     s->owner = me;
     s->depth++;
+    return 0;
 }
 
 /* Drops the externref objects that no table or global of the store holds any more (no Wasm

@@ -53,7 +53,7 @@ static PyObject *memory_grow(PyObject *op, PyObject *arg)
     uint32_t prev = 0;
     bool ok = false;
     if (delta <= UINT32_MAX) {
-        py_store_enter((StoreObject *)self->store);
+        if (py_store_enter((StoreObject *)self->store) < 0) return NULL;
         ok = wk_memory_grow(self->memory, (uint32_t)delta, &prev);
         py_store_leave((StoreObject *)self->store);
     }

@@ -50,11 +50,65 @@ static void wait_a_little(long *ns)
     if (*ns < 1000000) *ns *= 2;
 }
 
-void py_store_wait(StoreObject *s, unsigned long me)
+/* The threads waiting in py_store_wait and what for, to find waits that never end. Touched
+ * only with the GIL held (as StoreObject.owner is), so one list serves the process. */
+typedef struct Waiter {
+    unsigned long thread;
+    StoreObject *wants;
+    struct Waiter *next;
+} Waiter;
+static Waiter *waiters;
+
+static StoreObject *wanted_by(unsigned long thread)
 {
+    for (Waiter *w = waiters; w; w = w->next)
+        if (w->thread == thread) return w->wants;
+    return NULL;
+}
+
+/* True when `me`, waiting for s, closes a cycle: s's user waits for a store whose user waits
+ * ... for a store `me` uses. */
+static bool waits_for_me(StoreObject *s, unsigned long me)
+{
+    for (size_t hops = 0; s && hops < 10000; hops++) {
+        if (s->owner == 0) return false;
+        if (s->owner == me) return true;
+        s = wanted_by(s->owner);
+    }
+    return false;
+}
+
+static void waiter_remove(Waiter *w)
+{
+    for (Waiter **p = &waiters; *p; p = &(*p)->next) {
+        if (*p == w) {
+            *p = w->next;
+            return;
+        }
+    }
+}
+
+int py_store_wait(StoreObject *s, unsigned long me)
+{
+    Waiter w = {me, s, waiters};
+    waiters = &w;
     long pause = 1000;
-    while (s->owner != 0 && s->owner != me)
-        wait_a_little(&pause);
+    int rc = 0;
+    while (rc == 0 && s->owner != 0 && s->owner != me) {
+        if (waits_for_me(s, me)) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "deadlock: the store is in use by a thread that waits for a store "
+                            "this thread uses (two threads calling into each other's "
+                            "instances from callbacks)");
+            rc = -1;
+        } else if (PyErr_CheckSignals() < 0) {
+            rc = -1;
+        } else {
+            wait_a_little(&pause);
+        }
+    }
+    waiter_remove(&w);
+    return rc;
 }
 
 int py_store_keep(StoreObject *s, PyObject *obj)

@@ -116,7 +116,7 @@ static int table_ass_subscript(PyObject *op, PyObject *key, PyObject *value)
         return -1;
     }
     if (table_index(op, key, &i) < 0 || table_elem(t, value, &v) < 0) return -1;
-    py_store_enter((StoreObject *)t->store);
+    if (py_store_enter((StoreObject *)t->store) < 0) return -1;
     bool ok = wk_table_set(t->table, i, v);
     py_store_leave((StoreObject *)t->store);
     if (!ok) PyErr_SetString(PyExc_IndexError, "table index out of range");
@@ -134,7 +134,7 @@ static PyObject *table_grow(PyObject *op, PyObject *args, PyObject *kwds)
         table_elem(t, init, &v) < 0)
         return NULL;
     uint32_t prev = 0;
-    py_store_enter((StoreObject *)t->store);
+    if (py_store_enter((StoreObject *)t->store) < 0) return NULL;
     bool ok = wk_table_grow(t->table, delta, v, &prev);
     py_store_leave((StoreObject *)t->store);
     if (!ok)

@@ -327,7 +327,7 @@ static PyObject *wasi_run(PyObject *op, PyObject *unused)
     StoreObject *store = (StoreObject *)self->store;
     uint32_t code = 0;
     wk_trap_t *trap;
-    py_store_enter(store);
+    if (py_store_enter(store) < 0) return NULL;
     Py_BEGIN_ALLOW_THREADS
     trap = wk_wasi_run(self->wasi, self->inst, &code);
     Py_END_ALLOW_THREADS
