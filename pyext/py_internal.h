@@ -32,10 +32,10 @@ typedef struct {
     PyTypeObject *globaltype_type;
     PyTypeObject *importtype_type;
     PyTypeObject *exporttype_type;
+    PyTypeObject *frame_type; /* right after the other types: py_types_init fills them in order */
     PyTypeObject *wasi_config_type;
     PyTypeObject *wasi_type;
     PyObject *exit;
-    PyTypeObject *frame_type;
     PyObject *error;
     PyObject *compile_error;
     PyObject *decode_error;
