@@ -52,6 +52,23 @@ static PyObject *module_wrap(WkState *st, wk_module_t *module)
     return (PyObject *)self;
 }
 
+/* A Module made by make (wk_module_new or wk_module_deserialize) from buf, which it releases;
+ * compiles with the GIL released. NULL with an exception. */
+static PyObject *module_from_buffer(WkState *st, Py_buffer *buf,
+                                    wk_error_t *(*make)(wk_engine_t *, const uint8_t *, size_t,
+                                                        wk_module_t **))
+{
+    wk_module_t *module = NULL;
+    wk_error_t *err;
+    wk_engine_t *engine = st->engine; /* read with the GIL held */
+    Py_BEGIN_ALLOW_THREADS
+    err = make(engine, buf->buf, (size_t)buf->len, &module);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(buf);
+    if (err) return py_errors_raise(st, err);
+    return module_wrap(st, module);
+}
+
 PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes)
 {
     if (PyUnicode_Check(bytes)) return compile_text(st, bytes);
@@ -61,15 +78,7 @@ PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes)
                      Py_TYPE(bytes)->tp_name);
         return NULL;
     }
-    wk_module_t *module = NULL;
-    wk_error_t *err;
-    wk_engine_t *engine = st->engine; /* read with the GIL held */
-    Py_BEGIN_ALLOW_THREADS
-    err = wk_module_new(engine, buf.buf, (size_t)buf.len, &module);
-    Py_END_ALLOW_THREADS
-    PyBuffer_Release(&buf);
-    if (err) return py_errors_raise(st, err);
-    return module_wrap(st, module);
+    return module_from_buffer(st, &buf, wk_module_new);
 }
 
 static PyObject *module_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
@@ -201,15 +210,7 @@ static PyObject *module_deserialize(PyObject *cls, PyObject *arg)
     WkState *st = py_state_of_type((PyTypeObject *)cls);
     Py_buffer buf;
     if (PyObject_GetBuffer(arg, &buf, PyBUF_SIMPLE) < 0) return NULL;
-    wk_module_t *module = NULL;
-    wk_error_t *err;
-    wk_engine_t *engine = st->engine; /* read with the GIL held */
-    Py_BEGIN_ALLOW_THREADS
-    err = wk_module_deserialize(engine, buf.buf, (size_t)buf.len, &module);
-    Py_END_ALLOW_THREADS
-    PyBuffer_Release(&buf);
-    if (err) return py_errors_raise(st, err);
-    return module_wrap(st, module);
+    return module_from_buffer(st, &buf, wk_module_deserialize);
 }
 
 static PyObject *module_custom_sections(PyObject *op, PyObject *arg)
