@@ -71,7 +71,7 @@ static bool measure(const char *name, wk_strategy_t strategy, const unsigned cha
                     size_t size, int32_t arg, int reps)
 {
     wk_engine_options_t opts;
-    wk_engine_options_default(&opts); /* keeps WK_TIER_MIN_BYTES and WK_BOUNDS */
+    wk_engine_options_default(&opts);
     opts.strategy = strategy;
     opts.cache_dir = NULL;
     wk_engine_t *engine = NULL;

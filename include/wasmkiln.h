@@ -154,19 +154,50 @@ enum {
     WK_TRAP_HOST,                      /* raised by a host function */
     WK_TRAP_INTERRUPTED,               /* "interrupted": wk_store_interrupt or a deadline */
     WK_TRAP_OUT_OF_FUEL,               /* "out of fuel": the instance's fuel ran out */
+    WK_TRAP_EXIT,                      /* "exit": WASI proc_exit ended the guest run */
 };
 
 /* A host trap with a message (copied) and an optional payload owned by the trap. */
 WK_API own wk_trap_t *wk_trap_new(const char *message, void *data, void (*finalizer)(void *));
 WK_API void wk_trap_delete(own wk_trap_t *trap);
 WK_API wk_trap_kind_t wk_trap_kind(const wk_trap_t *trap);
-/* The name of a trap kind, an identifier ("unreachable", "integer_divide_by_zero",
- * "memory_out_of_bounds", ..., "host"; "unknown" for another number). Static storage. */
-WK_API const char *wk_trap_kind_name(wk_trap_kind_t kind);
 WK_API const char *wk_trap_message(const wk_trap_t *trap);
+/* The identifier of a trap kind: "unreachable", "integer_divide_by_zero", "integer_overflow",
+ * "invalid_conversion", "memory_out_of_bounds", "table_out_of_bounds", "undefined_element",
+ * "uninitialized_element", "indirect_call_type_mismatch", "call_stack_exhausted", "host",
+ * "interrupted", "out_of_fuel", "exit" ("unknown" for any other number). Static storage. */
+WK_API const char *wk_trap_kind_name(wk_trap_kind_t kind);
+
+/* One Wasm frame a trap passed, innermost first. Names are borrowed from the trap. */
+typedef struct wk_frame {
+    wk_name_t module_name; /* the module name of the `name` section; empty when none */
+    uint32_t func_index;   /* in the module's function index space (imports first) */
+    wk_name_t func_name;   /* from the `name` section, demangled (Rust, C++), else the first
+                              export name of the function; empty when neither */
+    size_t module_offset;  /* byte offset in the module of the function's code entry */
+} wk_frame_t;
+
+/* The Wasm frames the trap unwound: every trap raised in or passing through Wasm code,
+ * including a host function's trap (with the frames of each Wasm activation it crossed, the
+ * innermost first). At most 256 frames per activation are recorded; wk_trap_frames_omitted
+ * counts the rest. A function that LLVM inlined into its caller (small functions at O2) is
+ * not a frame of its own: the caller's frame stands for both. */
+WK_API size_t wk_trap_frame_count(const wk_trap_t *trap);
+WK_API const wk_frame_t *wk_trap_frame(const wk_trap_t *trap, size_t i);
+WK_API size_t wk_trap_frames_omitted(const wk_trap_t *trap);
+/* The message followed by the frames, as wasmtime prints them, valid as long as the trap:
+ *   integer divide by zero
+ *   wasm backtrace:
+ *       0:   0x2a - traps!div
+ *       1:   0x31 - traps!<wasm function 3>
+ * (the hex number is the function's module offset; "<unknown>" when the module has no name);
+ * the bare message when there are no frames. */
+WK_API const char *wk_trap_describe(wk_trap_t *trap);
 /* The payload given to wk_trap_new, or NULL. wk_trap_take_data also clears it (no finalizer). */
 WK_API void *wk_trap_data(const wk_trap_t *trap);
 WK_API void *wk_trap_take_data(wk_trap_t *trap);
+/* True for a WK_TRAP_EXIT trap (WASI proc_exit(code) ended the run), with the code in *code. */
+WK_API bool wk_trap_exit_code(const wk_trap_t *trap, uint32_t *code);
 
 /* ---- Engine and modules ------------------------------------------------------------------- */
 
@@ -244,6 +275,17 @@ WK_API bool wk_engine_software_bounds(const wk_engine_t *engine);
 /* True when the engine compiles fuel metering (options.fuel). */
 WK_API bool wk_engine_fuel(const wk_engine_t *engine);
 
+/* The WebAssembly text format (spec chapter 6) to a binary module: `text` holds `(module ...)`
+ * or bare module fields (size bytes, need not be NUL-terminated). On success *out receives
+ * the malloc'ed bytes and *out_size their count (free them with wk_wasm_delete); on failure
+ * a WK_ERROR_MALFORMED error worded as the spec suite's ("unexpected token", "unknown
+ * operator", ...) whose message ends with "(at LINE:COLUMN)" (its offset is SIZE_MAX). The
+ * result is well-formed but not validated. */
+WK_API own wk_error_t *wk_wat2wasm(const char *text, size_t size, own uint8_t **out,
+                                   size_t *out_size);
+/* Frees the bytes made by wk_wat2wasm. Accepts NULL. */
+WK_API void wk_wasm_delete(own uint8_t *bytes);
+
 /* Decodes and validates; NULL when the module is valid. Never reads past bytes + size. */
 WK_API own wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size);
 
@@ -256,6 +298,24 @@ WK_API void wk_module_delete(own wk_module_t *module);
  * module (and all its instances) now run O2 code. Returns at once otherwise: true for the O2
  * strategy (and tiered modules compiled at O2 directly), false for the fast strategy. */
 WK_API bool wk_module_wait_optimized(wk_module_t *module);
+/* Serialized modules (ahead-of-time compilation): wk_module_serialize writes the module's
+ * Wasm bytes and machine code into *out (malloc'ed; release with wk_bytes_delete) and *size;
+ * wk_module_deserialize makes a module of engine from such bytes without compiling. It fails
+ * with WK_ERROR_MALFORMED for bytes that are not a serialized module (or truncated) and
+ * WK_ERROR_UNSUPPORTED, saying which, for bytes made by another build of wasmkiln, another
+ * LLVM, for another CPU or with the other kind of bounds checks. */
+WK_API own wk_error_t *wk_module_serialize(const wk_module_t *module, own uint8_t **out,
+                                           size_t *size);
+WK_API own wk_error_t *wk_module_deserialize(wk_engine_t *engine, const uint8_t *bytes,
+                                             size_t size, own wk_module_t **out);
+WK_API void wk_bytes_delete(own uint8_t *bytes);
+
+/* The contents of the module's custom sections called `name` (length-prefixed), in module
+ * order: writes up to max of them into out (borrowed from the module) and returns how many
+ * there are. */
+WK_API size_t wk_module_custom_sections(const wk_module_t *module, const char *name,
+                                        size_t len, wk_name_t *out, size_t max);
+
 /* The engine that compiled module (borrowed: alive as long as the module). */
 WK_API wk_engine_t *wk_module_engine(const wk_module_t *module);
 
@@ -277,6 +337,16 @@ typedef struct wk_instance wk_instance_t;
 
 WK_API own wk_store_t *wk_store_new(wk_engine_t *engine);
 WK_API void wk_store_delete(own wk_store_t *store);
+/* Moves every object of `from` (instances, functions, memories, tables, globals) into `into`,
+ * so that objects created in either can be linked together; `from` stays valid and empty (it
+ * still needs wk_store_delete) and the objects now live as long as `into`. Both stores must
+ * have the same engine and `from` must not be running Wasm code (WK_ERROR_USAGE otherwise). */
+WK_API own wk_error_t *wk_store_merge(wk_store_t *into, wk_store_t *from);
+/* Calls visit(ref, env) for every non-null externref the store's tables and globals hold:
+ * while no Wasm code of the store runs, these are all the host pointers Wasm can still reach,
+ * so an embedder may release any other it handed in. */
+WK_API void wk_store_externrefs(const wk_store_t *store, void (*visit)(void *ref, void *env),
+                                void *env);
 
 /* Resource limits of a store. memory_bytes and table_elements bound each memory and table
  * created in the store from then on (by an instance or wk_memory_new/wk_table_new): memory.grow
@@ -325,6 +395,9 @@ typedef struct wk_extern {
 typedef struct wk_caller wk_caller_t;
 WK_API bool wk_caller_export(const wk_caller_t *caller, const char *name, size_t len,
                              wk_extern_t *out);
+/* The calling instance (its exports: wk_instance_export_count ...), or NULL when the host
+ * function was called from the host (wk_func_call) rather than from Wasm. Borrowed. */
+WK_API wk_instance_t *wk_caller_instance(const wk_caller_t *caller);
 
 /* A host function: reads args, writes results (both in the type's order and kinds); returns
  * NULL or a trap (owned by the runtime afterwards), which unwinds the Wasm frames above it. */
@@ -335,6 +408,9 @@ typedef own wk_trap_t *(*wk_host_callback_t)(void *env, const wk_caller_t *calle
 WK_API wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
                               wk_host_callback_t callback, void *env, void (*finalizer)(void *));
 WK_API wk_functype_t wk_func_type(const wk_func_t *func);
+/* A Wasm function's name: from its module's `name` section, else its first export name; empty
+ * for a nameless or host function. Borrowed (valid as long as func); not NUL-terminated. */
+WK_API wk_name_t wk_func_name(const wk_func_t *func);
 /* True when every call of func returns in a short, bounded time without calling out: a Wasm
  * function whose body has no loop, call, call_indirect, memory.grow/fill/copy/init or
  * table.grow/fill/copy/init. False for host functions and when unknown. Embedders may skip
@@ -383,7 +459,9 @@ WK_API bool wk_table_grow(wk_table_t *table, uint32_t delta, wk_val_t init, uint
 /* ---- Instances ---------------------------------------------------------------------------- */
 
 /* Instantiates module in store. imports has one entry per module import, in import order.
- * Link failures return an error (WK_ERROR_LINK: "unknown import", "incompatible import type").
+ * Link failures return an error (WK_ERROR_LINK) naming the import and the types: "unknown
+ * import: 1 imports given, the module has 2 (the first missing is "env"."g")", "incompatible
+ * import type for "env"."f": expected func (i32) -> (i32), found func () -> ()".
  * A trap while initialising segments or running the start function sets *trap and returns
  * NULL error with *out NULL. On success *out is a store-owned instance. A module and a store
  * of different engines fail with WK_ERROR_USAGE. */
@@ -406,6 +484,77 @@ WK_API void wk_instance_interrupt(wk_instance_t *inst);
 WK_API bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t len,
                                    wk_extern_t *out);
 
+/* ---- WASI preview 1 ----------------------------------------------------------------------- */
+
+/* A WASI configuration: arguments, environment, preopened directories and the three standard
+ * streams. It is copied by wk_wasi_new: one configuration may serve many contexts. */
+typedef struct wk_wasi_config wk_wasi_config_t;
+/* A WASI context (the guest's file descriptors, arguments, captured output) bound to one
+ * store: store-owned, freed with the store. */
+typedef struct wk_wasi wk_wasi_t;
+
+/* How a standard stream is connected. */
+typedef uint8_t wk_wasi_stdio_t;
+enum {
+    WK_WASI_STDIO_INHERIT = 0, /* the host process's own fd 0, 1 or 2 (the default) */
+    WK_WASI_STDIO_FD = 1,      /* a host file descriptor (duplicated by wk_wasi_new) */
+    WK_WASI_STDIO_BUFFER = 2,  /* stdin: bytes given to wk_wasi_config_stdin_bytes;
+                                  stdout/stderr: captured, see wk_wasi_output */
+    WK_WASI_STDIO_CALLBACK = 3, /* stdout/stderr: each write handed to a callback */
+};
+
+/* Receives what the guest writes to stdout or stderr; false makes the write fail (EIO). */
+typedef bool (*wk_wasi_write_t)(void *env, const uint8_t *data, size_t size);
+
+WK_API own wk_wasi_config_t *wk_wasi_config_new(void);
+WK_API void wk_wasi_config_delete(own wk_wasi_config_t *config);
+/* Replaces the arguments (argv[0] is the program name by convention); strings copied.
+ * false when out of memory. */
+WK_API bool wk_wasi_config_argv(wk_wasi_config_t *config, size_t argc,
+                                const char *const *argv);
+/* Appends the environment variable key=value (copied); false when out of memory. */
+WK_API bool wk_wasi_config_env(wk_wasi_config_t *config, const char *key, const char *value);
+/* Preopens host_dir as guest_path (both copied): the guest reaches it and only what lies
+ * beneath it (paths are resolved one component at a time from the directory's descriptor;
+ * `..`, absolute paths and symlinks leading out are refused with ERRNO_PERM). readonly
+ * refuses every change beneath it (ERRNO_PERM). The directory is opened by wk_wasi_new. */
+WK_API bool wk_wasi_config_preopen(wk_wasi_config_t *config, const char *host_dir,
+                                   const char *guest_path, bool readonly);
+/* Connects guest fd 0, 1 or 2: WK_WASI_STDIO_INHERIT, WK_WASI_STDIO_FD with host_fd (still
+ * owned by the caller) or WK_WASI_STDIO_BUFFER (host_fd unused). */
+WK_API void wk_wasi_config_stdio(wk_wasi_config_t *config, int guest_fd, wk_wasi_stdio_t how,
+                                 int host_fd);
+/* Sends guest fd 1 or 2 to write(env, ...) (sets WK_WASI_STDIO_CALLBACK). env is borrowed: it
+ * must outlive every context made from this configuration. */
+WK_API void wk_wasi_config_output(wk_wasi_config_t *config, int guest_fd, wk_wasi_write_t write,
+                                  void *env);
+/* Makes stdin read from a copy of data (sets WK_WASI_STDIO_BUFFER); false when out of
+ * memory. */
+WK_API bool wk_wasi_config_stdin_bytes(wk_wasi_config_t *config, const uint8_t *data,
+                                       size_t size);
+
+/* A WASI context in store from config: opens the preopened directories and creates the
+ * wasi_snapshot_preview1 functions in store. Errors: WK_ERROR_USAGE (a preopen that is not
+ * an openable directory, a bad stdio fd) or WK_ERROR_RESOURCE. */
+WK_API own wk_error_t *wk_wasi_new(wk_store_t *store, const wk_wasi_config_t *config,
+                                   wk_wasi_t **out);
+/* Fills imports[i] for every import of module from "wasi_snapshot_preview1" (the others are
+ * left as they are: the caller supplies them). imports has wk_module_import_count entries.
+ * Errors: WK_ERROR_LINK ("unknown import" for a name WASI does not have, "incompatible import
+ * type" for a wrong signature). */
+WK_API own wk_error_t *wk_wasi_imports(const wk_wasi_t *wasi, const wk_module_t *module,
+                                       wk_extern_t *imports);
+/* Runs the command instance's `_start` export. Returns NULL with *exit_code set (0 when
+ * _start returned, n for proc_exit(n)), or the owned trap that ended it (a missing or
+ * mistyped _start is a WK_TRAP_HOST trap saying so). */
+WK_API own wk_trap_t *wk_wasi_run(wk_wasi_t *wasi, wk_instance_t *instance,
+                                  uint32_t *exit_code);
+/* What the guest wrote to fd 1 or 2 when that stream is WK_WASI_STDIO_BUFFER (NULL and size
+ * 0 otherwise); borrowed, valid until the next guest write or the store's end. */
+WK_API const uint8_t *wk_wasi_output(const wk_wasi_t *wasi, int guest_fd, size_t *size);
+/* True once the guest called proc_exit: its instance must not run again. */
+WK_API bool wk_wasi_exited(const wk_wasi_t *wasi, uint32_t *exit_code);
+
 /* ---- Host info ---------------------------------------------------------------------------- */
 
 /* Every function, memory, table, global and instance carries one embedder pointer, NULL at
@@ -417,6 +566,29 @@ WK_API void *wk_extern_host_info(const wk_extern_t *ext);
 WK_API void wk_instance_set_host_info(wk_instance_t *inst, void *info,
                                       void (*finalizer)(void *));
 WK_API void *wk_instance_host_info(const wk_instance_t *inst);
+
+/* ---- Linkers ------------------------------------------------------------------------------ */
+
+/* Externs defined under (module, name), from which wk_linker_instantiate resolves a module's
+ * imports by name (as wasmtime's Linker). A linker borrows the externs: they live in their
+ * stores. Not thread-safe. */
+typedef struct wk_linker wk_linker_t;
+
+WK_API own wk_linker_t *wk_linker_new(void);
+WK_API void wk_linker_delete(own wk_linker_t *linker);
+/* Defines module.name (length-prefixed) as ext; a later definition replaces an earlier one.
+ * Fails only when out of memory. */
+WK_API own wk_error_t *wk_linker_define(wk_linker_t *linker, const char *module, size_t mlen,
+                                        const char *name, size_t nlen, wk_extern_t ext);
+/* Defines every export of inst under module. */
+WK_API own wk_error_t *wk_linker_define_instance(wk_linker_t *linker, const char *module,
+                                                 size_t mlen, const wk_instance_t *inst);
+/* wk_instance_new with the imports of module looked up by name. A missing one is a link error
+ * naming it and its type ("unknown import "env"."f": nothing defines this func (i32) ->
+ * (i32)"); a mismatched one names both types (see wk_instance_new). */
+WK_API own wk_error_t *wk_linker_instantiate(const wk_linker_t *linker, wk_store_t *store,
+                                             const wk_module_t *module, wk_instance_t **out,
+                                             own wk_trap_t **trap);
 
 #ifdef __cplusplus
 }

@@ -5,18 +5,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backtrace.h"
 #include "decode.h"
+#include "serialize.h"
 #include "compiled.h"
 #include "engine.h"
 #include "func.h"
 #include "global.h"
 #include "instance.h"
+#include "linker.h"
 #include "interrupt.h"
 #include "memory.h"
 #include "table.h"
 #include "tierup.h"
 #include "trap.h"
 #include "validate.h"
+#include "wasi.h"
+#include "wat.h"
+
+/* ---- Stores of objects: objects of different stores never mix ---------------------------- */
+
+/* The store an extern belongs to. */
+static wk_store_t *extern_store(const wk_extern_t *e)
+{
+    switch (e->kind) {
+    case WK_EXTERN_FUNC: return e->of.func->store;
+    case WK_EXTERN_TABLE: return e->of.table->store;
+    case WK_EXTERN_MEMORY: return e->of.memory->store;
+    default: return e->of.global->store;
+    }
+}
+
+/* False for a funcref of another store than `store` (such a function may die first). */
+static bool val_in_store(const wk_val_t *v, const wk_store_t *store)
+{
+    return v->kind != WK_FUNCREF || !v->of.funcref || v->of.funcref->store == store;
+}
+
+static wk_error_t *other_store(const char *what)
+{
+    return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "%s is a function of another store", what);
+}
 
 /* ---- Values ------------------------------------------------------------------------------ */
 
@@ -116,6 +145,27 @@ const char *wk_trap_message(const wk_trap_t *trap)
     return trap->message;
 }
 
+size_t wk_trap_frame_count(const wk_trap_t *trap)
+{
+    return trap->nframes;
+}
+
+const wk_frame_t *wk_trap_frame(const wk_trap_t *trap, size_t i)
+{
+    assert(i < trap->nframes);
+    return &trap->frames[i];
+}
+
+size_t wk_trap_frames_omitted(const wk_trap_t *trap)
+{
+    return trap->more_frames;
+}
+
+const char *wk_trap_describe(wk_trap_t *trap)
+{
+    return backtrace_describe(trap);
+}
+
 void *wk_trap_data(const wk_trap_t *trap)
 {
     return trap->data;
@@ -179,6 +229,16 @@ bool wk_engine_fuel(const wk_engine_t *engine)
     return engine->fuel;
 }
 
+wk_error_t *wk_wat2wasm(const char *text, size_t size, uint8_t **out, size_t *out_size)
+{
+    return wat_to_binary(text, size, out, out_size);
+}
+
+void wk_wasm_delete(uint8_t *bytes)
+{
+    free(bytes);
+}
+
 wk_error_t *wk_module_validate(const uint8_t *bytes, size_t size)
 {
     Module *m;
@@ -198,6 +258,37 @@ wk_error_t *wk_module_new(wk_engine_t *engine, const uint8_t *bytes, size_t size
     if (!err && (err = tierup_compile(mod))) compiled_unref(mod);
     if (!err) *out = mod;
     return err;
+}
+
+wk_error_t *wk_module_serialize(const wk_module_t *module, uint8_t **out, size_t *size)
+{
+    assert(module && out && size);
+    return serialize_module(module, out, size);
+}
+
+wk_error_t *wk_module_deserialize(wk_engine_t *engine, const uint8_t *bytes, size_t size,
+                                  wk_module_t **out)
+{
+    assert(engine && (bytes || !size) && out);
+    return deserialize_module(engine, bytes, size, out);
+}
+
+void wk_bytes_delete(uint8_t *bytes)
+{
+    free(bytes);
+}
+
+size_t wk_module_custom_sections(const wk_module_t *module, const char *name, size_t len,
+                                 wk_name_t *out, size_t max)
+{
+    assert(module && (name || !len) && (out || !max));
+    Name sec;
+    size_t total = module_custom_sections(module->m, name, len, 0, &sec);
+    for (size_t i = 0; i < total && i < max; i++) {
+        module_custom_sections(module->m, name, len, i, &sec);
+        out[i] = (wk_name_t){sec.size, sec.data};
+    }
+    return total;
 }
 
 wk_engine_t *wk_module_engine(const wk_module_t *module)
@@ -304,6 +395,19 @@ void wk_store_delete(wk_store_t *store)
     store_delete(store);
 }
 
+void wk_store_externrefs(const wk_store_t *store, void (*visit)(void *ref, void *env),
+                         void *env)
+{
+    assert(store && visit);
+    store_visit_externrefs(store, visit, env);
+}
+
+wk_error_t *wk_store_merge(wk_store_t *into, wk_store_t *from)
+{
+    assert(into && from);
+    return store_merge(into, from);
+}
+
 void wk_store_set_limits(wk_store_t *store, const wk_store_limits_t *limits)
 {
     assert(store && limits);
@@ -336,6 +440,11 @@ bool wk_caller_export(const wk_caller_t *caller, const char *name, size_t len,
     return instance_export_get(caller->inst, name, len, out);
 }
 
+wk_instance_t *wk_caller_instance(const wk_caller_t *caller)
+{
+    return caller ? (wk_instance_t *)caller->inst : NULL;
+}
+
 wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
                        wk_host_callback_t callback, void *env, void (*finalizer)(void *))
 {
@@ -354,6 +463,14 @@ wk_func_t *wk_func_new(wk_store_t *store, const wk_functype_t *type,
         return NULL;
     }
     return f;
+}
+
+wk_name_t wk_func_name(const wk_func_t *func)
+{
+    if (!func->inst) return (wk_name_t){0, ""};
+    const Module *m = func->inst->module->m;
+    Name n = module_func_display_name(m, m->nimported_funcs + func->index);
+    return (wk_name_t){n.size, n.size ? n.data : ""};
 }
 
 wk_functype_t wk_func_type(const wk_func_t *func)
@@ -392,7 +509,8 @@ wk_error_t *wk_memory_new(wk_store_t *store, const wk_limits_t *limits, wk_memor
     wk_error_t *err = memory_new_capped(l, store->engine->mode == BOUNDS_GUARD,
                                         store_memory_cap(store), &mem);
     if (err) return err;
-    if (!store_own(store, mem, (void (*)(void *))memory_delete))
+    mem->store = store;
+    if (!store_own_kind(store, mem, (void (*)(void *))memory_delete, STORE_MEMORY))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = mem;
     return NULL;
@@ -434,11 +552,13 @@ wk_error_t *wk_global_new(wk_store_t *store, const wk_globaltype_t *type, wk_val
     assert(store && type && out);
     if (init.kind != type->kind)
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "global initial value has the wrong type");
+    if (!val_in_store(&init, store)) return other_store("the global's initial value");
     GlobalType gt = {type->kind, type->mutable_};
     wk_global_t *g;
     wk_error_t *err = global_new(gt, val_to_raw(&init), &g);
     if (err) return err;
-    if (!store_own(store, g, (void (*)(void *))global_delete))
+    g->store = store;
+    if (!store_own_kind(store, g, (void (*)(void *))global_delete, STORE_GLOBAL))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = g;
     return NULL;
@@ -459,6 +579,7 @@ wk_error_t *wk_global_set(wk_global_t *global, wk_val_t value)
     if (!global->type.mut) return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "global is immutable");
     if (value.kind != global->type.type)
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "value has the wrong type");
+    if (!val_in_store(&value, global->store)) return other_store("the value");
     global->vm.value = val_to_raw(&value);
     return NULL;
 }
@@ -478,11 +599,13 @@ wk_error_t *wk_table_new(wk_store_t *store, const wk_tabletype_t *type, wk_val_t
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "table initial value has the wrong type");
     if (type->limits.has_max && type->limits.max < type->limits.min)
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET, "invalid table limits");
+    if (!val_in_store(&init, store)) return other_store("the table's initial value");
     TableType tt = {type->elem, {type->limits.min, type->limits.max, type->limits.has_max}};
     wk_table_t *t;
     wk_error_t *err = table_new_capped(tt, ref_of(&init), store_table_cap(store), &t);
     if (err) return err;
-    if (!store_own(store, t, (void (*)(void *))table_delete))
+    t->store = store;
+    if (!store_own_kind(store, t, (void (*)(void *))table_delete, STORE_TABLE))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = t;
     return NULL;
@@ -510,13 +633,14 @@ bool wk_table_get(const wk_table_t *table, uint32_t index, wk_val_t *out)
 bool wk_table_set(wk_table_t *table, uint32_t index, wk_val_t value)
 {
     if (index >= table->vm.size || value.kind != table->type.elem) return false;
+    if (!val_in_store(&value, table->store)) return false;
     table->vm.elems[index] = ref_of(&value);
     return true;
 }
 
 bool wk_table_grow(wk_table_t *table, uint32_t delta, wk_val_t init, uint32_t *prev_size)
 {
-    if (init.kind != table->type.elem) return false;
+    if (init.kind != table->type.elem || !val_in_store(&init, table->store)) return false;
     uint32_t prev;
     bool ok = table_grow(table, delta, ref_of(&init), &prev);
     if (prev_size) *prev_size = prev;
@@ -524,6 +648,49 @@ bool wk_table_grow(wk_table_t *table, uint32_t delta, wk_val_t init, uint32_t *p
 }
 
 /* ---- Instances --------------------------------------------------------------------------- */
+
+wk_linker_t *wk_linker_new(void)
+{
+    return linker_new();
+}
+
+void wk_linker_delete(wk_linker_t *linker)
+{
+    linker_delete(linker);
+}
+
+wk_error_t *wk_linker_define(wk_linker_t *linker, const char *module, size_t mlen,
+                             const char *name, size_t nlen, wk_extern_t ext)
+{
+    assert(linker && (module || !mlen) && (name || !nlen));
+    return linker_define(linker, module, mlen, name, nlen, ext);
+}
+
+wk_error_t *wk_linker_define_instance(wk_linker_t *linker, const char *module, size_t mlen,
+                                      const wk_instance_t *inst)
+{
+    assert(linker && inst);
+    wk_error_t *err = NULL;
+    for (size_t i = 0; !err && i < wk_instance_export_count(inst); i++) {
+        wk_name_t n = wk_instance_export_name(inst, i);
+        err = linker_define(linker, module, mlen, n.data, n.size, wk_instance_export(inst, i));
+    }
+    return err;
+}
+
+wk_error_t *wk_linker_instantiate(const wk_linker_t *linker, wk_store_t *store,
+                                  const wk_module_t *module, wk_instance_t **out,
+                                  wk_trap_t **trap)
+{
+    assert(linker && store && module && out && trap);
+    size_t n = wk_module_import_count(module);
+    wk_extern_t *imports = calloc(n ? n : 1, sizeof *imports);
+    if (!imports) return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
+    wk_error_t *err = linker_resolve(linker, module, imports);
+    if (!err) err = wk_instance_new(store, module, imports, n, out, trap);
+    free(imports);
+    return err;
+}
 
 wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *module,
                             const wk_extern_t *imports, size_t nimports, wk_instance_t **out,
@@ -536,6 +703,13 @@ wk_error_t *wk_instance_new(wk_store_t *store, const wk_module_t *module,
         *out = NULL;
         return error_new(WK_ERROR_USAGE, WK_NO_OFFSET,
                          "the module and the store belong to different engines");
+    }
+    for (size_t i = 0; i < nimports; i++) {
+        if (extern_store(&imports[i]) != store) {
+            *out = NULL;
+            return error_new(WK_ERROR_USAGE, WK_NO_OFFSET,
+                             "import %zu belongs to another store", i);
+        }
     }
     wk_error_t *err = instance_new(store, (wk_module_t *)module, imports, nimports, &inst, trap);
     *out = (wk_instance_t *)inst;
@@ -590,6 +764,103 @@ bool wk_instance_export_get(const wk_instance_t *inst, const char *name, size_t 
                             wk_extern_t *out)
 {
     return instance_export_get((const Instance *)inst, name, len, out);
+}
+
+/* ---- WASI -------------------------------------------------------------------------------- */
+
+bool wk_trap_exit_code(const wk_trap_t *trap, uint32_t *code)
+{
+    if (trap->kind != WK_TRAP_EXIT) return false;
+    if (code) *code = trap->exit_code;
+    return true;
+}
+
+wk_wasi_config_t *wk_wasi_config_new(void)
+{
+    return wasi_config_new();
+}
+
+void wk_wasi_config_delete(wk_wasi_config_t *config)
+{
+    wasi_config_free(config);
+}
+
+bool wk_wasi_config_argv(wk_wasi_config_t *config, size_t argc, const char *const *argv)
+{
+    assert(config && (argv || !argc));
+    return wasi_config_argv(config, argc, argv);
+}
+
+bool wk_wasi_config_env(wk_wasi_config_t *config, const char *key, const char *value)
+{
+    assert(config && key && value);
+    return wasi_config_env(config, key, value);
+}
+
+bool wk_wasi_config_preopen(wk_wasi_config_t *config, const char *host_dir,
+                            const char *guest_path, bool readonly)
+{
+    assert(config && host_dir && guest_path);
+    return wasi_config_preopen(config, host_dir, guest_path, readonly);
+}
+
+void wk_wasi_config_stdio(wk_wasi_config_t *config, int guest_fd, wk_wasi_stdio_t how,
+                          int host_fd)
+{
+    assert(config && guest_fd >= 0 && guest_fd <= 2 && how <= WK_WASI_STDIO_CALLBACK);
+    config->stdio[guest_fd] = how;
+    config->stdio_fd[guest_fd] = host_fd;
+}
+
+void wk_wasi_config_output(wk_wasi_config_t *config, int guest_fd, wk_wasi_write_t write,
+                           void *env)
+{
+    assert(config && (guest_fd == 1 || guest_fd == 2) && write);
+    config->stdio[guest_fd] = WK_WASI_STDIO_CALLBACK;
+    config->write[guest_fd] = write;
+    config->write_env[guest_fd] = env;
+}
+
+bool wk_wasi_config_stdin_bytes(wk_wasi_config_t *config, const uint8_t *data, size_t size)
+{
+    assert(config && (data || !size));
+    return wasi_config_stdin_bytes(config, data, size);
+}
+
+wk_error_t *wk_wasi_new(wk_store_t *store, const wk_wasi_config_t *config, wk_wasi_t **out)
+{
+    assert(store && config && out);
+    return wasi_new(store, config, out);
+}
+
+wk_error_t *wk_wasi_imports(const wk_wasi_t *wasi, const wk_module_t *module,
+                            wk_extern_t *imports)
+{
+    assert(wasi && module && (imports || !wk_module_import_count(module)));
+    return wasi_imports(wasi, module, imports);
+}
+
+wk_trap_t *wk_wasi_run(wk_wasi_t *wasi, wk_instance_t *instance, uint32_t *exit_code)
+{
+    assert(wasi && instance && exit_code);
+    return wasi_run(wasi, instance, exit_code);
+}
+
+const uint8_t *wk_wasi_output(const wk_wasi_t *wasi, int guest_fd, size_t *size)
+{
+    assert(wasi && size);
+    *size = 0;
+    if (guest_fd < 1 || guest_fd > 2 || wasi->cfg.stdio[guest_fd] != WK_WASI_STDIO_BUFFER)
+        return NULL;
+    *size = wasi->bufs[guest_fd].size;
+    return wasi->bufs[guest_fd].data ? wasi->bufs[guest_fd].data : (const uint8_t *)"";
+}
+
+bool wk_wasi_exited(const wk_wasi_t *wasi, uint32_t *exit_code)
+{
+    assert(wasi);
+    if (wasi->exited && exit_code) *exit_code = wasi->exit_code;
+    return wasi->exited;
 }
 
 /* ---- Host info --------------------------------------------------------------------------- */

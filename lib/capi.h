@@ -11,10 +11,7 @@
 #include <stdint.h>
 
 #define WASM_API_EXTERN __attribute__((visibility("default")))
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-const-variable"
 #include "wasm.h"
-#pragma GCC diagnostic pop
 #include "hostinfo.h"
 #include "wasmkiln.h"
 

@@ -18,6 +18,7 @@ typedef enum BoundsMode {
 typedef struct CompiledCode {
     uint32_t nfuncs;
     void **funcs;
+    uint32_t *sizes; /* bytes of machine code of each function (0 when unknown), or NULL */
     void *priv; /* the JIT's own bookkeeping (resource tracker, ...) */
 } CompiledCode;
 

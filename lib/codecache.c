@@ -36,13 +36,19 @@ static void build_stamp(char *buf, size_t size)
         snprintf(buf, size, "%s %s", __DATE__, __TIME__);
 }
 
+void codecache_build_id(char *buf, size_t size)
+{
+    char stamp[512];
+    build_stamp(stamp, sizeof stamp);
+    snprintf(buf, size, "wasmkiln %s %s", WK_VERSION, stamp);
+}
+
 void codecache_key(const uint8_t *bytes, size_t size, const char *target, int tier, int mode,
                    uint8_t key[CODECACHE_KEY_SIZE])
 {
-    char stamp[512], config[2048];
-    build_stamp(stamp, sizeof stamp);
-    int n = snprintf(config, sizeof config, "wasmkiln %s %s|%s|%d|%d", WK_VERSION, stamp,
-                     target, tier, mode);
+    char build[600], config[2048];
+    codecache_build_id(build, sizeof build);
+    int n = snprintf(config, sizeof config, "%s|%s|%d|%d", build, target, tier, mode);
     llvm_blake3_hasher h;
     llvm_blake3_hasher_init(&h);
     llvm_blake3_hasher_update(&h, bytes, size);

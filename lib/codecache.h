@@ -19,6 +19,9 @@ void codecache_key(const uint8_t *bytes, size_t size, const char *target, int ti
 void codecache_func_key(const uint8_t module_key[CODECACHE_KEY_SIZE], uint32_t index, int tier,
                         uint8_t key[CODECACHE_KEY_SIZE]);
 
+/* This build of the library (version and build stamp), NUL-terminated into buf. */
+void codecache_build_id(char *buf, size_t size);
+
 /* What one cache file holds: the symbol nonce the objects were compiled with and the objects
  * (one per partition). */
 typedef struct CacheEntry {

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "codecache.h"
 #include "jit.h"
 #include "module.h"
 
@@ -32,6 +33,15 @@ void compile_group_free(Jit *jit, FuncGroup *g); /* accepts NULL */
  * cancel (or NULL) true before the compile starts: "compilation cancelled". Thread-safe. */
 wk_error_t *compile_func(Jit *jit, FuncGroup *g, const Module *m, uint32_t index, JitTier tier,
                          bool if_cached, const atomic_bool *cancel, void **out);
+
+/* m's objects at `tier` without loading them (from the object cache when it has them, else
+ * compiled) into *out (owned copies, codecache_entry_free). */
+wk_error_t *compile_module_objects(Jit *jit, const Module *m, JitTier tier, CacheEntry *out);
+/* Loads objects of m made by compile_module_objects (the bytes are copied) as m's code at
+ * `tier`; shares code already loaded for the same key, and compiles afresh when the objects'
+ * symbol nonce is in use in this Jit. */
+wk_error_t *compile_load_objects(Jit *jit, const Module *m, JitTier tier, const CacheEntry *e,
+                                 CompiledCode **out);
 
 /* JIT-free entry point (tests, debugging): lowers every defined function of a validated module
  * into one LLVM module, verifies it and returns its textual IR in *out (malloc'd). */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "backtrace.h"
 #include "compiled.h"
 #include "decode.h"
 #include "func.h"
@@ -18,6 +19,7 @@
 static void free_module(wk_module_t *mod)
 {
     Jit *jit = mod->engine->jit;
+    backtrace_remove_module(mod);
     CompiledCode *code = atomic_load(&mod->code);
     if (mod->lazy) {
         hotqueue_forget(mod->engine->hotq, mod);
@@ -148,6 +150,7 @@ void compiled_finish_tierup(wk_module_t *mod, CompiledCode *o2)
 {
     pthread_mutex_lock(&mod->lock);
     if (o2) {
+        backtrace_add_code(mod, o2);
         atomic_store(&mod->code, o2);
         for (uint32_t i = 0; i < mod->ninstances; i++) repoint(mod, mod->instances[i], o2);
     }

@@ -11,7 +11,7 @@
 /* Implementation limits (as in V8): more than this is rejected, so that no instruction costs
  * the validator more than a bounded amount of work per byte. */
 #define MAX_LOCALS 50000
-#define MAX_NESTING 10000
+#define MAX_NESTING 100000 /* blocks, loops and ifs open at once (V8 and wabt take 20,000) */
 #define MAX_FUNC_ARITY 1000 /* parameters, and results, of a function type */
 
 typedef struct Decoder {
@@ -86,7 +86,8 @@ enum { NEST_BLOCK, NEST_IF, NEST_ELSE };
 static wk_error_t *nest_push(Decoder *d, size_t depth, uint8_t kind, size_t offset)
 {
     if (depth >= MAX_NESTING)
-        return error_new(WK_ERROR_RESOURCE, offset, "nesting too deep (limit %d)", MAX_NESTING);
+        return error_new(WK_ERROR_INVALID, offset, "nesting too deep (implementation limit %d)",
+                         MAX_NESTING);
     if (depth >= d->nest_cap) {
         size_t cap = d->nest_cap ? d->nest_cap * 2 : 64;
         uint8_t *p = realloc(d->nest, cap);
@@ -502,6 +503,7 @@ static bool read_name_subsections(Reader *r, NameMap *nm)
         if (size > r->end - r->pos) return false;
         Reader sub = {r->base, r->pos, r->pos + size};
         r->pos += size;
+        if (id == 0 && !name_ok(reader_name(&sub, &nm->module))) return false;
         if (id == 1 && !read_func_names(&sub, nm)) return false;
         if (id == 2 && !read_local_names(&sub, nm)) return false;
     }
@@ -512,7 +514,7 @@ static bool read_name_subsections(Reader *r, NameMap *nm)
 static void read_name_section(Decoder *d, Reader *r)
 {
     if (d->m->names.func_names) return;
-    NameMap nm = {module_func_count(d->m), NULL, NULL, NULL};
+    NameMap nm = {{0, NULL}, module_func_count(d->m), NULL, NULL, NULL};
     nm.func_names = calloc(nm.nfuncs ? nm.nfuncs : 1, sizeof *nm.func_names);
     if (nm.func_names && read_name_subsections(r, &nm)) d->m->names = nm;
     else name_map_free(&nm);

@@ -44,6 +44,11 @@ static void func_free(void *p)
     free(f);
 }
 
+static void func_rebind(void *p, wk_store_t *to)
+{
+    ((wk_func_t *)p)->store = to;
+}
+
 static wk_error_t *func_alloc(wk_store_t *store, uint32_t type_id, wk_func_t **out)
 {
     wk_func_t *f = calloc(1, sizeof *f);
@@ -71,7 +76,7 @@ wk_error_t *func_new_host(wk_store_t *store, const FuncType *type, wk_host_callb
     f->callback = cb;
     f->env = env;
     f->finalizer = finalizer;
-    if (!store_own(store, f, func_free))
+    if (!store_own_rebind(store, f, func_free, func_rebind))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = f;
     return NULL;
@@ -87,7 +92,7 @@ wk_error_t *func_new_wasm(wk_store_t *store, Instance *inst, uint32_t index, uin
     f->index = index;
     f->ref.vmctx = &inst->vm;
     f->inst = inst;
-    if (!store_own(store, f, func_free))
+    if (!store_own_rebind(store, f, func_free, func_rebind))
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     *out = f;
     return NULL;
@@ -107,6 +112,18 @@ static wk_trap_t *check_args(const FuncType *t, const wk_val_t *args, size_t nar
     return NULL;
 }
 
+/* NULL when no funcref among vals belongs to another store than `store`, else a host trap. */
+static wk_trap_t *check_stores(const wk_store_t *store, const wk_val_t *vals, size_t n,
+                               const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (vals[i].kind == WK_FUNCREF && vals[i].of.funcref &&
+            vals[i].of.funcref->store != store)
+            return trap_new_host("%s %zu is a function of another store", what, i);
+    }
+    return NULL;
+}
+
 wk_trap_t *func_run_host(wk_func_t *func, const wk_caller_t *caller, const wk_val_t *args,
                          wk_val_t *results)
 {
@@ -118,7 +135,7 @@ wk_trap_t *func_run_host(wk_func_t *func, const wk_caller_t *caller, const wk_va
         if (results[i].kind != t->types[t->nparams + i])
             return trap_new_host("host function returned a result of the wrong type");
     }
-    return NULL;
+    return check_stores(func->store, results, t->nresults, "host function result");
 }
 
 /* Compiles func's trampoline on its first call. NULL or a host trap. */
@@ -184,6 +201,7 @@ wk_trap_t *func_call(wk_func_t *func, const wk_val_t *args, size_t nargs, wk_val
                      size_t nresults)
 {
     wk_trap_t *trap = check_args(&func->type, args, nargs, nresults);
+    if (!trap) trap = check_stores(func->store, args, nargs, "argument");
     if (trap) return trap;
     wk_caller_t no_caller = {NULL};
     return func->callback ? func_run_host(func, &no_caller, args, results)

@@ -10,6 +10,7 @@
 struct wk_global {
     VMGlobal vm; /* first: VMContext points here */
     GlobalType type;
+    struct wk_store *store; /* the owner, set by who hands it to a store (API checks) */
     HostInfo host;
 };
 

@@ -2,6 +2,7 @@
  * tables, memories and globals, constant expressions, the VMContext, exports, element and
  * data segments (applied in order; a failing one traps and stops, earlier writes stay) and
  * the start function. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,13 +67,140 @@ static bool import_matches(const wk_module_t *mod, const Import *im, const wk_ex
     }
 }
 
+static const char *valtype_name(ValType t)
+{
+    switch (t) {
+    case WK_I32: return "i32";
+    case WK_I64: return "i64";
+    case WK_F32: return "f32";
+    case WK_F64: return "f64";
+    case WK_V128: return "v128";
+    case WK_FUNCREF: return "funcref";
+    default: return "externref";
+    }
+}
+
+/* Appends "(i32, i64)" for n types to f. */
+static void print_types(FILE *f, const ValType *types, uint32_t n)
+{
+    fputc('(', f);
+    for (uint32_t i = 0; i < n; i++) fprintf(f, "%s%s", i ? ", " : "", valtype_name(types[i]));
+    fputc(')', f);
+}
+
+/* "func (i32) -> (i32)". */
+static void print_func(FILE *f, const FuncType *ft)
+{
+    fputs("func ", f);
+    print_types(f, ft->types, ft->nparams);
+    fputs(" -> ", f);
+    print_types(f, ft->types + ft->nparams, ft->nresults);
+}
+
+static void print_limits(FILE *f, uint64_t min, bool has_max, uint32_t max)
+{
+    fprintf(f, "%llu", (unsigned long long)min);
+    if (has_max) fprintf(f, "..%u", max);
+}
+
+/* The type an import asks for, as "func (i32) -> (i32)", "memory 1..2", "table 1 funcref",
+ * "global mut i32". */
+static void print_import(FILE *f, const wk_module_t *mod, const Import *im)
+{
+    switch (im->kind) {
+    case WK_EXTERN_FUNC:
+        print_func(f, &mod->m->types[im->of.func_type]);
+        return;
+    case WK_EXTERN_TABLE:
+        fputs("table ", f);
+        print_limits(f, im->of.table.limits.min, im->of.table.limits.has_max,
+                     im->of.table.limits.max);
+        fprintf(f, " %s", valtype_name(im->of.table.elem));
+        return;
+    case WK_EXTERN_MEMORY:
+        fputs("memory ", f);
+        print_limits(f, im->of.memory.min, im->of.memory.has_max, im->of.memory.max);
+        return;
+    default:
+        fprintf(f, "global %s%s", im->of.global.mut ? "mut " : "",
+                valtype_name(im->of.global.type));
+    }
+}
+
+/* What an extern is, in print_import's terms (tables and memories with their current size). */
+static void print_extern(FILE *f, const wk_extern_t *ext)
+{
+    switch (ext->kind) {
+    case WK_EXTERN_FUNC:
+        print_func(f, &ext->of.func->type);
+        return;
+    case WK_EXTERN_TABLE: {
+        const wk_table_t *t = ext->of.table;
+        fputs("table ", f);
+        print_limits(f, t->vm.size, t->type.limits.has_max, t->type.limits.max);
+        fprintf(f, " %s", valtype_name(t->type.elem));
+        return;
+    }
+    case WK_EXTERN_MEMORY: {
+        const wk_memory_t *m = ext->of.memory;
+        fputs("memory ", f);
+        print_limits(f, m->vm.pages, m->limits.has_max, m->limits.max);
+        return;
+    }
+    default:
+        fprintf(f, "global %s%s", ext->of.global->type.mut ? "mut " : "",
+                valtype_name(ext->of.global->type.type));
+    }
+}
+
+/* "incompatible import type for "env"."f": expected func (i32) -> (i32), found func () -> ()". */
+static wk_error_t *incompatible(const wk_module_t *mod, const Import *im, const wk_extern_t *ext)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f) return error_new(WK_ERROR_LINK, im->offset, "incompatible import type");
+    fprintf(f, "incompatible import type for \"%.*s\".\"%.*s\": expected ", (int)im->module.size,
+            im->module.data, (int)im->name.size, im->name.data);
+    print_import(f, mod, im);
+    fputs(", found ", f);
+    print_extern(f, ext);
+    wk_error_t *err = fclose(f) == 0 ? error_new(WK_ERROR_LINK, im->offset, "%s", buf)
+                                     : error_new(WK_ERROR_LINK, im->offset,
+                                                 "incompatible import type");
+    free(buf);
+    return err;
+}
+
+wk_error_t *instance_unknown_import(const wk_module_t *mod, const Import *im)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f) return error_new(WK_ERROR_LINK, im->offset, "unknown import");
+    fprintf(f, "unknown import \"%.*s\".\"%.*s\": nothing defines this ", (int)im->module.size,
+            im->module.data, (int)im->name.size, im->name.data);
+    print_import(f, mod, im);
+    wk_error_t *err = fclose(f) == 0 ? error_new(WK_ERROR_LINK, im->offset, "%s", buf)
+                                     : error_new(WK_ERROR_LINK, im->offset, "unknown import");
+    free(buf);
+    return err;
+}
+
 static wk_error_t *link_check(const wk_module_t *mod, const wk_extern_t *imports, size_t n)
 {
     const Module *m = mod->m;
-    if (n < m->nimports) return error_new(WK_ERROR_LINK, WK_NO_OFFSET, "unknown import");
+    if (n < m->nimports) {
+        const Import *im = &m->imports[n];
+        return error_new(WK_ERROR_LINK, im->offset,
+                         "unknown import: %u imports given, the module has %u (the first "
+                         "missing is \"%.*s\".\"%.*s\")",
+                         (unsigned)n, m->nimports, (int)im->module.size, im->module.data,
+                         (int)im->name.size, im->name.data);
+    }
     for (uint32_t i = 0; i < m->nimports; i++) {
         if (!import_matches(mod, &m->imports[i], &imports[i]))
-            return error_new(WK_ERROR_LINK, WK_NO_OFFSET, "incompatible import type");
+            return incompatible(mod, &m->imports[i], &imports[i]);
     }
     return NULL;
 }
@@ -102,6 +230,13 @@ static void instance_free(void *p)
     free(inst);
 }
 
+static void instance_rebind(void *p, wk_store_t *to)
+{
+    Instance *inst = p;
+    inst->store = to;
+    inst->vm.store = &to->vm;
+}
+
 #define ALLOC(ptr, n) ((ptr) = calloc((n) ? (n) : 1, sizeof *(ptr)))
 
 /* Allocates the instance and its arrays; store-owned from here on. */
@@ -121,7 +256,7 @@ static wk_error_t *instance_alloc(wk_store_t *store, wk_module_t *mod, Instance 
               ALLOC(inst->vm.globals, ng) && ALLOC(inst->data_sizes, m->ndatas) &&
               ALLOC(inst->elem_sizes, m->nelems) && ALLOC(inst->elem_items, m->nelems) &&
               ALLOC(inst->exports, m->nexports);
-    if (!store_own(store, inst, instance_free) || !ok)
+    if (!store_own_rebind(store, inst, instance_free, instance_rebind) || !ok)
         return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     inst->vm.magic = WK_VMCTX_MAGIC;
     inst->vm.fuel = INT64_MAX; /* unlimited until wk_instance_set_fuel */
@@ -179,7 +314,8 @@ static wk_error_t *define_tables_memories(Instance *inst)
         wk_table_t **t = &inst->tables[m->nimported_tables + i];
         wk_error_t *err = table_new_capped(m->tables[i], NULL, store_table_cap(store), t);
         if (err) return err;
-        if (!store_own(store, *t, (void (*)(void *))table_delete))
+        (*t)->store = store;
+        if (!store_own_kind(store, *t, (void (*)(void *))table_delete, STORE_TABLE))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }
     bool guard = store->engine->mode == BOUNDS_GUARD;
@@ -187,7 +323,8 @@ static wk_error_t *define_tables_memories(Instance *inst)
         wk_memory_t **mem = &inst->memories[m->nimported_memories + i];
         wk_error_t *err = memory_new_capped(m->memories[i], guard, store_memory_cap(store), mem);
         if (err) return err;
-        if (!store_own(store, *mem, (void (*)(void *))memory_delete))
+        (*mem)->store = store;
+        if (!store_own_kind(store, *mem, (void (*)(void *))memory_delete, STORE_MEMORY))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }
     return NULL;
@@ -201,7 +338,8 @@ static wk_error_t *define_globals(Instance *inst)
         WasmVal v = const_eval(inst, &m->globals[i].init);
         wk_error_t *err = global_new(m->globals[i].type, v, g);
         if (err) return err;
-        if (!store_own(inst->store, *g, (void (*)(void *))global_delete))
+        (*g)->store = inst->store;
+        if (!store_own_kind(inst->store, *g, (void (*)(void *))global_delete, STORE_GLOBAL))
             return error_new(WK_ERROR_RESOURCE, WK_NO_OFFSET, "out of memory");
     }
     return NULL;

@@ -38,6 +38,10 @@ struct wk_caller {
 wk_error_t *instance_new(wk_store_t *store, wk_module_t *module, const wk_extern_t *imports,
                          size_t nimports, Instance **out, wk_trap_t **trap);
 
+/* The link error for an import nothing provides: "unknown import "env"."f": nothing defines
+ * this func (i32) -> (i32)". */
+wk_error_t *instance_unknown_import(const wk_module_t *mod, const Import *im);
+
 /* Looks an export up by its (length-prefixed) name. */
 bool instance_export_get(const Instance *inst, const char *name, size_t len, wk_extern_t *out);
 

@@ -11,6 +11,7 @@
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/LLJIT.h>
+#include <llvm-c/Object.h>
 #include <llvm-c/Orc.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -27,6 +28,7 @@ typedef struct CodePriv {
     uint32_t refs; /* handles (CompiledCode) using it; guarded by jit->lock */
     uint32_t nfuncs;
     void **funcs;
+    uint32_t *sizes; /* machine-code bytes of each function, or NULL */
     struct CodePriv *next; /* in jit->loaded */
 } CodePriv;
 
@@ -266,11 +268,27 @@ static wk_error_t *verify(LLVMModuleRef mod)
     return e;
 }
 
+/* Keeps the frame pointer and every call's own frame (no sibling calls) in every function of
+ * mod: traps walk the frame-pointer chain (lib/trap.c) to record their Wasm frames. */
+static void keep_frame_pointers(LLVMModuleRef mod)
+{
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+        if (LLVMIsDeclaration(fn)) continue;
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateStringAttribute(ctx, "frame-pointer", 13, "all", 3));
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateStringAttribute(ctx, "disable-tail-calls", 18, "true",
+                                                          4));
+    }
+}
+
 wk_error_t *jit_emit_object(const Jit *jit, const char *passes, LLVMModuleRef mod,
                             LLVMTargetMachineRef tm, LLVMMemoryBufferRef *obj)
 {
     wk_error_t *e = jit->verify_ir ? verify(mod) : NULL;
     if (e) return e;
+    keep_frame_pointers(mod);
     if (passes) {
         LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
         LLVMErrorRef err = LLVMRunPasses(mod, passes, tm, opts);
@@ -327,7 +345,8 @@ static CompiledCode *new_handle(CodePriv *priv)
     void **funcs = calloc(priv->nfuncs ? priv->nfuncs : 1, sizeof *funcs);
     if (!code || !funcs) abort();
     if (priv->nfuncs) memcpy(funcs, priv->funcs, priv->nfuncs * sizeof *funcs);
-    *code = (CompiledCode){.nfuncs = priv->nfuncs, .funcs = funcs, .priv = priv};
+    *code = (CompiledCode){.nfuncs = priv->nfuncs, .funcs = funcs, .sizes = priv->sizes,
+                           .priv = priv};
     return code;
 }
 
@@ -350,7 +369,37 @@ static void unload(Jit *jit, CodePriv *priv)
     LLVMOrcSymbolStringPoolClearDeadEntries(LLVMOrcExecutionSessionGetSymbolStringPool(es));
     jit_release_nonce(jit, priv->nonce);
     free(priv->funcs);
+    free(priv->sizes);
     free(priv);
+}
+
+/* The machine-code size of each defined function of m, from the symbol tables of its objects
+ * (NULL when out of memory: traps then carry no frames). */
+static uint32_t *object_func_sizes(const Module *m, uint64_t id, LLVMMemoryBufferRef *objs,
+                                   uint32_t n)
+{
+    uint32_t *sizes = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *sizes);
+    char prefix[48];
+    lower_func_name(prefix, sizeof prefix, id, 0);
+    size_t plen = strlen(prefix) - 1; /* "wk_<id>_f" */
+    for (uint32_t i = 0; sizes && i < n; i++) {
+        if (!objs[i]) continue;
+        char *msg = NULL;
+        LLVMBinaryRef bin = LLVMCreateBinary(objs[i], NULL, &msg);
+        LLVMDisposeMessage(msg);
+        if (!bin) continue;
+        LLVMSymbolIteratorRef it = LLVMObjectFileCopySymbolIterator(bin);
+        for (; !LLVMObjectFileIsSymbolIteratorAtEnd(bin, it); LLVMMoveToNextSymbol(it)) {
+            const char *name = LLVMGetSymbolName(it);
+            if (!name || strncmp(name, prefix, plen) != 0) continue;
+            unsigned long idx = strtoul(name + plen, NULL, 10);
+            if (idx >= m->nimported_funcs && idx - m->nimported_funcs < m->nfuncs)
+                sizes[idx - m->nimported_funcs] = (uint32_t)LLVMGetSymbolSize(it);
+        }
+        LLVMDisposeSymbolIterator(it);
+        LLVMDisposeBinary(bin);
+    }
+    return sizes;
 }
 
 /* Adds every object under rt (ownership passes even on failure). */
@@ -394,6 +443,7 @@ wk_error_t *jit_load(Jit *jit, const Module *m, const uint8_t key[CODECACHE_KEY_
     if (!priv->funcs) abort();
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
     priv->rt = LLVMOrcJITDylibCreateResourceTracker(jd);
+    priv->sizes = object_func_sizes(m, nonce, objs, nobjs);
     wk_error_t *e = add_objects(jit, priv->rt, objs, nobjs);
     if (!e) e = lookup_funcs(jit, m, priv->nonce, priv->funcs);
     if (e) {

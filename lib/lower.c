@@ -173,14 +173,19 @@ LLVMValueRef lower_entry_load(Lower *L, LLVMTypeRef ty, LLVMValueRef base, uint6
     return v;
 }
 
-LLVMValueRef lower_bulk(Lower *L, HelperId id, const uint32_t *imms, unsigned nimm,
-                        unsigned nops)
+/* Calls helper `id` with (vmctx, the immediates `args` selects as i32, the remaining params
+ * popped); pushes its result if it has one. */
+void lower_helper(Lower *L, const Instr *in, HelperId id, HelperArgs args)
 {
-    LLVMValueRef args[8];
-    args[0] = L->vmctx;
-    for (unsigned i = 0; i < nimm; i++) args[1 + i] = lower_i32(L, imms[i]);
-    lower_pop_n(L, nops, args + 1 + nimm);
-    return lower_call_helper(L, id, args, 1 + nimm + nops);
+    const HelperSig *h = &helper_sigs[id];
+    LLVMValueRef vals[6] = {L->vmctx};
+    unsigned nimm = args == HELPER_INDEX ? 1 : 2;
+    uint32_t a = in->imm.pair.a, b = in->imm.pair.b;
+    vals[1] = lower_i32(L, args == HELPER_INDEX ? in->imm.index : args == HELPER_PAIR_AB ? a : b);
+    if (nimm == 2) vals[2] = lower_i32(L, args == HELPER_PAIR_AB ? b : a);
+    lower_pop_n(L, h->nparams - 1 - nimm, vals + 1 + nimm);
+    LLVMValueRef r = lower_call_helper(L, id, vals, h->nparams);
+    if (h->result != ABI_VOID) lower_push(L, r);
 }
 
 /* ---- traps ---- */

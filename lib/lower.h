@@ -28,6 +28,13 @@ typedef enum HelperId {
 #undef WK_RT_HELPER_ID
 } HelperId;
 
+/* The immediates a helper call passes after the VMContext (the Lower column's `helper`). */
+typedef enum HelperArgs {
+    HELPER_INDEX,   /* imm.index */
+    HELPER_PAIR_AB, /* imm.pair.a, imm.pair.b */
+    HELPER_PAIR_BA, /* imm.pair.b, imm.pair.a */
+} HelperArgs;
+
 /* One entry of the control stack (spec 3.3.5 / 4.4.8). */
 typedef struct Ctl {
     uint8_t kind;
@@ -132,9 +139,6 @@ void lower_trap(Lower *L, uint32_t kind);
 /* The declaration of runtime helper `id` in `mod` (added on first use), its type in *fn_type. */
 LLVMValueRef lower_helper_decl(LLVMModuleRef mod, HelperId id, LLVMTypeRef *fn_type);
 LLVMValueRef lower_call_helper(Lower *L, HelperId id, LLVMValueRef *args, unsigned n);
-/* Calls helper `id` with (vmctx, imms as i32..., nops popped operands...). */
-LLVMValueRef lower_bulk(Lower *L, HelperId id, const uint32_t *imms, unsigned nimm,
-                        unsigned nops);
 /* Calls intrinsic `name` overloaded on types[0..ntypes). */
 LLVMValueRef lower_intrinsic(Lower *L, const char *name, LLVMTypeRef *types, unsigned ntypes,
                              LLVMValueRef *args, unsigned nargs);
@@ -190,6 +194,8 @@ void lower_emit_call(Lower *L, LLVMTypeRef fty, LLVMValueRef callee, LLVMValueRe
  * lower_<handler>(L, args...) for each instruction of a validated body (operands are on the
  * value stack, results are pushed). None can fail. ---- */
 
+/* lower.c: a runtime helper (bulk memory and table operations, table.get/set, grow) */
+void lower_helper(Lower *L, const Instr *in, HelperId id, HelperArgs args);
 /* lower_control.c (spec 4.4.8; drop and select, 4.4.4) */
 void lower_unreachable(Lower *L);
 void lower_nop(Lower *L);
@@ -217,23 +223,11 @@ void lower_global_set(Lower *L, const Instr *in);
 void lower_ref_null(Lower *L);
 void lower_ref_is_null(Lower *L);
 void lower_ref_func(Lower *L, const Instr *in);
-void lower_table_get(Lower *L, const Instr *in);
-void lower_table_set(Lower *L, const Instr *in);
 void lower_table_size(Lower *L, const Instr *in);
-void lower_table_grow(Lower *L, const Instr *in);
-void lower_table_fill(Lower *L, const Instr *in);
-void lower_table_copy(Lower *L, const Instr *in);
-void lower_table_init(Lower *L, const Instr *in);
-void lower_elem_drop(Lower *L, const Instr *in);
 /* lower_memory.c: `sign` extends a narrow load signed */
 void lower_load(Lower *L, const Instr *in, bool sign);
 void lower_store(Lower *L, const Instr *in);
 void lower_memory_size(Lower *L, const Instr *in);
-void lower_memory_grow(Lower *L, const Instr *in);
-void lower_memory_fill(Lower *L, const Instr *in);
-void lower_memory_copy(Lower *L, const Instr *in);
-void lower_memory_init(Lower *L, const Instr *in);
-void lower_data_drop(Lower *L, const Instr *in);
 /* lower_numeric.c: integer ops of the operands' type */
 void lower_constant(Lower *L, const Instr *in);
 void lower_eqz(Lower *L);

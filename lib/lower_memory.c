@@ -1,6 +1,7 @@
 /* Lowering of memory instructions (spec 4.4.7): loads and stores as volatile align-1 accesses
  * at base + zext(addr) + offset (guard mode: unchecked; software mode: compared with the
- * memory's current byte size), memory.size/grow, and the bulk operations via runtime helpers. */
+ * memory's current byte size) and memory.size; memory.grow and the bulk operations are
+ * runtime helper calls (lower_helper, named in opcodes.def). */
 #include "lower.h"
 
 /* VMMemory * of memory `i`, loaded once in the entry block. */
@@ -79,33 +80,6 @@ void lower_memory_size(Lower *L, const Instr *in)
 {
     LLVMValueRef mem = mem_object(L, in->imm.index);
     lower_push(L, lower_load_field(L, L->t.i32, mem, offsetof(VMMemory, pages)));
-}
-
-void lower_memory_grow(Lower *L, const Instr *in)
-{
-    lower_push(L, lower_bulk(L, HELPER_memory_grow, &in->imm.index, 1, 1));
-}
-
-void lower_memory_init(Lower *L, const Instr *in)
-{
-    uint32_t imms[2] = {in->imm.pair.b, in->imm.pair.a};
-    lower_bulk(L, HELPER_memory_init, imms, 2, 3);
-}
-
-void lower_data_drop(Lower *L, const Instr *in)
-{
-    lower_bulk(L, HELPER_data_drop, &in->imm.index, 1, 0);
-}
-
-void lower_memory_copy(Lower *L, const Instr *in)
-{
-    uint32_t imms[2] = {in->imm.pair.a, in->imm.pair.b};
-    lower_bulk(L, HELPER_memory_copy, imms, 2, 3);
-}
-
-void lower_memory_fill(Lower *L, const Instr *in)
-{
-    lower_bulk(L, HELPER_memory_fill, &in->imm.index, 1, 3);
 }
 
 LLVMValueRef lower_address(Lower *L, const Instr *in, unsigned size)

@@ -18,6 +18,7 @@ struct wk_memory {
     uint64_t mapped;
     uint32_t cap_pages; /* pages the reservation can hold (software mode may be smaller) */
     bool guard;         /* guard-page mode: the whole 8 GiB range is reserved and watched */
+    struct wk_store *store; /* the owner, set by who hands it to a store (API checks) */
     HostInfo host;
 };
 

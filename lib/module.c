@@ -1,5 +1,6 @@
 /* The in-memory Module: freeing it and its index spaces (imports come first in each). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "module.h"
 
@@ -92,6 +93,49 @@ Name module_func_name(const Module *m, uint32_t func)
     const NameMap *nm = &m->names;
     if (!nm->func_names || func >= nm->nfuncs) return (Name){0, NULL};
     return nm->func_names[func];
+}
+
+/* Reads a LEB128 u32 at *p (< end); false past end or when too long. */
+static bool leb_u32(const uint8_t **p, const uint8_t *end, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int shift = 0; shift < 35 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        v |= (uint32_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t module_custom_sections(const Module *m, const char *name, size_t len, size_t which,
+                              Name *out)
+{
+    const uint8_t *p = m->bytes + 8, *end = m->bytes + m->size;
+    size_t n = 0;
+    while (p < end) {
+        uint8_t id = *p++;
+        uint32_t size, nlen;
+        if (!leb_u32(&p, end, &size) || size > (size_t)(end - p)) break;
+        const uint8_t *sec = p, *sec_end = p + size;
+        p = sec_end;
+        if (id != 0 || !leb_u32(&sec, sec_end, &nlen) || nlen > (size_t)(sec_end - sec)) continue;
+        if (nlen != len || memcmp(sec, name, len) != 0) continue;
+        if (n == which) out[0] = (Name){(uint32_t)(sec_end - sec - nlen), (const char *)sec + nlen};
+        n++;
+    }
+    return n;
+}
+
+Name module_func_display_name(const Module *m, uint32_t func)
+{
+    Name n = module_func_name(m, func);
+    for (uint32_t i = 0; !n.size && i < m->nexports; i++)
+        if (m->exports[i].kind == WK_EXTERN_FUNC && m->exports[i].index == func)
+            n = m->exports[i].name;
+    return n;
 }
 
 Name module_local_name(const Module *m, uint32_t func, uint32_t local)

@@ -128,6 +128,7 @@ typedef struct LocalName {
 
 /* Names from the `name` custom section (spec 7.4); absent entries are zero-sized. */
 typedef struct NameMap {
+    Name module;         /* the module name subsection (id 0), or empty */
     uint32_t nfuncs;     /* entries in func_names, indexed by function index (imports first) */
     Name *func_names;
     /* Local names of function i: nlocal_names[i] entries at local_names[i] (NULL arrays when
@@ -188,6 +189,12 @@ void name_map_free(NameMap *nm);
 
 /* Names from the name section; zero-sized when absent. */
 Name module_func_name(const Module *m, uint32_t func);
+/* The number of custom sections called name[0..len); *out receives the contents (into
+ * m->bytes) of the one numbered `which` (in module order) when there is one. */
+size_t module_custom_sections(const Module *m, const char *name, size_t len, size_t which,
+                              Name *out);
+/* The name section's name of function func, else the name of its first export, else empty. */
+Name module_func_display_name(const Module *m, uint32_t func);
 Name module_local_name(const Module *m, uint32_t func, uint32_t local);
 
 /* Index-space helpers (imports come first). */

@@ -12,7 +12,12 @@
 typedef struct StoreObj {
     void *obj;
     void (*free_fn)(void *obj);
+    void (*rebind)(void *obj, wk_store_t *to); /* re-homes obj when its store is merged */
+    uint8_t kind; /* STORE_TABLE, STORE_GLOBAL, STORE_MEMORY or STORE_OTHER: what
+                   * store_visit_externrefs reads and store_merge re-homes */
 } StoreObj;
+
+enum { STORE_OTHER, STORE_TABLE, STORE_GLOBAL, STORE_MEMORY };
 
 struct wk_store {
     wk_engine_t *engine;
@@ -33,5 +38,19 @@ uint32_t store_table_cap(const wk_store_t *store);
 /* Hands obj to the store, which calls free_fn(obj) when it dies. On failure (out of memory)
  * frees obj at once and returns false. */
 bool store_own(wk_store_t *store, void *obj, void (*free_fn)(void *obj));
+/* store_own for an object that points back at its store: rebind(obj, to) re-points it when
+ * its store is merged into another (store_merge). */
+bool store_own_rebind(wk_store_t *store, void *obj, void (*free_fn)(void *obj),
+                      void (*rebind)(void *obj, wk_store_t *to));
+/* Moves every object of `from` into `into` (same engine; `from` not running Wasm), leaving
+ * `from` empty and usable. Errors: WK_ERROR_USAGE (different engines, a running store),
+ * WK_ERROR_RESOURCE. */
+wk_error_t *store_merge(wk_store_t *into, wk_store_t *from);
+/* store_own for a table, global or memory (kind STORE_TABLE / STORE_GLOBAL / STORE_MEMORY), whose
+ * externrefs store_visit_externrefs reports and whose owner field store_merge re-homes. */
+bool store_own_kind(wk_store_t *store, void *obj, void (*free_fn)(void *obj), uint8_t kind);
+/* Calls visit(ref, env) for every non-null externref held by the store's tables and globals. */
+void store_visit_externrefs(const wk_store_t *store, void (*visit)(void *ref, void *env),
+                            void *env);
 
 #endif

@@ -17,6 +17,7 @@
 struct wk_table {
     VMTable vm; /* first: VMContext points here */
     TableType type;
+    struct wk_store *store; /* the owner, set by who hands it to a store (API checks) */
     HostInfo host;
 };
 

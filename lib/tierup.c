@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "backtrace.h"
 #include "compile.h"
 #include "forkgate.h"
 #include "hotqueue.h"
@@ -194,17 +195,20 @@ wk_error_t *tierup_compile(wk_module_t *mod)
     if (!tiered || code_bytes(mod->m) < e->tiered_min_bytes) {
         JitTier tier = e->strategy == WK_STRATEGY_FAST ? JIT_TIER_FAST : JIT_TIER_O2;
         wk_error_t *err = compile_module_tier(e->jit, mod->m, tier, false, NULL, &code);
+        backtrace_add_code(mod, code);
         atomic_store(&mod->code, code);
         return err;
     }
     wk_error_t *err = compile_module_tier(e->jit, mod->m, JIT_TIER_O2, true, NULL, &code);
     if (err || code) { /* O2 already loaded or in the cache */
+        backtrace_add_code(mod, code);
         atomic_store(&mod->code, code);
         return err;
     }
     err = compile_module_tier(e->jit, mod->m, JIT_TIER_FAST, false, NULL, &code);
     if (err) return err;
     mod->fast_code = code;
+    backtrace_add_code(mod, code);
     atomic_store(&mod->code, code);
     start_job(mod);
     return NULL;

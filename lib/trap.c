@@ -11,33 +11,39 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include "backtrace.h"
 #include "interrupt.h"
 #include "trap.h"
 
 /* ---- Trap objects ------------------------------------------------------------------------ */
 
+static const struct {
+    uint32_t kind;
+    const char *name, *message;
+} trap_kinds[] = {
+#define X(k, name, msg) {k, name, msg},
+    WK_TRAP_KINDS(X)
+#undef X
+};
+
+/* The row of trap_kinds for kind, or -1. */
+static int kind_row(uint32_t kind)
+{
+    for (size_t i = 0; i < sizeof trap_kinds / sizeof trap_kinds[0]; i++)
+        if (trap_kinds[i].kind == kind) return (int)i;
+    return -1;
+}
+
 const char *trap_kind_message(uint32_t kind)
 {
-    switch (kind) {
-#define X(k, msg, name)                                                                        \
-    case k:                                                                                    \
-        return msg;
-        WK_TRAP_KINDS(X)
-#undef X
-    }
-    return "unknown trap";
+    int i = kind_row(kind);
+    return i < 0 ? "unknown trap" : trap_kinds[i].message;
 }
 
 const char *trap_kind_name(uint32_t kind)
 {
-    switch (kind) {
-#define X(k, msg, name)                                                                        \
-    case k:                                                                                    \
-        return name;
-        WK_TRAP_KINDS(X)
-#undef X
-    }
-    return "unknown";
+    int i = kind_row(kind);
+    return i < 0 ? "unknown" : trap_kinds[i].name;
 }
 
 static wk_trap_t *trap_alloc(wk_trap_kind_t kind, char *message)
@@ -65,6 +71,7 @@ void trap_delete(wk_trap_t *trap)
 {
     if (!trap) return;
     if (trap->data && trap->finalizer) trap->finalizer(trap->data);
+    backtrace_free_frames(trap);
     free(trap->message);
     free(trap);
 }
@@ -72,6 +79,14 @@ void trap_delete(wk_trap_t *trap)
 wk_trap_t *trap_new_kind(uint32_t kind)
 {
     return trap_alloc((wk_trap_kind_t)kind, strdup(trap_kind_message(kind)));
+}
+
+wk_trap_t *trap_new_exit(uint32_t code)
+{
+    wk_trap_t *t = trap_new_host("exit with code %u", code);
+    t->kind = WK_TRAP_EXIT;
+    t->exit_code = code;
+    return t;
 }
 
 wk_trap_t *trap_new_host(const char *fmt, ...)
@@ -97,6 +112,8 @@ typedef struct ThreadState {
     uint8_t *limit_frame;      /* the outermost entry frame `limit` was computed for */
     uintptr_t limit_budget;    /* and the store's stack budget it was computed with */
     uint32_t recheck_in;       /* outermost entries until the handler is checked again */
+    void **pcs;                /* TRAP_MAX_PCS slots: the frames of the trap being raised */
+    uint32_t npcs, more_pcs;   /* recorded and only counted return addresses */
     volatile bool in_wasm;
     bool altstack_done;
 } ThreadState;
@@ -202,6 +219,56 @@ static bool in_ranges(uintptr_t a)
     return false;
 }
 
+/* ---- Frames ---------------------------------------------------------------------------- */
+
+/* Records in tls.pcs the code addresses of the frames from (pc, fp) up to the innermost
+ * entry: pc (when not NULL), then the return address of each frame-pointer record. Compiled
+ * code and this library keep frame pointers, so the chain is valid up to trap_call's frame,
+ * which lies above the entry record; every step is checked to climb towards it. Async-signal
+ * safe. Addresses that are not Wasm code are dropped later (backtrace_resolve). */
+static void capture_frames(void *pc, void **fp)
+{
+    ThreadState *t = &tls;
+    t->npcs = t->more_pcs = 0;
+    if (!t->pcs) return;
+    void **bound = (void **)t->top;
+    if (pc) t->pcs[t->npcs++] = pc;
+    while (fp && fp < bound && ((uintptr_t)fp & (sizeof(void *) - 1)) == 0) {
+        void *ret = fp[1];
+        void **next = fp[0];
+        if (t->npcs < TRAP_MAX_PCS) t->pcs[t->npcs++] = (uint8_t *)ret - 1; /* in the call */
+        else t->more_pcs++;
+        if (next <= fp) break;
+        fp = next;
+    }
+}
+
+/* Jumps to the innermost entry with the trap (see trap_raise). */
+static _Noreturn void raise_in_entry(uint32_t kind, wk_trap_t *host_trap)
+{
+    TrapEntry *e = tls.top;
+    if (!e) abort(); /* a trap with no entry to return to is a runtime bug */
+    e->kind = kind;
+    e->host_trap = host_trap;
+    TRAP_LONGJMP(e->buf);
+}
+
+/* The interrupted pc and frame pointer of a fault (NULL where this CPU is not handled). */
+static void fault_frame(const ucontext_t *uc, void **pc, void ***fp)
+{
+#if defined(__x86_64__)
+    *pc = (void *)uc->uc_mcontext.gregs[REG_RIP];
+    *fp = (void **)uc->uc_mcontext.gregs[REG_RBP];
+#elif defined(__aarch64__)
+    *pc = (void *)uc->uc_mcontext.pc;
+    *fp = (void **)uc->uc_mcontext.regs[29];
+#else
+    (void)uc;
+    *pc = NULL;
+    *fp = NULL;
+#endif
+}
+
 /* ---- Signal handling --------------------------------------------------------------------- */
 
 static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
@@ -268,7 +335,11 @@ static void fault_handler(int sig, siginfo_t *si, void *uc)
         /* The jump leaves without sigreturn: give back the mask the fault interrupted (the
          * kernel blocked nothing more, SA_NODEFER, but a handler chaining to us may have). */
         sigprocmask(SIG_SETMASK, &((ucontext_t *)uc)->uc_sigmask, NULL);
-        trap_raise(kind, NULL);
+        void *pc;
+        void **fp;
+        fault_frame(uc, &pc, &fp);
+        capture_frames(pc, fp);
+        raise_in_entry(kind, NULL);
     }
     /* A handler installed over ours (CPython's faulthandler) saw a Wasm fault first, put us
      * back and re-raised it: returning lets the faulting instruction run again, and fault
@@ -349,15 +420,32 @@ static void ensure_altstack(void)
     pthread_setspecific(altstack_key, mem);
 }
 
+static pthread_key_t pcs_key;
+static pthread_once_t pcs_once = PTHREAD_ONCE_INIT;
+
+static void pcs_key_create(void)
+{
+    pthread_key_create(&pcs_key, free);
+}
+
+/* Gives this thread its frame buffer (once; freed when the thread exits). Without memory,
+ * traps carry no frames. */
+static void ensure_pcs(ThreadState *t)
+{
+    if (t->pcs) return;
+    t->pcs = malloc(TRAP_MAX_PCS * sizeof *t->pcs);
+    if (!t->pcs) return;
+    pthread_once(&pcs_once, pcs_key_create);
+    pthread_setspecific(pcs_key, t->pcs);
+}
+
 /* ---- Entries ----------------------------------------------------------------------------- */
+
 
 _Noreturn void trap_raise(uint32_t kind, wk_trap_t *host_trap)
 {
-    TrapEntry *e = tls.top;
-    if (!e) abort(); /* a trap with no entry to return to is a runtime bug */
-    e->kind = kind;
-    e->host_trap = host_trap;
-    TRAP_LONGJMP(e->buf);
+    capture_frames(NULL, __builtin_frame_address(0));
+    raise_in_entry(kind, host_trap);
 }
 
 /* The thread-level part of an outermost entry into store whose frame is at `frame`, when
@@ -374,6 +462,7 @@ static __attribute__((noinline)) void enter_outermost(ThreadState *t, VMStore *s
         trap_ensure_handler();
     }
     ensure_altstack();
+    ensure_pcs(t);
     t->limit = stack_limit_for(frame, store->stack_budget);
     t->limit_frame = frame;
     t->limit_budget = store->stack_budget;
@@ -409,5 +498,7 @@ wk_trap_t *trap_call(VMStore *store, Trampoline tramp, void *code, VMContext *vm
     e.store->stack_limit = e.saved_limit;
     e.store->running--;
     if (__builtin_expect(!e.kind, 1)) return NULL;
-    return e.host_trap ? e.host_trap : trap_new_kind(e.kind);
+    wk_trap_t *trap = e.host_trap ? e.host_trap : trap_new_kind(e.kind);
+    backtrace_resolve(trap, (void *const *)t->pcs, t->pcs ? t->npcs : 0, t->more_pcs);
+    return trap;
 }

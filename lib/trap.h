@@ -10,34 +10,42 @@
 #include "vmctx.h"
 #include "wasmkiln.h"
 
-/* kind, message (spec wording), name (an identifier: wk_trap_kind_name, Python's Trap.kind).
- * The enum values are wk_trap_kind_t (wasmkiln.h); compiled code passes the same numbers to
- * wk_rt_trap. */
+/* kind, name (an identifier), message (spec wording). The enum values are wk_trap_kind_t (wasmkiln.h); compiled code
+ * passes the same numbers to wk_rt_trap. */
 #define WK_TRAP_KINDS(X)                                                                       \
     X(WK_TRAP_UNREACHABLE, "unreachable", "unreachable")                                       \
-    X(WK_TRAP_INT_DIV_ZERO, "integer divide by zero", "integer_divide_by_zero")                \
-    X(WK_TRAP_INT_OVERFLOW, "integer overflow", "integer_overflow")                            \
-    X(WK_TRAP_INVALID_CONVERSION, "invalid conversion to integer", "invalid_conversion")       \
-    X(WK_TRAP_MEMORY_OOB, "out of bounds memory access", "memory_out_of_bounds")               \
-    X(WK_TRAP_TABLE_OOB, "out of bounds table access", "table_out_of_bounds")                  \
-    X(WK_TRAP_UNDEFINED_ELEMENT, "undefined element", "undefined_element")                     \
-    X(WK_TRAP_UNINITIALIZED_ELEMENT, "uninitialized element", "uninitialized_element")         \
-    X(WK_TRAP_INDIRECT_CALL_TYPE, "indirect call type mismatch", "indirect_call_type_mismatch")\
-    X(WK_TRAP_STACK_EXHAUSTED, "call stack exhausted", "call_stack_exhausted")                 \
-    X(WK_TRAP_HOST, "host trap", "host")                                                       \
+    X(WK_TRAP_INT_DIV_ZERO, "integer_divide_by_zero", "integer divide by zero")                \
+    X(WK_TRAP_INT_OVERFLOW, "integer_overflow", "integer overflow")                            \
+    X(WK_TRAP_INVALID_CONVERSION, "invalid_conversion", "invalid conversion to integer")       \
+    X(WK_TRAP_MEMORY_OOB, "memory_out_of_bounds", "out of bounds memory access")               \
+    X(WK_TRAP_TABLE_OOB, "table_out_of_bounds", "out of bounds table access")                  \
+    X(WK_TRAP_UNDEFINED_ELEMENT, "undefined_element", "undefined element")                     \
+    X(WK_TRAP_UNINITIALIZED_ELEMENT, "uninitialized_element", "uninitialized element")         \
+    X(WK_TRAP_INDIRECT_CALL_TYPE, "indirect_call_type_mismatch", "indirect call type mismatch") \
+    X(WK_TRAP_STACK_EXHAUSTED, "call_stack_exhausted", "call stack exhausted")                 \
+    X(WK_TRAP_HOST, "host", "host trap")                                                       \
     X(WK_TRAP_INTERRUPTED, "interrupted", "interrupted")                                       \
-    X(WK_TRAP_OUT_OF_FUEL, "out of fuel", "out_of_fuel")
+    X(WK_TRAP_OUT_OF_FUEL, "out_of_fuel", "out of fuel")                                       \
+    X(WK_TRAP_EXIT, "exit", "exit")
 
 struct wk_trap {
     wk_trap_kind_t kind;
     char *message;
     void *data;
     void (*finalizer)(void *);
+    uint32_t exit_code; /* WK_TRAP_EXIT only */
+    wk_frame_t *frames; /* innermost first; names owned by the trap (see backtrace.c) */
+    size_t nframes;
+    size_t more_frames; /* frames passed but not recorded (beyond TRAP_MAX_PCS) */
+    char *describe;     /* wk_trap_describe's text, made on first use */
 };
+
+/* Return addresses recorded per trap and entry; deeper frames are only counted. */
+#define TRAP_MAX_PCS 256
 
 /* The spec message of a trap kind ("unknown trap" for an unknown number). */
 const char *trap_kind_message(uint32_t kind);
-/* The name of a trap kind ("unknown" for an unknown number). */
+/* The identifier of a trap kind ("integer_divide_by_zero"; "unknown" for an unknown one). */
 const char *trap_kind_name(uint32_t kind);
 
 /* A new owned trap of a runtime kind with its spec message. */
@@ -47,6 +55,9 @@ wk_trap_t *trap_new_kind(uint32_t kind);
 wk_trap_t *trap_new_payload(const char *message, void *data, void (*finalizer)(void *));
 /* Frees a trap, running the payload's finalizer. Accepts NULL. */
 void trap_delete(wk_trap_t *trap);
+
+/* A new owned WK_TRAP_EXIT trap carrying a WASI exit code. */
+wk_trap_t *trap_new_exit(uint32_t code);
 
 /* A new owned WK_TRAP_HOST trap with a printf-style message. */
 wk_trap_t *trap_new_host(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

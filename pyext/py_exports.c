@@ -139,8 +139,64 @@ static void exports_dealloc(PyObject *op)
     Py_DECREF(type);
 }
 
+static PyObject *exports_keys(PyObject *op, PyObject *unused)
+{
+    (void)unused;
+    return PySequence_List(((ExportsObject *)op)->names);
+}
+
+static PyObject *exports_values(PyObject *op, PyObject *unused)
+{
+    (void)unused;
+    ExportsObject *ex = (ExportsObject *)op;
+    PyObject *list = PyList_New(PyTuple_GET_SIZE(ex->names));
+    for (Py_ssize_t i = 0; list && i < PyTuple_GET_SIZE(ex->names); i++)
+        PyList_SET_ITEM(list, i, Py_NewRef(PyDict_GetItem(ex->dict, PyTuple_GET_ITEM(ex->names, i))));
+    return list;
+}
+
+static PyObject *exports_items(PyObject *op, PyObject *unused)
+{
+    (void)unused;
+    ExportsObject *ex = (ExportsObject *)op;
+    PyObject *list = PyList_New(PyTuple_GET_SIZE(ex->names));
+    for (Py_ssize_t i = 0; list && i < PyTuple_GET_SIZE(ex->names); i++) {
+        PyObject *name = PyTuple_GET_ITEM(ex->names, i);
+        PyObject *pair = PyTuple_Pack(2, name, PyDict_GetItem(ex->dict, name));
+        if (!pair) Py_CLEAR(list);
+        else PyList_SET_ITEM(list, i, pair);
+    }
+    return list;
+}
+
+static PyObject *exports_get(PyObject *op, PyObject *const *args, Py_ssize_t n)
+{
+    if (n < 1 || n > 2) {
+        PyErr_SetString(PyExc_TypeError, "get(name, default=None)");
+        return NULL;
+    }
+    PyObject *r = PyDict_GetItemWithError(((ExportsObject *)op)->dict, args[0]);
+    if (r) return Py_NewRef(r);
+    return PyErr_Occurred() ? NULL : Py_NewRef(n == 2 ? args[1] : Py_None);
+}
+
+/* Exports are read-only: say so instead of "object has no attribute". */
+static int exports_setattro(PyObject *op, PyObject *name, PyObject *value)
+{
+    (void)op;
+    (void)value;
+    PyErr_Format(PyExc_AttributeError, "exports are read-only: cannot %s export %R",
+                 value ? "assign" : "delete", name);
+    return -1;
+}
+
 static PyMethodDef exports_methods[] = {
     {"__dir__", exports_dir, METH_NOARGS, "The export names."},
+    {"keys", exports_keys, METH_NOARGS, "The export names, in export order."},
+    {"values", exports_values, METH_NOARGS, "The exported objects, in export order."},
+    {"items", exports_items, METH_NOARGS, "(name, object) pairs, in export order."},
+    {"get", (PyCFunction)(void (*)(void))exports_get, METH_FASTCALL,
+     "get(name, default=None): the export `name`, or default."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -149,6 +205,7 @@ static PyType_Slot exports_slots[] = {
                 "Memory, Global or Table; len(), iteration (names, in export order), 'name' in "
                 "exports and dir() list them."},
     {Py_tp_getattro, exports_getattro},
+    {Py_tp_setattro, exports_setattro},
     {Py_mp_subscript, exports_subscript},
     {Py_mp_length, exports_len},
     {Py_sq_length, exports_len},

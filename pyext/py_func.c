@@ -86,11 +86,11 @@ static int bad_call(FuncObject *f, Py_ssize_t nargs, PyObject *kwnames)
  * in, results out (wk_func_call_raw; func_args gave every argument its parameter's kind). */
 static wk_trap_t *func_run(FuncObject *f, wk_raw_t *vals, double timeout)
 {
-    StoreObject *store = (StoreObject *)f->store;
+    StoreObject *store = py_store_root((StoreObject *)f->store);
     wk_trap_t *trap;
     /* A bounded call keeps the GIL and cannot call out: nobody can see the store taken. */
     if (!f->release_gil && store->owner == 0) return wk_func_call_raw(f->func, vals);
-    py_store_enter(store);
+    if (py_store_enter(store) < 0) return py_errors_stash_trap();
     if (!f->release_gil) {
         trap = wk_func_call_raw(f->func, vals);
     } else {
@@ -150,6 +150,9 @@ static PyObject *func_vectorcall(PyObject *op, PyObject *const *args, size_t nar
     size_t n = f->nparams > f->nresults ? f->nparams : f->nresults;
     if (n > FUNC_INLINE_VALS && !(vals = PyMem_Malloc(n * sizeof *vals))) return PyErr_NoMemory();
     PyObject *r = NULL;
+    StoreObject *root = py_store_root((StoreObject *)f->store);
+    if (root->depth == 0 && root->externs && PyDict_GET_SIZE(root->externs) >= root->sweep_at)
+        py_store_sweep(root); /* nothing converted yet, nothing running: see py_store_leave */
     if (func_args(f, args, vals) == 0) {
         wk_trap_t *trap = func_run(f, vals, timeout);
         r = trap ? py_errors_raise_trap(f->st, trap) : func_results(f, vals);
@@ -165,8 +168,12 @@ PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *
     if (!self) return NULL;
     self->store = Py_NewRef(store);
     self->func = func;
+    self->weakrefs = NULL;
     self->st = st;
-    self->name = name ? Py_NewRef(name) : PyUnicode_FromString("funcref");
+    wk_name_t n = wk_func_name(func);
+    self->name = name ? Py_NewRef(name)
+                      : n.size ? PyUnicode_DecodeUTF8(n.data, (Py_ssize_t)n.size, "replace")
+                               : PyUnicode_FromString("funcref");
     self->nparams = type.nparams;
     self->nresults = type.nresults;
     self->params = PyMem_Malloc(type.nparams + type.nresults + 1);
@@ -186,11 +193,194 @@ PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *
 
 PY_HOLDER_LAYOUT(FuncObject, store);
 
+/* Fills kinds (n slots) from the sequence seq of value type names; -1 with an exception. */
+static int parse_kinds(PyObject *seq, const char *what, wk_valkind_t *kinds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_GetItem(seq, (Py_ssize_t)i);
+        int rc = item ? py_valkind_parse(item, what, &kinds[i]) : -1;
+        Py_XDECREF(item);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+/* A host function of type `type` ((params, results), e.g. a FunctionType) calling callable,
+ * in a new store of its own (merged when linked). */
+static PyObject *host_function(WkState *st, PyObject *type, PyObject *callable,
+                               bool with_caller)
+{
+    PyObject *params = NULL, *results = NULL, *r = NULL, *store = NULL, *name = NULL;
+    if (!PyCallable_Check(callable))
+        return PyErr_Format(PyExc_TypeError, "Function() needs a callable, got %s",
+                            Py_TYPE(callable)->tp_name);
+    if (PySequence_Check(type) && PySequence_Size(type) == 2) {
+        params = PySequence_GetItem(type, 0);
+        results = params ? PySequence_GetItem(type, 1) : NULL;
+    }
+    Py_ssize_t np = params ? PySequence_Size(params) : -1;
+    Py_ssize_t nr = results ? PySequence_Size(results) : -1;
+    if (np < 0 || nr < 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError,
+                        "Function() needs a FunctionType(params, results) as its type");
+        goto done;
+    }
+    wk_valkind_t *kinds = PyMem_Malloc((size_t)(np + nr) + 1);
+    if (!kinds) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    wk_functype_t ft = {(size_t)np, kinds, (size_t)nr, kinds + np};
+    if (parse_kinds(params, "Function() parameter", kinds, (size_t)np) == 0 &&
+        parse_kinds(results, "Function() result", kinds + np, (size_t)nr) == 0 &&
+        (store = py_store_new(st))) {
+        name = PyObject_GetAttrString(callable, "__name__");
+        if (!name || !PyUnicode_Check(name)) {
+            PyErr_Clear();
+            Py_XSETREF(name, PyUnicode_FromString("host"));
+        }
+        wk_func_t *f = name ? py_store_host_func((StoreObject *)store, &ft, callable, name,
+                                                 with_caller)
+                            : NULL;
+        if (f) r = py_func_wrap(st, store, f, name);
+    }
+    PyMem_Free(kinds);
+done:
+    Py_XDECREF(params);
+    Py_XDECREF(results);
+    Py_XDECREF(store);
+    Py_XDECREF(name);
+    return r;
+}
+
+static PyObject *func_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"type", "callable", "access_caller", NULL};
+    PyObject *ftype, *callable;
+    int with_caller = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|$p:Function", kwlist, &ftype, &callable,
+                                     &with_caller))
+        return NULL;
+    return host_function(py_state_of_type(type), ftype, callable, with_caller);
+}
+
+/* The value type an annotation stands for: a type name, int (i32), float (f64), Function
+ * (funcref) or object (externref); -1 with TypeError. */
+static int annotation_kind(WkState *st, PyObject *ann, PyObject *where, PyObject **out)
+{
+    const char *name = NULL;
+    if (PyUnicode_Check(ann)) *out = Py_NewRef(ann);
+    else if (ann == (PyObject *)&PyLong_Type) name = "i32";
+    else if (ann == (PyObject *)&PyFloat_Type) name = "f64";
+    else if (ann == (PyObject *)st->func_type) name = "funcref";
+    else if (ann == (PyObject *)&PyBaseObject_Type) name = "externref";
+    else {
+        PyErr_Format(PyExc_TypeError,
+                     "Function.from_callable: %U is annotated %R; use a value type name "
+                     "('i32', 'i64', 'f32', 'f64', 'v128', 'funcref', 'externref'), int, "
+                     "float, Function or object",
+                     where, ann);
+        return -1;
+    }
+    if (name) *out = PyUnicode_FromString(name);
+    return *out ? 0 : -1;
+}
+
+/* FunctionType of callable from its annotations (inspect.signature), its first `skip`
+ * parameters left out; NULL with TypeError. */
+static PyObject *annotated_type(WkState *st, PyObject *callable, Py_ssize_t skip)
+{
+    PyObject *inspect = PyImport_ImportModule("inspect");
+    PyObject *sig = inspect ? PyObject_CallMethod(inspect, "signature", "O", callable) : NULL;
+    PyObject *empty = sig ? PyObject_GetAttrString(inspect, "_empty") : NULL;
+    PyObject *ps = empty ? PyObject_GetAttrString(sig, "parameters") : NULL;
+    PyObject *vals = ps ? PyObject_CallMethod(ps, "values", NULL) : NULL;
+    PyObject *plist = vals ? PySequence_List(vals) : NULL;
+    PyObject *ret = plist ? PyObject_GetAttrString(sig, "return_annotation") : NULL;
+    PyObject *params = ret ? PyList_New(0) : NULL, *results = params ? PyList_New(0) : NULL;
+    PyObject *r = NULL;
+    for (Py_ssize_t i = skip; results && i < PyList_GET_SIZE(plist); i++) {
+        PyObject *p = PyList_GET_ITEM(plist, i);
+        PyObject *ann = PyObject_GetAttrString(p, "annotation");
+        PyObject *pname = ann ? PyObject_GetAttrString(p, "name") : NULL;
+        PyObject *k = NULL;
+        if (pname && ann == empty)
+            PyErr_Format(PyExc_TypeError, "Function.from_callable: parameter %U has no "
+                                          "annotation", pname);
+        else if (pname && annotation_kind(st, ann, pname, &k) == 0 && PyList_Append(params, k) < 0)
+            Py_CLEAR(k);
+        Py_XDECREF(ann);
+        Py_XDECREF(pname);
+        if (!k) Py_CLEAR(results);
+        Py_XDECREF(k);
+    }
+    PyObject *rets = NULL;
+    if (results && ret != empty && ret != Py_None) {
+        PyObject *args = PyObject_GetAttrString(ret, "__args__"); /* tuple[i32, i64] */
+        if (!args) PyErr_Clear();
+        rets = args && PyTuple_Check(args) ? Py_NewRef(args) : PyTuple_Pack(1, ret);
+        Py_XDECREF(args);
+        PyObject *what = PyUnicode_FromString("the result");
+        for (Py_ssize_t i = 0; rets && what && i < PyTuple_GET_SIZE(rets); i++) {
+            PyObject *k = NULL;
+            if (annotation_kind(st, PyTuple_GET_ITEM(rets, i), what, &k) < 0 ||
+                PyList_Append(results, k) < 0)
+                Py_CLEAR(rets);
+            Py_XDECREF(k);
+        }
+        Py_XDECREF(what);
+        if (!rets) Py_CLEAR(results);
+    }
+    if (results) {
+        PyObject *items[] = {PyList_AsTuple(params), PyList_AsTuple(results)};
+        r = py_types_make(st->functype_type, 2, items);
+    }
+    Py_XDECREF(rets);
+    Py_XDECREF(params);
+    Py_XDECREF(results);
+    Py_XDECREF(ret);
+    Py_XDECREF(plist);
+    Py_XDECREF(vals);
+    Py_XDECREF(ps);
+    Py_XDECREF(empty);
+    Py_XDECREF(sig);
+    Py_XDECREF(inspect);
+    return r;
+}
+
+static PyObject *func_from_callable(PyObject *cls, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"callable", "access_caller", NULL};
+    PyObject *callable;
+    int with_caller = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$p:from_callable", kwlist, &callable,
+                                     &with_caller))
+        return NULL;
+    WkState *st = py_state_of_type((PyTypeObject *)cls);
+    PyObject *type = annotated_type(st, callable, with_caller); /* the Caller: first */
+    if (!type) return NULL;
+    PyObject *r = host_function(st, type, callable, with_caller);
+    Py_DECREF(type);
+    return r;
+}
+
+static PyMethodDef func_methods[] = {
+    {"from_callable", (PyCFunction)(void (*)(void))func_from_callable,
+     METH_VARARGS | METH_KEYWORDS | METH_CLASS,
+     "Function.from_callable(f, *, access_caller=False): a host function whose type comes "
+     "from f's annotations: value type names ('i32', ...), int (i32), float (f64), Function "
+     "(funcref) or object (externref); the return annotation is None, one type or "
+     "tuple[...]. With access_caller, f's first parameter (not annotated) is the Caller."},
+    {NULL, NULL, 0, NULL},
+};
+
 static void func_dealloc(PyObject *op)
 {
     FuncObject *f = (FuncObject *)op;
     PyTypeObject *type = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
+    PyObject_ClearWeakRefs(op);
     Py_CLEAR(f->store);
     Py_CLEAR(f->name);
     PyMem_Free(f->params);
@@ -259,6 +449,7 @@ static Py_hash_t func_hash(PyObject *op)
 
 static PyMemberDef func_members[] = {
     {"__vectorcalloffset__", T_PYSSIZET, offsetof(FuncObject, vectorcall), READONLY, NULL},
+    PY_WEAKREFS_MEMBER(FuncObject),
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -269,7 +460,12 @@ static PyGetSetDef func_getset[] = {
 };
 
 static PyType_Slot func_slots[] = {
-    {Py_tp_doc, "A WebAssembly function (from instance.exports or a table).\n\n"
+    {Py_tp_doc, "Function(type, callable, *, access_caller=False)\n--\n\n"
+                "A WebAssembly function: an export, a table element, or a host function made\n"
+                "here from a FunctionType and a Python callable (usable as an import, in\n"
+                "tables and globals, as an argument or result). With access_caller, the\n"
+                "callable receives a Caller (the calling instance's exports and memory)\n"
+                "before the arguments.\n\n"
                 "Call it with one positional value per parameter: an int for i32/i64\n"
                 "(signed or unsigned range), a float or an int for f32/f64, an int for\n"
                 "v128, a Function or None for funcref, any object for externref, or a Value.\n"
@@ -277,6 +473,8 @@ static PyType_Slot func_slots[] = {
                 "are signed ints. Raises TypeError/OverflowError for bad arguments and Trap\n"
                 "when the code traps. The GIL is released while it runs."},
     {Py_tp_call, PyVectorcall_Call},
+    {Py_tp_new, func_new},
+    {Py_tp_methods, func_methods},
     {Py_tp_traverse, py_holder_traverse},
     {Py_tp_clear, py_holder_clear},
     {Py_tp_dealloc, func_dealloc},
@@ -292,7 +490,7 @@ static PyType_Spec func_spec = {
     .name = "wasmkiln.Function",
     .basicsize = sizeof(FuncObject),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE |
-             Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_HAVE_VECTORCALL,
+             Py_TPFLAGS_HAVE_VECTORCALL,
     .slots = func_slots,
 };
 

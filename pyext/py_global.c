@@ -7,6 +7,7 @@ PyObject *py_global_wrap(WkState *st, PyObject *store, wk_global_t *global)
     if (!self) return NULL;
     self->store = Py_NewRef(store);
     self->global = global;
+    self->weakrefs = NULL;
     PyObject_GC_Track(self);
     return (PyObject *)self;
 }
@@ -21,12 +22,15 @@ static PyObject *global_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|p:Global", kwlist, st->value_type, &value,
                                      &mutable_))
         return NULL;
-    wk_val_t init = ((ValueObject *)value)->val;
-    wk_globaltype_t gt = {init.kind, mutable_ != 0};
+    wk_globaltype_t gt = {((ValueObject *)value)->val.kind, mutable_ != 0};
     PyObject *store = py_store_new(st);
-    if (!store) return NULL;
+    wk_val_t init;
+    if (!store || py_value_from_py(st, (StoreObject *)store, value, gt.kind, NULL, &init) < 0) {
+        Py_XDECREF(store);
+        return NULL;
+    }
     wk_global_t *g;
-    wk_error_t *err = wk_global_new(((StoreObject *)store)->store, &gt, init, &g);
+    wk_error_t *err = wk_global_new(py_store_wk(store), &gt, init, &g);
     PyObject *r = err ? py_errors_raise(st, err) : py_global_wrap(st, store, g);
     Py_DECREF(store);
     return r;
@@ -58,7 +62,7 @@ static int global_set_value(PyObject *op, PyObject *value, void *closure)
     }
     wk_val_t v;
     if (py_value_from_py(st, (StoreObject *)g->store, value, t.kind, NULL, &v) < 0) return -1;
-    py_store_enter((StoreObject *)g->store);
+    if (py_store_enter((StoreObject *)g->store) < 0) return -1;
     wk_error_t *err = wk_global_set(g->global, v);
     py_store_leave((StoreObject *)g->store);
     return err ? (py_errors_raise(st, err), -1) : 0;
@@ -98,6 +102,11 @@ static PyGetSetDef global_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+static PyMemberDef global_members[] = {
+    PY_WEAKREFS_MEMBER(GlobalObject),
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot global_slots[] = {
     {Py_tp_doc, "Global(value, mutable=False)\n--\n\nA WebAssembly global. Exported ones come "
                 "from instance.exports; Global(Value.i32(1), mutable=True) makes one to import."},
@@ -105,6 +114,7 @@ static PyType_Slot global_slots[] = {
     {Py_tp_traverse, py_holder_traverse},
     {Py_tp_clear, py_holder_clear},
     {Py_tp_dealloc, py_holder_dealloc},
+    {Py_tp_members, global_members},
     {Py_tp_repr, global_repr},
     {Py_tp_getset, global_getset},
     {0, NULL},

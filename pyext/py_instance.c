@@ -1,6 +1,7 @@
 /* The Instance type: instantiation (resolving imports from nested mappings of Python callables
  * and wasmkiln objects), and the instance's exports and memory. An instance lives in the store
- * of the objects it imports, or in a new store of its own. */
+ * of the objects it imports (merged into one when they come from several), or in a new store
+ * of its own. */
 #include "py_internal.h"
 
 static const char *extern_kind_name(wk_externkind_t kind)
@@ -9,12 +10,22 @@ static const char *extern_kind_name(wk_externkind_t kind)
     return kind <= WK_EXTERN_GLOBAL ? names[kind] : "?";
 }
 
+/* What obj is, for a link error: "a table", "a memory", ... or its Python type. */
+static const char *extern_found(WkState *st, PyObject *obj)
+{
+    wk_extern_t ext;
+    PyObject *store;
+    if (py_extern_from_py(st, obj, &ext, &store)) return extern_kind_name(ext.kind);
+    return Py_TYPE(obj)->tp_name;
+}
+
 /* Imports of one instantiation: the Python objects found and the externs they give. */
 typedef struct {
     size_t n;
     PyObject **objs;
     wk_extern_t *externs;
     PyObject *store; /* borrowed from an imported object, or NULL */
+    bool wasi;       /* wasi_snapshot_preview1 imports come from a WasiConfig */
 } Resolved;
 
 static void resolved_free(Resolved *r)
@@ -25,10 +36,20 @@ static void resolved_free(Resolved *r)
     PyMem_Free(r->externs);
 }
 
-/* imports[module][name] as a new reference; LinkError("unknown import") when missing. */
-static PyObject *lookup(WkState *st, PyObject *imports, PyObject *mod, PyObject *name)
+/* imports[module][name] (or imports[i] for a list or tuple in import order) as a new
+ * reference; LinkError("unknown import") when missing. */
+static PyObject *lookup(WkState *st, PyObject *imports, PyObject *mod, PyObject *name, size_t i)
 {
     if (imports == Py_None) return py_errors_link(st, "unknown import %R.%R", mod, name);
+    if (PyList_Check(imports) || PyTuple_Check(imports)) {
+        if ((size_t)PySequence_Size(imports) > i) return PySequence_GetItem(imports, (Py_ssize_t)i);
+        return py_errors_link(st, "unknown import %R.%R: %zd imports given in order, the "
+                                  "module has more", mod, name, PySequence_Size(imports));
+    }
+    if (!PyMapping_Check(imports))
+        return PyErr_Format(PyExc_TypeError, "imports must be a mapping of module names to "
+                                             "mappings of names, or a list in import order; "
+                                             "got %s", Py_TYPE(imports)->tp_name);
     PyObject *ns = PyObject_GetItem(imports, mod);
     PyObject *val = ns ? PyObject_GetItem(ns, name) : NULL;
     Py_XDECREF(ns);
@@ -46,10 +67,15 @@ static int resolve_one(WkState *st, const wk_module_t *m, PyObject *imports, Res
     wk_name_t mn, nn;
     wk_externtype_t type;
     wk_module_import(m, i, &mn, &nn, &type);
+    static const char WASI[] = "wasi_snapshot_preview1";
+    if (r->wasi && mn.size == sizeof WASI - 1 && memcmp(mn.data, WASI, mn.size) == 0) {
+        r->externs[i].kind = 0xFE; /* filled by py_wasi_link */
+        return 0;
+    }
     PyObject *mod = PyUnicode_DecodeUTF8(mn.data, (Py_ssize_t)mn.size, "surrogateescape");
     PyObject *name = mod ? PyUnicode_DecodeUTF8(nn.data, (Py_ssize_t)nn.size, "surrogateescape")
                          : NULL;
-    PyObject *val = name ? lookup(st, imports, mod, name) : NULL;
+    PyObject *val = name ? lookup(st, imports, mod, name, i) : NULL;
     int rc = -1;
     if (!val) goto done;
     r->objs[i] = val;
@@ -58,16 +84,16 @@ static int resolve_one(WkState *st, const wk_module_t *m, PyObject *imports, Res
                   ? r->externs[i].kind == type.kind
                   : type.kind == WK_EXTERN_FUNC && PyCallable_Check(val);
     if (!ok) {
-        py_errors_link(st, "incompatible import type for %R.%R: expected %s, got %s", mod, name,
-                    extern_kind_name(type.kind), Py_TYPE(val)->tp_name);
+        py_errors_link(st, "incompatible import type for %R.%R: expected %s, found %s", mod,
+                       name, extern_kind_name(type.kind), extern_found(st, val));
         goto done;
     }
-    if (store && r->store && store != r->store) {
-        py_errors_link(st, "import %R.%R comes from another store than the other imports", mod,
-                    name);
-        goto done;
+    if (store && r->store) { /* objects made apart link together: one store from now on */
+        StoreObject *root = py_store_join(st, (StoreObject *)r->store, (StoreObject *)store);
+        if (!root) goto done;
+        store = (PyObject *)root;
     }
-    if (store) r->store = store;
+    if (store) r->store = (PyObject *)py_store_root((StoreObject *)store);
     rc = 0;
 done:
     Py_XDECREF(mod);
@@ -90,7 +116,7 @@ static int make_host_funcs(const wk_module_t *m, Resolved *r, StoreObject *store
         Py_XDECREF(mod);
         Py_XDECREF(field);
         if (!name) return -1;
-        wk_func_t *f = py_store_host_func(store, &type.of.func, r->objs[i], name);
+        wk_func_t *f = py_store_host_func(store, &type.of.func, r->objs[i], name, false);
         Py_DECREF(name);
         if (!f) return -1;
         r->externs[i] = (wk_extern_t){.kind = WK_EXTERN_FUNC, .of.func = f};
@@ -127,14 +153,16 @@ static PyObject *first_memory(ExportsObject *ex)
 }
 
 /* Instantiates module in store with the resolved imports; a new instance or NULL. */
-static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, Resolved *r)
+static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, Resolved *r,
+                             PyObject *wasi)
 {
     wk_instance_t *inst = NULL;
     wk_trap_t *trap = NULL;
     wk_error_t *err;
-    py_store_enter(store);
+    if (wasi != Py_None && py_wasi_flush(wasi) < 0) return NULL;
+    if (py_store_enter(store) < 0) return NULL;
     Py_BEGIN_ALLOW_THREADS
-    err = wk_instance_new(store->store, ((ModuleObject *)module)->module, r->externs, r->n,
+    err = wk_instance_new(py_store_wk((PyObject *)store), ((ModuleObject *)module)->module, r->externs, r->n,
                           &inst, &trap);
     Py_END_ALLOW_THREADS
     py_store_leave(store);
@@ -144,8 +172,11 @@ static PyObject *instantiate(WkState *st, PyObject *module, StoreObject *store, 
     if (!self) return NULL;
     self->store = Py_NewRef(store);
     self->module = Py_NewRef(module);
+    self->weakrefs = NULL;
     self->instance = inst;
     self->memory = NULL;
+    self->wasi = Py_NewRef(wasi);
+    if (wasi != Py_None) py_wasi_bind(wasi, inst);
     self->exports = py_exports_new(st, (PyObject *)store, inst);
     PyObject_GC_Track(self);
     if (!self->exports || !(self->memory = first_memory((ExportsObject *)self->exports))) {
@@ -225,29 +256,32 @@ static int instance_set_fuel(PyObject *op, PyObject *value, void *closure);
 static PyObject *instance_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"module",      "imports",    "timeout", "memory_limit",
-                             "table_limit", "stack_size", "fuel",    NULL};
+                             "table_limit", "stack_size", "fuel",    "wasi", NULL};
     WkState *st = py_state_of_type(type);
-    PyObject *arg, *imports = Py_None, *timeout_obj = Py_None;
+    PyObject *arg, *imports = Py_None, *timeout_obj = Py_None, *config = Py_None, *wasi = NULL;
     PyObject *memory = Py_None, *table = Py_None, *stack = Py_None, *fuel = Py_None;
     double timeout;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO$OOOO:Instance", kwlist, &arg, &imports,
-                                     &timeout_obj, &memory, &table, &stack, &fuel))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO$OOOOO:Instance", kwlist, &arg, &imports,
+                                     &timeout_obj, &memory, &table, &stack, &fuel, &config))
         return NULL;
     if (parse_timeout(timeout_obj, &timeout) < 0) return NULL;
     PyObject *module = Py_IS_TYPE(arg, st->module_type) ? Py_NewRef(arg)
                                                          : py_wasm_module_compile(st, arg);
     if (!module) return NULL;
-    Resolved r = {0};
+    Resolved r = {.wasi = config != Py_None};
     PyObject *store = NULL, *self = NULL;
     const wk_module_t *m = ((ModuleObject *)module)->module;
     if (resolve(st, m, imports, &r) < 0) goto done;
     store = r.store ? Py_NewRef(r.store) : py_store_new_in(st, wk_module_engine(m));
     if (!store || make_host_funcs(m, &r, (StoreObject *)store) < 0) goto done;
     if (set_limits(((StoreObject *)store)->store, memory, table, stack) < 0) goto done;
-    self = instantiate(st, module, (StoreObject *)store, &r);
+    wasi = r.wasi ? py_wasi_link(st, config, (StoreObject *)store, m, r.externs)
+                  : Py_NewRef(Py_None);
+    if (wasi) self = instantiate(st, module, (StoreObject *)store, &r, wasi);
     if (self && timeout > 0) set_timeout(st, (InstanceObject *)self, timeout);
     if (self && fuel != Py_None && instance_set_fuel(self, fuel, NULL) < 0) Py_CLEAR(self);
 done:
+    Py_XDECREF(wasi);
     resolved_free(&r);
     Py_XDECREF(store);
     Py_DECREF(module);
@@ -262,6 +296,7 @@ static int instance_traverse(PyObject *op, visitproc visit, void *arg)
     Py_VISIT(self->module);
     Py_VISIT(self->exports);
     Py_VISIT(self->memory);
+    Py_VISIT(self->wasi);
     return 0;
 }
 
@@ -270,6 +305,7 @@ static int instance_clear(PyObject *op)
     InstanceObject *self = (InstanceObject *)op;
     Py_CLEAR(self->exports);
     Py_CLEAR(self->memory);
+    Py_CLEAR(self->wasi);
     Py_CLEAR(self->module);
     Py_CLEAR(self->store);
     return 0;
@@ -279,6 +315,7 @@ static void instance_dealloc(PyObject *op)
 {
     PyTypeObject *type = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
+    PyObject_ClearWeakRefs(op);
     instance_clear(op);
     PyObject_GC_Del(op);
     Py_DECREF(type);
@@ -347,26 +384,33 @@ static PyMethodDef instance_methods[] = {
 };
 
 static PyMemberDef instance_members[] = {
+    PY_WEAKREFS_MEMBER(InstanceObject),
     {"exports", T_OBJECT, offsetof(InstanceObject, exports), READONLY,
      "The exports: instance.exports.sum(1, 2), instance.exports['memory'], len(), iteration."},
     {"memory", T_OBJECT, offsetof(InstanceObject, memory), READONLY,
      "The first exported Memory, whatever its export name, or None."},
     {"module", T_OBJECT, offsetof(InstanceObject, module), READONLY,
      "The Module this instance was made from."},
+    {"wasi", T_OBJECT, offsetof(InstanceObject, wasi), READONLY,
+     "The WASI context (run(), stdout, stderr, exit_code) when made with wasi=, else None."},
     {NULL, 0, 0, 0, NULL},
 };
 
 static PyType_Slot instance_slots[] = {
     {Py_tp_doc,
      "Instance(module, imports=None, timeout=None, *, memory_limit=None, "
-     "table_limit=None, stack_size=None, fuel=None)\n--\n\n"
+     "table_limit=None, stack_size=None, fuel=None, wasi=None)\n--\n\n"
      "Instantiates a WebAssembly module.\n\n"
-     "module is a Module or any bytes-like object holding a binary module (compiled\n"
-     "first). imports maps module names to mappings of field names to values:\n"
+     "module is a Module, any bytes-like object holding a binary module, or a str in\n"
+     "the text format (compiled first). imports maps module names to mappings of\n"
+     "field names to values:\n"
      "  - a Python callable for an imported function: its types come from the module's\n"
      "    import declaration; an exception it raises reaches the caller unchanged;\n"
      "  - a Function, Memory, Global or Table, e.g. another instance's exports\n"
-     "    (an Exports object is itself such a mapping).\n\n"
+     "    (an Exports object is itself such a mapping).\n"
+     "wasi: a WasiConfig providing the wasi_snapshot_preview1 imports; then\n"
+     "instance.wasi.run() runs a command's _start and returns its exit code, and an\n"
+     "export calling proc_exit raises Exit (.code).\n\n"
      "instance.exports.name(...) calls an exported function; instance.memory is the\n"
      "first exported memory (or None). timeout (seconds) limits every call of an export\n"
      "(a call may also pass its own timeout=): past it the call raises Trap with kind\n"

@@ -20,6 +20,7 @@ typedef struct {
     PyTypeObject *instance_type;
     PyTypeObject *exports_type;
     PyTypeObject *func_type;
+    PyTypeObject *caller_type;
     PyTypeObject *memory_type;
     PyTypeObject *global_type;
     PyTypeObject *table_type;
@@ -31,6 +32,10 @@ typedef struct {
     PyTypeObject *globaltype_type;
     PyTypeObject *importtype_type;
     PyTypeObject *exporttype_type;
+    PyTypeObject *frame_type; /* right after the other types: py_types_init fills them in order */
+    PyTypeObject *wasi_config_type;
+    PyTypeObject *wasi_type;
+    PyObject *exit;
     PyObject *error;
     PyObject *compile_error;
     PyObject *decode_error;
@@ -40,21 +45,27 @@ typedef struct {
     PyObject *byte_ints[384]; /* the ints -128 .. 255, for fast byte view slices */
 } WkState;
 
-/* A wk_store_t shared by every Python object made from it; it dies with the last of them. */
+/* A wk_store_t shared by every Python object made from it; it dies with the last of them.
+ * Linking objects of two stores merges them (py_store_join): the objects of one move into the
+ * other, whose StoreObject becomes the `parent` (root) of the first; a StoreObject with a
+ * parent only forwards to it (its own wk_store_t stays empty). Use py_store_root. */
 typedef struct HostEnv HostEnv;
-typedef struct {
+typedef struct StoreObject {
     PyObject_HEAD
+    struct StoreObject *parent; /* strong reference to the store merged into, or NULL */
     wk_store_t *store;
     unsigned long owner; /* thread using the store now (0: none); only touched with the GIL */
     int depth;           /* re-entrant uses by the owner (host callbacks calling exports) */
     HostEnv **envs;      /* host functions' Python callables, visited by the GC */
     size_t nenvs, capenvs;
-    PyObject *externs; /* list keeping alive every object passed to Wasm as externref */
+    PyObject *externs; /* {id: object} keeping alive the objects passed to Wasm as externref */
+    Py_ssize_t sweep_at; /* externs size from which leaving the store sweeps them */
 } StoreObject;
 
 typedef struct {
     PyObject_HEAD
     wk_module_t *module;
+    PyObject *weakrefs;
 } ModuleObject;
 
 typedef struct {
@@ -63,7 +74,9 @@ typedef struct {
     PyObject *module;  /* ModuleObject */
     PyObject *exports; /* ExportsObject */
     PyObject *memory;  /* MemoryObject or None */
+    PyObject *wasi;    /* WasiObject or None */
     wk_instance_t *instance;
+    PyObject *weakrefs;
 } InstanceObject;
 
 typedef struct {
@@ -85,29 +98,34 @@ typedef struct {
     bool release_gil;               /* false for bounded functions (wk_func_bounded) */
     double timeout;                 /* seconds each call may run (0: no limit) */
     vectorcallfunc vectorcall;
+    PyObject *weakrefs;
 } FuncObject;
 
 typedef struct {
     PyObject_HEAD
     PyObject *store;
     wk_memory_t *memory;
+    PyObject *weakrefs;
 } MemoryObject;
 
 typedef struct {
     PyObject_HEAD
     PyObject *store;
     wk_global_t *global;
+    PyObject *weakrefs;
 } GlobalObject;
 
 typedef struct {
     PyObject_HEAD
     PyObject *store;
     wk_table_t *table;
+    PyObject *weakrefs;
 } TableObject;
 
 typedef struct {
     PyObject_HEAD
     wk_val_t val;
+    PyObject *ref; /* funcref: the Function (or NULL); externref: the object (or NULL) */
 } ValueObject;
 
 /* py_module.c */
@@ -129,6 +147,8 @@ PyObject *py_errors_link(WkState *st, const char *fmt, ...);
 /* py_value.c */
 int py_value_init(PyObject *mod, WkState *st);
 const char *py_valkind_name(wk_valkind_t kind);
+/* The kind named by str name ('i32', ...); -1 with ValueError naming `what`. */
+int py_valkind_parse(PyObject *name, const char *what, wk_valkind_t *out);
 /* Where a converted value goes, for error messages: "sum() parameter 1", "f() result 0",
  * "Value.i32()" (what set, role NULL) or "value" (what NULL). */
 typedef struct {
@@ -150,28 +170,62 @@ int py_store_init(PyObject *mod, WkState *st);
 PyObject *py_store_new(WkState *st);
 /* A new Store of `engine` (a module's engine, which may predate configure()). */
 PyObject *py_store_new_in(WkState *st, wk_engine_t *engine);
-/* Waits (GIL released) until no other thread uses the store, then takes it. */
-void py_store_wait(StoreObject *s, unsigned long me);
+/* Waits (GIL released) until no other thread uses the store. -1 with an exception when the
+ * wait would never end (RuntimeError: the threads wait for each other's stores) or a signal
+ * handler raised (Ctrl-C: KeyboardInterrupt). */
+int py_store_wait(StoreObject *s, unsigned long me);
 
 /* Makes the calling thread the store's user (waiting, GIL released, while another thread
- * uses it); re-entrant on one thread. Pair with py_store_leave. Needs the GIL. */
-static inline void py_store_enter(StoreObject *s)
+ * uses it); re-entrant on one thread. Pair with py_store_leave when it returned 0; -1 with an
+ * exception (see py_store_wait). Needs the GIL. */
+static inline int py_store_enter(StoreObject *s);
+
+/* The store objects of s now live in (s itself unless merged); borrowed. */
+static inline StoreObject *py_store_root(StoreObject *s)
+{
+    while (s->parent) s = s->parent;
+    return s;
+}
+
+/* The wk_store_t holding the objects of store object `obj` (a StoreObject). */
+static inline wk_store_t *py_store_wk(PyObject *obj)
+{
+    return py_store_root((StoreObject *)obj)->store;
+}
+
+/* Merges the stores of a and b (if they differ) so that their objects can be linked; returns
+ * the root both now share (borrowed), or NULL with LinkError (different engines, both
+ * running Wasm code on this thread). */
+StoreObject *py_store_join(WkState *st, StoreObject *a, StoreObject *b);
+
+static inline int py_store_enter(StoreObject *s)
 {
     unsigned long me = PyThread_get_thread_ident();
-    if (s->owner != 0 && s->owner != me) py_store_wait(s, me);
+    /* While we wait (GIL released) the store may be merged into another: look again. */
+    while ((s = py_store_root(s))->owner != 0 && s->owner != me)
+        if (py_store_wait(s, me) < 0) return -1;
     s->owner = me;
     s->depth++;
+    return 0;
 }
+
+/* Drops the externref objects that no table or global of the store holds any more (no Wasm
+ * code of the store runs). Keeps the current exception. */
+void py_store_sweep(StoreObject *s);
 
 static inline void py_store_leave(StoreObject *s)
 {
+    s = py_store_root(s);
     assert(s->owner == PyThread_get_thread_ident() && s->depth > 0);
-    if (--s->depth == 0) s->owner = 0;
+    if (--s->depth == 0) {
+        s->owner = 0;
+        if (s->externs && PyDict_GET_SIZE(s->externs) >= s->sweep_at) py_store_sweep(s);
+    }
 }
 /* A host function in store calling `callable` with the given type; name (a str) is used in
  * messages. NULL with an exception. */
 wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
-                           PyObject *name);
+                           PyObject *name, bool with_caller);
 /* Keeps obj alive as long as the store (externref values); -1 on error. */
 int py_store_keep(StoreObject *s, PyObject *obj);
 
@@ -189,6 +243,8 @@ int py_wasm_module_init(PyObject *mod, WkState *st);
 PyObject *py_wasm_module_compile(WkState *st, PyObject *bytes);
 /* validate(bytes) -> bool, never raising for bad input (module function and staticmethod). */
 PyObject *py_wasm_module_validate(PyObject *unused, PyObject *bytes);
+/* wasmkiln.wat2wasm(text): the binary module of a text-format str. */
+PyObject *py_wasm_module_wat2wasm(PyObject *mod, PyObject *text);
 
 /* py_interrupt.c */
 int py_interrupt_init(PyObject *mod, WkState *st);
@@ -200,6 +256,17 @@ void py_interrupt_end(wk_store_t *previous);
 
 /* py_instance.c */
 int py_instance_init(PyObject *mod, WkState *st);
+
+/* py_wasi.c */
+int py_wasi_init(PyObject *mod, WkState *st);
+/* The WASI context for config (a WasiConfig) in store: fills externs[i] for the module's
+ * wasi_snapshot_preview1 imports and returns a new Wasi object, or NULL with an exception. */
+PyObject *py_wasi_link(WkState *st, PyObject *config, StoreObject *store, const wk_module_t *m,
+                       wk_extern_t *externs);
+/* Tells the Wasi object which instance its run() starts. */
+void py_wasi_bind(PyObject *wasi, wk_instance_t *inst);
+/* Flushes the Python file objects the configuration writes to (before a run). */
+int py_wasi_flush(PyObject *wasi);
 
 /* py_exports.c */
 int py_exports_init(PyObject *mod, WkState *st);
@@ -214,6 +281,13 @@ int py_extern_from_py(WkState *st, PyObject *obj, wk_extern_t *out, PyObject **s
 /* py_func.c */
 int py_func_init(PyObject *mod, WkState *st);
 PyObject *py_func_wrap(WkState *st, PyObject *store, wk_func_t *func, PyObject *name);
+
+/* py_caller.c */
+int py_caller_init(PyObject *mod, WkState *st);
+/* A new Caller of a host function of store for the duration of one call. */
+PyObject *py_caller_new(WkState *st, PyObject *store, const wk_caller_t *caller);
+/* Ends a Caller's validity (its host function returned). */
+void py_caller_expire(PyObject *caller);
 
 /* py_memory.c */
 int py_memory_init(PyObject *mod, WkState *st);
@@ -241,6 +315,10 @@ int py_holder_clear(PyObject *op);
 void py_holder_dealloc(PyObject *op);
 #define PY_HOLDER_LAYOUT(T, field)                                                             \
     _Static_assert(offsetof(T, field) == offsetof(HolderObject, ref), #T " is no holder")
+
+/* The __weaklistoffset__ member of a type whose struct T has a `weakrefs` field. */
+#define PY_WEAKREFS_MEMBER(T)                                                                  \
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(T, weakrefs), READONLY, NULL}
 
 /* Adds a heap type made from spec (with base, may be NULL) to the module; NULL on error. */
 PyTypeObject *py_add_type(PyObject *mod, PyType_Spec *spec, PyObject *base);

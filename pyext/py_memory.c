@@ -8,6 +8,7 @@ PyObject *py_memory_wrap(WkState *st, PyObject *store, wk_memory_t *mem)
     if (!self) return NULL;
     self->store = Py_NewRef(store);
     self->memory = mem;
+    self->weakrefs = NULL;
     PyObject_GC_Track(self);
     return (PyObject *)self;
 }
@@ -28,7 +29,7 @@ static PyObject *memory_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     PyObject *store = py_store_new(st);
     if (!store) return NULL;
     wk_memory_t *mem;
-    wk_error_t *err = wk_memory_new(((StoreObject *)store)->store, &limits, &mem);
+    wk_error_t *err = wk_memory_new(py_store_wk(store), &limits, &mem);
     PyObject *r = err ? py_errors_raise(st, err) : py_memory_wrap(st, store, mem);
     Py_DECREF(store);
     return r;
@@ -52,13 +53,14 @@ static PyObject *memory_grow(PyObject *op, PyObject *arg)
     uint32_t prev = 0;
     bool ok = false;
     if (delta <= UINT32_MAX) {
-        py_store_enter((StoreObject *)self->store);
+        if (py_store_enter((StoreObject *)self->store) < 0) return NULL;
         ok = wk_memory_grow(self->memory, (uint32_t)delta, &prev);
         py_store_leave((StoreObject *)self->store);
     }
     if (!ok) {
-        PyErr_Format(py_state_of(op)->error, "cannot grow memory of %u pages by %lu pages",
-                     wk_memory_size(self->memory), delta);
+        uint32_t n = wk_memory_size(self->memory);
+        PyErr_Format(py_state_of(op)->error, "cannot grow memory of %u page%s by %lu page%s",
+                     n, n == 1 ? "" : "s", delta, delta == 1 ? "" : "s");
         return NULL;
     }
     return PyLong_FromUnsignedLong(prev);
@@ -92,8 +94,8 @@ static PyObject *memory_get_type(PyObject *op, void *closure)
 
 static PyObject *memory_repr(PyObject *op)
 {
-    return PyUnicode_FromFormat("<wasmkiln.Memory: %u pages>",
-                                wk_memory_size(((MemoryObject *)op)->memory));
+    uint32_t n = wk_memory_size(((MemoryObject *)op)->memory);
+    return PyUnicode_FromFormat("<wasmkiln.Memory: %u page%s>", n, n == 1 ? "" : "s");
 }
 
 /* The view constructors uint8_view(offset=0) ... float64_view(offset=0). */
@@ -147,6 +149,11 @@ static PyGetSetDef memory_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+static PyMemberDef memory_members[] = {
+    PY_WEAKREFS_MEMBER(MemoryObject),
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot memory_slots[] = {
     {Py_tp_doc, "Memory(minimum, maximum=None)\n--\n\n"
                 "A WebAssembly linear memory (sizes in 64 KiB pages).\n\n"
@@ -159,6 +166,7 @@ static PyType_Slot memory_slots[] = {
     {Py_tp_traverse, py_holder_traverse},
     {Py_tp_clear, py_holder_clear},
     {Py_tp_dealloc, py_holder_dealloc},
+    {Py_tp_members, memory_members},
     {Py_tp_repr, memory_repr},
     {Py_tp_methods, memory_methods},
     {Py_tp_getset, memory_getset},

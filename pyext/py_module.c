@@ -50,6 +50,7 @@ void py_holder_dealloc(PyObject *op)
 {
     PyTypeObject *type = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
+    if (type->tp_weaklistoffset) PyObject_ClearWeakRefs(op);
     py_holder_clear(op);
     PyObject_GC_Del(op);
     Py_DECREF(type);
@@ -58,6 +59,11 @@ void py_holder_dealloc(PyObject *op)
 PyDoc_STRVAR(validate_doc, "validate(bytes, /)\n--\n\n"
                            "True when bytes (any bytes-like object) is a valid WebAssembly "
                            "module, else False.\nNever raises for bad input.");
+
+PyDoc_STRVAR(wat2wasm_doc, "wat2wasm(text, /)\n--\n\n"
+                           "The binary module (bytes) of text, a module in the WebAssembly "
+                           "text format.\nRaises DecodeError (line:column in the message) "
+                           "for malformed text.");
 
 static const char *const STRATEGIES[] = {"o2", "fast", "tiered", "lazy"};
 
@@ -165,6 +171,7 @@ PyDoc_STRVAR(configuration_doc, "configuration()\n--\n\n"
 
 static PyMethodDef wk_methods[] = {
     {"validate", py_wasm_module_validate, METH_O, validate_doc},
+    {"wat2wasm", py_wasm_module_wat2wasm, METH_O, wat2wasm_doc},
     {"configure", (PyCFunction)(void (*)(void))py_configure, METH_VARARGS | METH_KEYWORDS,
      configure_doc},
     {"configuration", py_configuration, METH_NOARGS, configuration_doc},
@@ -175,7 +182,7 @@ static PyMethodDef wk_methods[] = {
 static int (*const INITS[])(PyObject *, WkState *) = {
     py_errors_init, py_value_init,  py_types_init, py_store_init,   py_wasm_module_init,
     py_func_init,   py_memory_init, py_view_init,  py_global_init,  py_table_init,
-    py_exports_init, py_instance_init, py_interrupt_init,
+    py_exports_init, py_instance_init, py_caller_init, py_interrupt_init, py_wasi_init,
 };
 
 /* Creates dir and its parent when missing (mode 0700); true when it is a directory now. */

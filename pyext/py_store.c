@@ -10,6 +10,7 @@ struct HostEnv {
     PyObject *callable; /* NULL once the GC cleared the store */
     StoreObject *store; /* borrowed: the store owns this env */
     PyObject *name;     /* "module.name" of the import, for messages */
+    bool with_caller;   /* the callable takes a Caller first */
     size_t nparams, nresults;
     wk_valkind_t results[];
 };
@@ -23,11 +24,13 @@ PyObject *py_store_new_in(WkState *st, wk_engine_t *engine)
 {
     StoreObject *s = PyObject_GC_New(StoreObject, st->store_type);
     if (!s) return NULL;
+    s->parent = NULL;
     s->owner = 0;
     s->depth = 0;
     s->envs = NULL;
     s->nenvs = s->capenvs = 0;
-    s->externs = PyList_New(0);
+    s->externs = PyDict_New();
+    s->sweep_at = 64;
     s->store = wk_store_new(engine);
     PyObject_GC_Track(s);
     if (!s->externs || !s->store) {
@@ -47,16 +50,171 @@ static void wait_a_little(long *ns)
     if (*ns < 1000000) *ns *= 2;
 }
 
-void py_store_wait(StoreObject *s, unsigned long me)
+/* The threads waiting in py_store_wait and what for, to find waits that never end. Touched
+ * only with the GIL held (as StoreObject.owner is), so one list serves the process. */
+typedef struct Waiter {
+    unsigned long thread;
+    StoreObject *wants;
+    struct Waiter *next;
+} Waiter;
+static Waiter *waiters;
+
+static StoreObject *wanted_by(unsigned long thread)
 {
+    for (Waiter *w = waiters; w; w = w->next)
+        if (w->thread == thread) return w->wants;
+    return NULL;
+}
+
+/* True when `me`, waiting for s, closes a cycle: s's user waits for a store whose user waits
+ * ... for a store `me` uses. */
+static bool waits_for_me(StoreObject *s, unsigned long me)
+{
+    for (size_t hops = 0; s && hops < 10000; hops++) {
+        if (s->owner == 0) return false;
+        if (s->owner == me) return true;
+        s = wanted_by(s->owner);
+    }
+    return false;
+}
+
+static void waiter_remove(Waiter *w)
+{
+    for (Waiter **p = &waiters; *p; p = &(*p)->next) {
+        if (*p == w) {
+            *p = w->next;
+            return;
+        }
+    }
+}
+
+int py_store_wait(StoreObject *s, unsigned long me)
+{
+    Waiter w = {me, s, waiters};
+    waiters = &w;
     long pause = 1000;
-    while (s->owner != 0 && s->owner != me)
-        wait_a_little(&pause);
+    int rc = 0;
+    while (rc == 0 && s->owner != 0 && s->owner != me) {
+        if (waits_for_me(s, me)) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "deadlock: the store is in use by a thread that waits for a store "
+                            "this thread uses (two threads calling into each other's "
+                            "instances from callbacks)");
+            rc = -1;
+        } else if (PyErr_CheckSignals() < 0) {
+            rc = -1;
+        } else {
+            wait_a_little(&pause);
+        }
+    }
+    waiter_remove(&w);
+    return rc;
 }
 
 int py_store_keep(StoreObject *s, PyObject *obj)
 {
-    return PyList_Append(s->externs, obj);
+    PyObject *id = PyLong_FromVoidPtr(obj);
+    int rc = id ? PyDict_SetItem(py_store_root(s)->externs, id, obj) : -1;
+    Py_XDECREF(id);
+    return rc;
+}
+
+/* wk_store_externrefs visitor: copies a live entry of the old dict into the new one. */
+typedef struct {
+    PyObject *old, *live;
+    int failed;
+} Sweep;
+
+static void sweep_visit(void *ref, void *env)
+{
+    Sweep *w = env;
+    PyObject *id = w->failed ? NULL : PyLong_FromVoidPtr(ref);
+    PyObject *obj = id ? PyDict_GetItemWithError(w->old, id) : NULL;
+    if (obj && PyDict_SetItem(w->live, id, obj) < 0) obj = NULL;
+    if (!obj && PyErr_Occurred()) w->failed = 1;
+    Py_XDECREF(id);
+}
+
+void py_store_sweep(StoreObject *s)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    Sweep w = {s->externs, PyDict_New(), 0};
+    if (w.live) wk_store_externrefs(s->store, sweep_visit, &w);
+    if (w.live && !w.failed) {
+        Py_SETREF(s->externs, w.live);
+        w.live = NULL;
+    }
+    Py_XDECREF(w.live);
+    PyErr_Clear(); /* out of memory: the objects stay alive until the next sweep */
+    s->sweep_at = 2 * PyDict_GET_SIZE(s->externs) + 64;
+    PyErr_Restore(type, value, tb);
+}
+
+/* Moves from's host functions and kept objects to into. -1 with MemoryError. */
+static int move_python_side(StoreObject *into, StoreObject *from)
+{
+    if (into->nenvs + from->nenvs > into->capenvs) {
+        size_t cap = into->nenvs + from->nenvs + 8;
+        HostEnv **envs = PyMem_Realloc(into->envs, cap * sizeof *envs);
+        if (!envs) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        into->envs = envs;
+        into->capenvs = cap;
+    }
+    if (from->externs && into->externs) {
+        PyObject *empty = PyDict_New();
+        if (!empty || PyDict_Update(into->externs, from->externs) < 0) {
+            Py_XDECREF(empty);
+            return -1;
+        }
+        Py_SETREF(from->externs, empty);
+    }
+    for (size_t i = 0; i < from->nenvs; i++) {
+        from->envs[i]->store = into;
+        into->envs[into->nenvs++] = from->envs[i];
+    }
+    from->nenvs = 0;
+    return 0;
+}
+
+StoreObject *py_store_join(WkState *st, StoreObject *a, StoreObject *b)
+{
+    unsigned long me = PyThread_get_thread_ident();
+    for (;;) { /* wait until neither is used by another thread (each wait may merge more) */
+        a = py_store_root(a);
+        b = py_store_root(b);
+        if (a == b) return a;
+        StoreObject *busy = a->owner != 0 && a->owner != me   ? a
+                            : b->owner != 0 && b->owner != me ? b
+                                                              : NULL;
+        if (!busy) break;
+        py_store_wait(busy, me);
+    }
+    if (b->depth > 0) { /* only an idle store can move */
+        StoreObject *t = a;
+        a = b;
+        b = t;
+    }
+    if (b->depth > 0) {
+        py_errors_link(st, "cannot link objects of two instances whose code is running (a "
+                           "host function of each is on the stack)");
+        return NULL;
+    }
+    wk_error_t *err = wk_store_merge(a->store, b->store);
+    if (err) {
+        bool engines = wk_error_kind(err) == WK_ERROR_USAGE;
+        wk_error_delete(err);
+        if (!engines) return (StoreObject *)PyErr_NoMemory();
+        py_errors_link(st, "cannot link objects compiled with different configurations "
+                           "(wasmkiln.configure() was called between their creations)");
+        return NULL;
+    }
+    if (move_python_side(a, b) < 0) return NULL;
+    b->parent = (StoreObject *)Py_NewRef(a);
+    return a;
 }
 
 /* ---- host functions ---------------------------------------------------------------------- */
@@ -101,26 +259,32 @@ static int host_results(WkState *st, HostEnv *env, PyObject *r, wk_val_t *result
     return rc;
 }
 
-/* Calls the Python callable with the converted args; -1 with an exception. */
-static int host_invoke(HostEnv *env, const wk_val_t *args, size_t nargs, wk_val_t *results)
+/* Calls the Python callable with the converted args (after a Caller when the env asks for
+ * one); -1 with an exception. */
+static int host_invoke(HostEnv *env, const wk_caller_t *caller, const wk_val_t *args,
+                       size_t nargs, wk_val_t *results)
 {
     if (!env->callable) {
         PyErr_SetString(PyExc_RuntimeError, "host function used after its store was cleared");
         return -1;
     }
     WkState *st = py_state_of((PyObject *)env->store);
-    PyObject *inline_stack[FUNC_INLINE_VALS];
+    PyObject *inline_stack[FUNC_INLINE_VALS + 1];
     PyObject **stack = inline_stack;
-    if (nargs > FUNC_INLINE_VALS && !(stack = PyMem_Malloc(nargs * sizeof *stack))) {
+    size_t first = env->with_caller, n = nargs + first;
+    if (n > FUNC_INLINE_VALS + 1 && !(stack = PyMem_Malloc(n * sizeof *stack))) {
         PyErr_NoMemory();
         return -1;
     }
     size_t made = 0;
     PyObject *r = NULL;
-    for (; made < nargs; made++)
-        if (!(stack[made] = py_value_to_py(st, (PyObject *)env->store, &args[made]))) goto done;
-    r = PyObject_Vectorcall(env->callable, stack, nargs, NULL);
+    if (first && !(stack[made++] = py_caller_new(st, (PyObject *)env->store, caller))) goto done;
+    for (; made < n; made++)
+        if (!(stack[made] = py_value_to_py(st, (PyObject *)env->store, &args[made - first])))
+            goto done;
+    r = PyObject_Vectorcall(env->callable, stack, n, NULL);
 done:
+    if (first && made) py_caller_expire(stack[0]);
     for (size_t i = 0; i < made; i++)
         Py_DECREF(stack[i]);
     if (stack != inline_stack) PyMem_Free(stack);
@@ -135,11 +299,10 @@ done:
 static wk_trap_t *host_call(void *data, const wk_caller_t *caller, const wk_val_t *args,
                             wk_val_t *results)
 {
-    (void)caller;
     HostEnv *env = data;
     PyGILState_STATE g = PyGILState_Ensure();
     wk_trap_t *trap = NULL;
-    if (host_invoke(env, args, env->nparams, results) < 0) trap = py_errors_stash_trap();
+    if (host_invoke(env, caller, args, env->nparams, results) < 0) trap = py_errors_stash_trap();
     PyGILState_Release(g);
     return trap;
 }
@@ -162,8 +325,9 @@ static int store_add_env(StoreObject *s, HostEnv *env)
 }
 
 wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObject *callable,
-                           PyObject *name)
+                           PyObject *name, bool with_caller)
 {
+    s = py_store_root(s);
     HostEnv *env = PyMem_RawMalloc(sizeof *env + type->nresults);
     if (!env) {
         PyErr_NoMemory();
@@ -172,6 +336,7 @@ wk_func_t *py_store_host_func(StoreObject *s, const wk_functype_t *type, PyObjec
     env->callable = Py_NewRef(callable);
     env->name = Py_NewRef(name);
     env->store = s;
+    env->with_caller = with_caller;
     env->nparams = type->nparams;
     env->nresults = type->nresults;
     memcpy(env->results, type->results, type->nresults);
@@ -194,6 +359,7 @@ static int store_traverse(PyObject *op, visitproc visit, void *arg)
 {
     StoreObject *s = (StoreObject *)op;
     Py_VISIT(Py_TYPE(op));
+    Py_VISIT(s->parent);
     Py_VISIT(s->externs);
     for (size_t i = 0; i < s->nenvs; i++)
         Py_VISIT(s->envs[i]->callable);
@@ -206,7 +372,7 @@ static int store_clear(PyObject *op)
     Py_CLEAR(s->externs);
     for (size_t i = 0; i < s->nenvs; i++)
         Py_CLEAR(s->envs[i]->callable);
-    return 0;
+    return 0; /* the parent stays: the objects of s live in it */
 }
 
 static void store_dealloc(PyObject *op)
@@ -217,6 +383,7 @@ static void store_dealloc(PyObject *op)
     wk_store_delete(s->store); /* runs env_free for every host function */
     PyMem_Free(s->envs);
     Py_CLEAR(s->externs);
+    Py_CLEAR(s->parent);
     PyObject_GC_Del(op);
     Py_DECREF(type);
 }

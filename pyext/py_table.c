@@ -9,6 +9,7 @@ PyObject *py_table_wrap(WkState *st, PyObject *store, wk_table_t *table)
     if (!self) return NULL;
     self->store = Py_NewRef(store);
     self->table = table;
+    self->weakrefs = NULL;
     PyObject_GC_Track(self);
     return (PyObject *)self;
 }
@@ -36,7 +37,7 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     wk_val_t init = {.kind = tt.elem};
     init.of.externref = NULL;
     wk_table_t *t;
-    wk_error_t *err = wk_table_new(((StoreObject *)store)->store, &tt, init, &t);
+    wk_error_t *err = wk_table_new(py_store_wk(store), &tt, init, &t);
     PyObject *r = err ? py_errors_raise(st, err) : py_table_wrap(st, store, t);
     Py_DECREF(store);
     return r;
@@ -64,11 +65,31 @@ static int table_index(PyObject *op, PyObject *key, uint32_t *out)
     return 0;
 }
 
+/* table[a:b:step] as a list. */
+static PyObject *table_slice(PyObject *op, PyObject *key)
+{
+    TableObject *t = (TableObject *)op;
+    Py_ssize_t start, stop, step;
+    if (PySlice_Unpack(key, &start, &stop, &step) < 0) return NULL;
+    Py_ssize_t n = PySlice_AdjustIndices(table_len(op), &start, &stop, step);
+    PyObject *list = PyList_New(n);
+    for (Py_ssize_t k = 0; list && k < n; k++) {
+        wk_val_t v;
+        PyObject *x = wk_table_get(t->table, (uint32_t)(start + k * step), &v)
+                          ? py_value_to_py(py_state_of(op), t->store, &v)
+                          : PyErr_Format(PyExc_IndexError, "table index out of range");
+        if (!x) Py_CLEAR(list);
+        else PyList_SET_ITEM(list, k, x);
+    }
+    return list;
+}
+
 static PyObject *table_subscript(PyObject *op, PyObject *key)
 {
     TableObject *t = (TableObject *)op;
     uint32_t i;
     wk_val_t v;
+    if (PySlice_Check(key)) return table_slice(op, key);
     if (table_index(op, key, &i) < 0) return NULL;
     if (!wk_table_get(t->table, i, &v)) {
         PyErr_SetString(PyExc_IndexError, "table index out of range");
@@ -95,7 +116,7 @@ static int table_ass_subscript(PyObject *op, PyObject *key, PyObject *value)
         return -1;
     }
     if (table_index(op, key, &i) < 0 || table_elem(t, value, &v) < 0) return -1;
-    py_store_enter((StoreObject *)t->store);
+    if (py_store_enter((StoreObject *)t->store) < 0) return -1;
     bool ok = wk_table_set(t->table, i, v);
     py_store_leave((StoreObject *)t->store);
     if (!ok) PyErr_SetString(PyExc_IndexError, "table index out of range");
@@ -113,13 +134,24 @@ static PyObject *table_grow(PyObject *op, PyObject *args, PyObject *kwds)
         table_elem(t, init, &v) < 0)
         return NULL;
     uint32_t prev = 0;
-    py_store_enter((StoreObject *)t->store);
+    if (py_store_enter((StoreObject *)t->store) < 0) return NULL;
     bool ok = wk_table_grow(t->table, delta, v, &prev);
     py_store_leave((StoreObject *)t->store);
     if (!ok)
         return PyErr_Format(py_state_of(op)->error, "cannot grow table of %zd elements by %u",
                             table_len(op), delta);
     return PyLong_FromUnsignedLong(prev);
+}
+
+/* Iteration: the elements in order (a snapshot of the current size). */
+static PyObject *table_iter(PyObject *op)
+{
+    PyObject *all = PySlice_New(NULL, NULL, NULL);
+    PyObject *list = all ? table_slice(op, all) : NULL;
+    Py_XDECREF(all);
+    PyObject *it = list ? PyObject_GetIter(list) : NULL;
+    Py_XDECREF(list);
+    return it;
 }
 
 static PyObject *table_get_type(PyObject *op, void *closure)
@@ -149,17 +181,25 @@ static PyGetSetDef table_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+static PyMemberDef table_members[] = {
+    PY_WEAKREFS_MEMBER(TableObject),
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot table_slots[] = {
     {Py_tp_doc, "Table(minimum, maximum=None, element='funcref')\n--\n\nA WebAssembly table. "
                 "len(table); table[i] is a Function (funcref), any object (externref) or None "
-                "(null); table[i] = value; table.grow(delta, init=None)."},
+                "(null); table[a:b] a list; iteration; table[i] = value; "
+                "table.grow(delta, init=None)."},
     {Py_tp_new, table_new},
     {Py_tp_traverse, py_holder_traverse},
     {Py_tp_clear, py_holder_clear},
     {Py_tp_dealloc, py_holder_dealloc},
+    {Py_tp_members, table_members},
     {Py_tp_repr, table_repr},
     {Py_mp_length, table_len},
     {Py_mp_subscript, table_subscript},
+    {Py_tp_iter, table_iter},
     {Py_mp_ass_subscript, table_ass_subscript},
     {Py_tp_methods, table_methods},
     {Py_tp_getset, table_getset},

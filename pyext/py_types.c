@@ -14,6 +14,10 @@ static const char *const TYPES[][3] = {
     {"GlobalType", "type mutable", "Type of a global: value type and mutability."},
     {"ImportType", "module name type", "An import of a module: module, name and extern type."},
     {"ExportType", "name type", "An export of a module: name and extern type."},
+    {"Frame", "module func_index func_name offset",
+     "A Wasm frame a trap passed: the module's name (from its name section, or None), the "
+     "function's index, its name (demangled; None when the module has none) and the byte "
+     "offset of its code in the module."},
 };
 
 /* A namedtuple class of the wasmkiln module, added to mod. */

@@ -22,6 +22,25 @@ const char *py_valkind_name(wk_valkind_t kind)
     }
 }
 
+int py_valkind_parse(PyObject *name, const char *what, wk_valkind_t *out)
+{
+    static const wk_valkind_t kinds[] = {WK_I32,  WK_I64,     WK_F32,      WK_F64,
+                                         WK_V128, WK_FUNCREF, WK_EXTERNREF};
+    const char *s = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+    for (size_t i = 0; s && i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strcmp(s, py_valkind_name(kinds[i])) == 0) {
+            *out = kinds[i];
+            return 0;
+        }
+    }
+    if (!PyErr_Occurred())
+        PyErr_Format(PyExc_ValueError,
+                     "%s: %R is not a value type ('i32', 'i64', 'f32', 'f64', 'v128', "
+                     "'funcref' or 'externref')",
+                     what, name);
+    return -1;
+}
+
 static const char *kind_expects(wk_valkind_t kind)
 {
     switch (kind) {
@@ -173,12 +192,8 @@ static int ref_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkin
     }
     if (!Py_IS_TYPE(obj, st->func_type)) return bad_type(site, obj, kind);
     FuncObject *f = (FuncObject *)obj;
-    if (f->store != (PyObject *)store) {
-        PyObject *where = site_str(site);
-        if (where) PyErr_Format(PyExc_ValueError, "%U: function from another store", where);
-        Py_XDECREF(where);
-        return -1;
-    }
+    if (!store) return bad_type(site, obj, kind);
+    if (!py_store_join(st, store, (StoreObject *)f->store)) return -1;
     out->of.funcref = f->func;
     return 0;
 }
@@ -189,6 +204,8 @@ int py_value_from_py(WkState *st, StoreObject *store, PyObject *obj, wk_valkind_
     if (Py_IS_TYPE(obj, st->value_type)) {
         ValueObject *v = (ValueObject *)obj;
         if (v->val.kind != kind) return bad_type(site, obj, kind);
+        if (kind == WK_FUNCREF || kind == WK_EXTERNREF)
+            return ref_from_py(st, store, v->ref ? v->ref : Py_None, kind, site, out);
         *out = v->val;
         return 0;
     }
@@ -216,6 +233,17 @@ PyObject *py_value_to_py(WkState *st, PyObject *store, const wk_val_t *v)
 
 /* ---- the Value type ---------------------------------------------------------------------- */
 
+/* A new Value of val; ref (a new reference is taken) is the object a reference stands for. */
+static PyObject *value_new(WkState *st, wk_val_t val, PyObject *ref)
+{
+    ValueObject *self = PyObject_GC_New(ValueObject, st->value_type);
+    if (!self) return NULL;
+    self->val = val;
+    self->ref = Py_XNewRef(ref);
+    PyObject_GC_Track(self);
+    return (PyObject *)self;
+}
+
 static PyObject *value_make(PyTypeObject *type, wk_valkind_t kind, PyObject *arg,
                             const char *ctor)
 {
@@ -227,9 +255,27 @@ static PyObject *value_make(PyTypeObject *type, wk_valkind_t kind, PyObject *arg
     int r = number_from_py(arg, kind, &site, &val);
     Py_DECREF(what);
     if (r < 0) return NULL;
-    ValueObject *self = PyObject_New(ValueObject, st->value_type);
-    if (self) self->val = val;
-    return (PyObject *)self;
+    return value_new(st, val, NULL);
+}
+
+/* Value.funcref(f): f a Function or None. */
+static PyObject *value_funcref(PyObject *cls, PyObject *arg)
+{
+    WkState *st = py_state_of_type((PyTypeObject *)cls);
+    if (arg != Py_None && !Py_IS_TYPE(arg, st->func_type))
+        return PyErr_Format(PyExc_TypeError, "Value.funcref() expects a Function or None, got %s",
+                            Py_TYPE(arg)->tp_name);
+    wk_val_t v = {.kind = WK_FUNCREF};
+    v.of.funcref = arg == Py_None ? NULL : ((FuncObject *)arg)->func;
+    return value_new(st, v, arg == Py_None ? NULL : arg);
+}
+
+/* Value.externref(obj): any object, None being the null reference. */
+static PyObject *value_externref(PyObject *cls, PyObject *arg)
+{
+    wk_val_t v = {.kind = WK_EXTERNREF};
+    v.of.externref = arg == Py_None ? NULL : arg;
+    return value_new(py_state_of_type((PyTypeObject *)cls), v, arg == Py_None ? NULL : arg);
 }
 
 /* The METH_O|METH_CLASS constructors Value.i32(x) ... Value.f64(x). */
@@ -292,6 +338,10 @@ static PyObject *value_repr(PyObject *op)
         PyMem_Free(s);
         return r;
     }
+    case WK_FUNCREF:
+        return PyUnicode_FromFormat("FuncRef(%R)", self->ref ? self->ref : Py_None);
+    case WK_EXTERNREF:
+        return PyUnicode_FromFormat("ExternRef(%R)", self->ref ? self->ref : Py_None);
     default: {
         PyObject *n = py_value_to_py(py_state_of(op), NULL, v);
         if (!n) return NULL;
@@ -308,7 +358,10 @@ static PyObject *value_repr(PyObject *op)
 static PyObject *value_get_value(PyObject *op, void *closure)
 {
     (void)closure;
-    return py_value_to_py(py_state_of(op), NULL, &((ValueObject *)op)->val);
+    ValueObject *v = (ValueObject *)op;
+    if (v->val.kind == WK_FUNCREF || v->val.kind == WK_EXTERNREF)
+        return Py_NewRef(v->ref ? v->ref : Py_None);
+    return py_value_to_py(py_state_of(op), NULL, &v->val);
 }
 
 static PyObject *value_get_type(PyObject *op, void *closure)
@@ -328,17 +381,43 @@ static PyObject *value_richcompare(PyObject *a, PyObject *b, int op)
     if (!Py_IS_TYPE(b, Py_TYPE(a)) || (op != Py_EQ && op != Py_NE)) Py_RETURN_NOTIMPLEMENTED;
     const wk_val_t *x = &((ValueObject *)a)->val, *y = &((ValueObject *)b)->val;
     int eq = x->kind == y->kind && memcmp(&x->of, &y->of, val_width(x->kind)) == 0;
+    if (x->kind == WK_FUNCREF || x->kind == WK_EXTERNREF) /* the same object */
+        eq = x->kind == y->kind && ((ValueObject *)a)->ref == ((ValueObject *)b)->ref;
     return PyBool_FromLong(op == Py_EQ ? eq : !eq);
 }
 
 static Py_hash_t value_hash(PyObject *op)
 {
     const wk_val_t *v = &((ValueObject *)op)->val;
+    if (v->kind == WK_FUNCREF || v->kind == WK_EXTERNREF)
+        return _Py_HashPointer(((ValueObject *)op)->ref);
     Py_uhash_t h = v->kind;
     const unsigned char *p = (const unsigned char *)&v->of;
     for (size_t i = 0; i < val_width(v->kind); i++)
         h = h * 1000003u ^ p[i];
     return h == (Py_uhash_t)-1 ? -2 : (Py_hash_t)h;
+}
+
+static int value_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(((ValueObject *)op)->ref);
+    return 0;
+}
+
+static int value_clear(PyObject *op)
+{
+    Py_CLEAR(((ValueObject *)op)->ref);
+    return 0;
+}
+
+static void value_dealloc(PyObject *op)
+{
+    PyTypeObject *type = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
+    Py_CLEAR(((ValueObject *)op)->ref);
+    PyObject_GC_Del(op);
+    Py_DECREF(type);
 }
 
 static PyMethodDef value_methods[] = {
@@ -351,6 +430,11 @@ static PyMethodDef value_methods[] = {
     {"f64", value_f64, METH_O | METH_CLASS, "f64(x, /)\n--\n\nAn f64 value."},
     {"v128", value_v128, METH_O | METH_CLASS,
      "v128(x, /)\n--\n\nA v128 value from an int in [-2**127, 2**128)."},
+    {"funcref", value_funcref, METH_O | METH_CLASS,
+     "funcref(f, /)\n--\n\nA funcref value: a Function, or None for the null reference."},
+    {"externref", value_externref, METH_O | METH_CLASS,
+     "externref(obj, /)\n--\n\nAn externref value: any object (Wasm gets it back as the "
+     "identical object), or None for the null reference."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -368,6 +452,9 @@ static PyType_Slot value_slots[] = {
                 "I32(7), I64(7), F32(7.42), F64(7.42); F32 shows the shortest decimal that\n"
                 "round-trips through float32. .value is the Python number, .type the type."},
     {Py_tp_repr, value_repr},
+    {Py_tp_traverse, value_traverse},
+    {Py_tp_clear, value_clear},
+    {Py_tp_dealloc, value_dealloc},
     {Py_tp_methods, value_methods},
     {Py_tp_getset, value_getset},
     {Py_tp_richcompare, value_richcompare},
@@ -378,7 +465,8 @@ static PyType_Slot value_slots[] = {
 static PyType_Spec value_spec = {
     .name = "wasmkiln.Value",
     .basicsize = sizeof(ValueObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE |
+             Py_TPFLAGS_DISALLOW_INSTANTIATION,
     .slots = value_slots,
 };
 

@@ -130,6 +130,34 @@ class WasmkilnSimd(WasmkilnC):
                                         % (parse_fields(out).get('error') or err.strip()))
 
 
+class WasmkilnFuel(WasmkilnC):
+    """wasmkiln with fuel metering compiled in (WK_FUEL=1; the budget left unlimited): the cost
+    of fuel."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.name, self.label = 'wasmkiln-fuel', 'wasmkiln fuel'
+
+    def env(self):
+        return dict(os.environ, WK_FUEL='1')
+
+
+class WasmkilnBaseline(WasmkilnC):
+    """wk_bench of another build, $WK_BENCH_BASELINE (e.g. one of the commit before the
+    interrupt checks), run beside this build's: the cost of a change, engines alternating."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.name, self.label = 'wasmkiln-baseline', 'wasmkiln baseline'
+        self.exe = os.environ.get('WK_BENCH_BASELINE', '')
+        self.version = 'baseline build %s' % self.exe
+
+    def probe(self):
+        if not self.exe:
+            return 3, 'WK_BENCH_BASELINE (a baseline build\'s bench/wk_bench) is not set'
+        return super().probe()
+
+
 class WasmkilnPy(Engine):
     def __init__(self, ctx):
         super().__init__(ctx, 'wasmkiln-py', 'wasmkiln (Python)')
@@ -223,7 +251,9 @@ class WasmInterp(Engine):
 
 ORDER = ['native', 'wasmkiln', 'wasmkiln-py', 'v8', 'wasm-interp', 'wasmkiln-simd', 'v8-simd']
 FACTORIES = {'wasmkiln': WasmkilnC, 'wasmkiln-py': WasmkilnPy, 'v8': V8,
-             'wasm-interp': WasmInterp, 'wasmkiln-simd': WasmkilnSimd, 'v8-simd': V8Simd}
+             'wasm-interp': WasmInterp, 'wasmkiln-simd': WasmkilnSimd, 'v8-simd': V8Simd,
+             'wasmkiln-fuel': WasmkilnFuel, 'wasmkiln-baseline': WasmkilnBaseline}
+# Run only when asked for (--engines): costs of options and changes.
 
 
 def discover(ctx, only):
@@ -232,7 +262,8 @@ def discover(ctx, only):
     wanted = ORDER[1:] if not only else [e for e in only.split(',') if e != 'native']
     for name in wanted:
         if name not in FACTORIES:
-            raise SystemExit('bench/run: unknown engine %r (have: %s)' % (name, ', '.join(ORDER)))
+            raise SystemExit('bench/run: unknown engine %r (have: %s)'
+                             % (name, ', '.join(FACTORIES)))
     available, missing = [Native(ctx)], []
     for name in wanted:
         engine = FACTORIES[name](ctx)

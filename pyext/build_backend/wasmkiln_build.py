@@ -71,6 +71,10 @@ def _write_wheel(path, pkg_dir, project, tag):
                 with open(full, "rb") as f:
                     add(f"wasmkiln/{name}", f.read())
         add(f"{dist_info}/METADATA", _metadata(project).encode())
+        scripts = project.get("scripts", {})
+        if scripts:
+            entry = "[console_scripts]\n" + "".join(f"{k} = {v}\n" for k, v in scripts.items())
+            add(f"{dist_info}/entry_points.txt", entry.encode())
         wheel = f"Wheel-Version: 1.0\nGenerator: wasmkiln_build\nRoot-Is-Purelib: false\n" \
                 f"Tag: {tag}\n"
         add(f"{dist_info}/WHEEL", wheel.encode())

@@ -7,18 +7,26 @@ Every function of a module is compiled to machine code by LLVM. The API:
     print(instance.exports.sum(5, 37))  # 42
 
 Instance, Module, Value, Memory (typed views and the buffer protocol), Global, Table,
-Function, validate(), configure() (compilation strategy and cache), and the errors Error > CompileError (DecodeError, ValidationError),
-LinkError, Trap (also a RuntimeError).
+Function, validate(), wat2wasm() (text format to binary; Module and Instance accept text
+as a str too), configure() (compilation strategy and cache), and the errors Error > CompileError (DecodeError, ValidationError),
+LinkError, Trap (also a RuntimeError), Exit (a WASI guest's proc_exit: .code).
+WASI: Instance(module, imports, wasi=WasiConfig(argv=..., env=..., preopens=...)), then
+instance.wasi.run(). Command line: python3 -m wasmkiln run|validate|inspect.
 """
+
+import collections.abc
 
 from ._wasmkiln import (
     CompileError,
     DecodeError,
     Error,
+    Exit,
     Exports,
     ExportType,
     Float32Array,
     Float64Array,
+    Frame,
+    Caller,
     Function,
     FunctionType,
     Global,
@@ -42,10 +50,17 @@ from ._wasmkiln import (
     Uint64Array,
     ValidationError,
     Value,
+    Wasi,
+    WasiConfig,
     configuration,
     configure,
     validate,
+    wat2wasm,
 )
+
+from ._linker import Linker
+
+collections.abc.Mapping.register(Exports)
 
 __version__ = "0.1.0"
 
@@ -53,11 +68,15 @@ __all__ = [
     "CompileError",
     "DecodeError",
     "Error",
+    "Exit",
     "ExportType",
     "Exports",
     "Float32Array",
     "Float64Array",
+    "Frame",
     "Function",
+    "Caller",
+    "Linker",
     "FunctionType",
     "Global",
     "GlobalType",
@@ -80,7 +99,10 @@ __all__ = [
     "Uint8Array",
     "ValidationError",
     "Value",
+    "Wasi",
+    "WasiConfig",
     "configuration",
     "configure",
     "validate",
+    "wat2wasm",
 ]

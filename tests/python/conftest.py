@@ -63,7 +63,10 @@ def wasm_dir(tmp_path_factory):
     assert wat2wasm, "wat2wasm (Debian package wabt) is needed to build the test modules"
     for name in sorted(os.listdir(WAT_DIR)):
         if name.endswith(".wat"):
-            subprocess.run([wat2wasm, os.path.join(WAT_DIR, name), "-o",
+            path = os.path.join(WAT_DIR, name)
+            with open(path) as f:  # "[debug-names]" on the first line: keep $names
+                names = ["--debug-names"] if "[debug-names]" in f.readline() else []
+            subprocess.run([wat2wasm, *names, path, "-o",
                             str(out / (name[:-4] + ".wasm"))], check=True)
     return out
 

@@ -22,3 +22,13 @@ def test_spin_wasm_is_the_test_module(wasm_dir):
     with open(os.path.join(REPO, "examples", "spin.wasm"), "rb") as f:
         committed = f.read()
     assert committed == (wasm_dir / "spin.wasm").read_bytes()
+
+
+def test_glue_py_drives_the_wasm_bindgen_style_module():
+    out = run_example("glue.py").stdout.splitlines()
+    assert out[0] == "producers section: 1 found"
+    assert out[1] == "16 Hello, wasmkiln!"
+    assert out[2] == "vowels: 5"
+    assert out[3] == "GreetError: greet: empty name | raised in ['greet']"
+    assert out[4] == "integer divide by zero" and out[5] == "wasm backtrace:"
+    assert out[6].endswith(" - <unknown>!average")

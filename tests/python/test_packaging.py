@@ -15,6 +15,12 @@ def test_pip_install_target_then_import(tmp_path):
                     "--target", str(target), REPO], check=True, env=env, cwd=str(tmp_path))
     assert (target / "wasmkiln" / "py.typed").exists()
     assert (target / "wasmkiln" / "__init__.pyi").exists()
+    script = target / "bin" / "wasmkiln"  # the console script of [project.scripts]
+    assert script.exists()
+    out = subprocess.run([str(script), "validate", os.path.join(REPO, "examples", "greet.wasm")],
+                         env=dict(os.environ, PYTHONPATH=str(target)), capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.endswith(": valid\n")
     out = subprocess.run([sys.executable, os.path.join(REPO, "examples", "simple.py")],
                          env=dict(os.environ, PYTHONPATH=str(target)), capture_output=True,
                          text=True, check=True, cwd=str(tmp_path))

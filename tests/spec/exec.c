@@ -1,4 +1,4 @@
-/* Spec-runner executor: runs the commands of one wast2json file against the public API in one
+/* Spec-runner executor: runs the commands of one script (wast.c) or wast2json file against the public API in one
  * store (modules, registration, import resolution, actions and every assertion) and writes one
  * result record per command. */
 #include <errno.h>
@@ -127,13 +127,60 @@ static bool read_wasm(const Exec *x, const char *file, uint8_t **bytes, size_t *
     return ok;
 }
 
+static bool unhex(const char *h, uint8_t **bytes, size_t *size)
+{
+    size_t n = strlen(h) / 2;
+    *bytes = malloc(n ? n : 1);
+    if (!*bytes) abort();
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(h + 2 * i, "%2x", &v) != 1) return false;
+        (*bytes)[i] = (uint8_t)v;
+    }
+    *size = n;
+    return true;
+}
+
+/* The command's binary module: "wasm_hex" (from a .wast), "wat_hex" (quoted text, converted
+ * here; *text_err receives the parser's error, if any, and no bytes), or "filename" (a
+ * wast2json file). False with o failed when it cannot be read. */
+static bool module_bytes(const Exec *x, const cJSON *cmd, uint8_t **bytes, size_t *size,
+                         wk_error_t **text_err, Outcome *o)
+{
+    const char *hex = str(cmd, "wasm_hex"), *wat = str(cmd, "wat_hex");
+    *text_err = NULL;
+    if (!hex && !wat) return read_wasm(x, str(cmd, "filename"), bytes, size, o);
+    uint8_t *raw;
+    size_t n;
+    if (!unhex(hex ? hex : wat, &raw, &n)) {
+        free(raw);
+        fail(o, "bad module hex");
+        return false;
+    }
+    if (hex) {
+        *bytes = raw;
+        *size = n;
+        return true;
+    }
+    *text_err = wk_wat2wasm((const char *)raw, n, bytes, size);
+    free(raw);
+    if (*text_err) *bytes = NULL;
+    return true;
+}
+
 /* Decodes, validates and compiles the command's "filename". NULL on error, with o failed, or
  * skipped when the module is valid but this build cannot compile it (WK_ERROR_UNSUPPORTED). */
 static wk_module_t *load_module(const Exec *x, const cJSON *cmd, Outcome *o)
 {
     uint8_t *bytes;
     size_t size;
-    if (!read_wasm(x, str(cmd, "filename"), &bytes, &size, o)) return NULL;
+    wk_error_t *text_err;
+    if (!module_bytes(x, cmd, &bytes, &size, &text_err, o)) return NULL;
+    if (text_err) {
+        fail(o, "module text failed to parse: %s", wk_error_message(text_err));
+        wk_error_delete(text_err);
+        return NULL;
+    }
     wk_module_t *m = NULL;
     wk_error_t *err = wk_module_new(x->engine, bytes, size, &m);
     free(bytes);
@@ -320,55 +367,22 @@ static void cmd_register(Exec *x, const cJSON *cmd, Outcome *o)
 
 /* ---- Module assertions --------------------------------------------------------------- */
 
-static bool is_text_module(const cJSON *cmd, Outcome *o)
-{
-    const char *mt = str(cmd, "module_type");
-    if (mt && strcmp(mt, "text") == 0) {
-        skip(o, SKIP_TEXT_FORMAT);
-        return true;
-    }
-    return false;
-}
-
-/* wast2json (wabt 1.0.32) writes `select (result)` -- a typed select with zero types -- as a
- * plain `select` (0x1B), so the binary it produces no longer holds the construct under test
- * (select.wast checks it is "invalid result arity"). True when the command's module text, read
- * from the .wast at its line, contains that construct. */
-static bool lossy_select_result(const Exec *x, const cJSON *cmd)
-{
-    const cJSON *line = cJSON_GetObjectItemCaseSensitive(cmd, "line");
-    FILE *f = x->source ? fopen(x->source, "r") : NULL;
-    if (!f || !cJSON_IsNumber(line)) {
-        if (f) fclose(f);
-        return false;
-    }
-    char buf[4096];
-    int n = 0, first = (int)line->valuedouble;
-    bool found = false;
-    while (!found && n < first + 3 && fgets(buf, sizeof buf, f))
-        if (++n >= first) found = strstr(buf, "(select (result)") != NULL;
-    fclose(f);
-    return found;
-}
-
 /* assert_invalid / assert_malformed: validation must fail with a matching message and the
  * right kind (malformed: decoding; invalid: validation). */
 static void cmd_assert_rejected(Exec *x, const cJSON *cmd, CmdType t, Outcome *o)
 {
-    if (is_text_module(cmd, o)) return;
     uint8_t *bytes;
     size_t size;
-    if (!read_wasm(x, str(cmd, "filename"), &bytes, &size, o)) return;
-    wk_error_t *err = wk_module_validate(bytes, size);
-    free(bytes);
+    wk_error_t *err;
+    if (!module_bytes(x, cmd, &bytes, &size, &err, o)) return;
+    if (!err) err = wk_module_validate(bytes, size);
+    wk_wasm_delete(bytes);
     const char *text = str(cmd, "text");
     wk_error_kind_t want = t == CMD_ASSERT_MALFORMED ? WK_ERROR_MALFORMED : WK_ERROR_INVALID;
     const char *want_s = t == CMD_ASSERT_MALFORMED ? "malformed" : "invalid";
     bool ok = err && wk_error_kind(err) == want && text_matches(text ? text : "",
                                                                  wk_error_message(err));
-    if (!ok && t == CMD_ASSERT_INVALID && lossy_select_result(x, cmd))
-        skip(o, SKIP_LOSSY_CONVERSION);
-    else if (!err)
+    if (!err)
         fail(o, "expected %s module \"%s\", but it validated", want_s, text);
     else if (!ok)
         fail(o, "expected %s module \"%s\", got %s error \"%s\"", want_s, text,
@@ -383,7 +397,6 @@ static void cmd_assert_rejected(Exec *x, const cJSON *cmd, CmdType t, Outcome *o
  * error (want == LINK_ERROR) or a trap (want == LINK_TRAP) whose message matches. */
 static void cmd_assert_no_instance(Exec *x, const cJSON *cmd, LinkResult want, Outcome *o)
 {
-    if (is_text_module(cmd, o)) return;
     wk_module_t *m = load_module(x, cmd, o);
     if (!m) return;
     char msg[MSG_LEN];

@@ -1,5 +1,6 @@
-/* Spec-suite runner driver: `spec_runner [-j JOBS] [-t SECONDS] [-m MAXFAIL] FILE.json...`.
- * Runs each wast2json file in a child process (so a crash or hang fails that file only, with a
+/* Spec-suite runner driver: `spec_runner [-j JOBS] [-t SECONDS] [-m MAXFAIL] FILE...`, each
+ * FILE a .wast script (read by wast.c) or a wast2json .json file. Runs each file in a child
+ * process (so a crash or hang fails that file only, with a
  * timeout), collects one record per command, and prints per-file results in file order, then
  * per command type, the skip reasons and the `spec:` total. Exits 1 when anything failed. */
 #define _GNU_SOURCE
@@ -178,13 +179,25 @@ static size_t protect_nul_escapes(char *s, size_t len)
     return w;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
 static bool load_file(File *f)
 {
     size_t len;
     char *text = read_text(f->json_path, &len);
     if (!text) return false;
-    len = protect_nul_escapes(text, len);
-    f->root = cJSON_ParseWithLength(text, len);
+    if (ends_with(f->json_path, ".wast")) {
+        char err[512];
+        f->root = wast_to_json(text, len, f->json_path, err, sizeof err);
+        if (!f->root) buf_printf(&f->report, "%s: %s\n", f->name, err);
+    } else {
+        len = protect_nul_escapes(text, len);
+        f->root = cJSON_ParseWithLength(text, len);
+    }
     free(text);
     const cJSON *cmds = cJSON_GetObjectItemCaseSensitive(f->root, "commands");
     if (!cJSON_IsArray(cmds)) return false;
@@ -529,9 +542,49 @@ static int print_totals(Totals *t)
     return failed || t->file_errors ? 1 : 0;
 }
 
+static cJSON *load_json(const char *path)
+{
+    size_t len;
+    char *text = read_text(path, &len);
+    if (!text) return NULL;
+    len = protect_nul_escapes(text, len);
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    free(text);
+    return root;
+}
+
+/* -w DIR: compares each .wast's modules with wast2json's DIR/NAME/NAME.json and .wasm files. */
+static int compare_all(const char *dir, char **paths, int n)
+{
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *slash = strrchr(paths[i], '/');
+        char *name = strdup(slash ? slash + 1 : paths[i]), json[8192], sub[4096], err[512];
+        if (ends_with(name, ".wast")) name[strlen(name) - 5] = '\0';
+        snprintf(sub, sizeof sub, "%s/%s", dir, name);
+        snprintf(json, sizeof json, "%s/%s/%s.json", dir, name, name);
+        size_t len;
+        char *text = read_text(paths[i], &len);
+        cJSON *ours = text ? wast_to_json(text, len, paths[i], err, sizeof err) : NULL;
+        cJSON *theirs = load_json(json);
+        if (!ours || !theirs) {
+            printf("%s: cannot read %s\n", name, !ours ? paths[i] : json);
+            rc = 1;
+        } else {
+            rc |= compare_file(ours, theirs, sub, name);
+        }
+        cJSON_Delete(ours);
+        cJSON_Delete(theirs);
+        free(text);
+        free(name);
+    }
+    return rc;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: spec_runner [-j JOBS] [-t SECONDS] [-m MAXFAIL] FILE.json...\n");
+    fprintf(stderr, "usage: spec_runner [-j JOBS] [-t SECONDS] [-m MAXFAIL] FILE.wast|.json...\n"
+                    "       spec_runner -w WAST2JSON_DIR FILE.wast...   (encoding check)\n");
     return 2;
 }
 
@@ -539,14 +592,17 @@ int main(int argc, char **argv)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     Options opt = {cpus > 0 ? (int)cpus : 1, 300, 20};
+    const char *compare_dir = NULL;
     int c;
-    while ((c = getopt(argc, argv, "j:t:m:")) != -1) {
-        if (c == 'j') opt.jobs = atoi(optarg);
+    while ((c = getopt(argc, argv, "j:t:m:w:")) != -1) {
+        if (c == 'w') compare_dir = optarg;
+        else if (c == 'j') opt.jobs = atoi(optarg);
         else if (c == 't') opt.timeout = atoi(optarg);
         else if (c == 'm') opt.max_failures = (size_t)atol(optarg);
         else return usage();
     }
     if (optind >= argc || opt.jobs < 1 || opt.jobs > 64 || opt.timeout < 1) return usage();
+    if (compare_dir) return compare_all(compare_dir, argv + optind, argc - optind);
     size_t nfiles = (size_t)(argc - optind);
     File *files = calloc(nfiles, sizeof *files);
     Totals totals = {0};

@@ -36,13 +36,22 @@ const char *cmd_type_name(CmdType t);
 /* True for the assert_* commands, the ones the "spec:" total counts. */
 bool cmd_is_assertion(CmdType t);
 
+/* Reads a .wast script (text, len bytes) into the command list wast2json would write, with
+ * the modules in memory: "wasm_hex" (a binary module) or "wat_hex" (quoted text, converted
+ * when the command runs). NULL with a "line:column: reason" in err when the script is
+ * malformed. source is the file's path (recorded as source_filename). */
+cJSON *wast_to_json(const char *text, size_t len, const char *source, char *err,
+                    size_t errlen);
+
+/* Compares the modules of our reading of a script (ours, from wast_to_json) with wast2json's
+ * (theirs; its .wasm files in dir): prints one line for the file and one per difference.
+ * Returns 0 when every module encoded from text is byte-identical. */
+int compare_file(const cJSON *ours, const cJSON *theirs, const char *dir, const char *name);
+
 /* Skip reasons, spelled as they are reported. */
-#define SKIP_TEXT_FORMAT "text format"
 #define SKIP_NO_EXECUTION "no execution yet"
 /* A valid module this build cannot compile (wk_module_new: WK_ERROR_UNSUPPORTED). */
 #define SKIP_UNSUPPORTED "not supported by this build"
-/* The converted binary lost the construct under test (see lossy_select_result in exec.c). */
-#define SKIP_LOSSY_CONVERSION "wast2json writes `select (result)` as plain `select`"
 
 /* Status characters of the records the executor writes, one record per command:
  * "<index> P\n", "<index> S <reason>\n" or "<index> F <message>\n". */

@@ -474,13 +474,15 @@ static void test_api_link_errors_unknown_and_incompatible(void **state)
     wk_error_t *err = wk_instance_new(f->store, m, NULL, 0, &inst, &trap);
     assert_non_null(err);
     assert_int_equal(wk_error_kind(err), WK_ERROR_LINK);
-    assert_string_equal(wk_error_message(err), "unknown import");
+    assert_string_equal(wk_error_message(err), "unknown import: 0 imports given, the module has "
+                                               "1 (the first missing is \"a\".\"tab\")");
     wk_error_delete(err);
     wk_extern_t imp;
     assert_true(wk_instance_export_get(f->inst, "mem", 3, &imp));
     err = wk_instance_new(f->store, m, &imp, 1, &inst, &trap);
     assert_non_null(err);
-    assert_string_equal(wk_error_message(err), "incompatible import type");
+    assert_true(strncmp(wk_error_message(err), "incompatible import type for \"a\".\"tab\": "
+                                               "expected table 2", 50) == 0);
     wk_error_delete(err);
     wk_tabletype_t tt = {WK_FUNCREF, {1, 0, false}};
     wk_val_t null = {.kind = WK_FUNCREF};
@@ -488,9 +490,79 @@ static void test_api_link_errors_unknown_and_incompatible(void **state)
     assert_null(wk_table_new(f->store, &tt, null, &imp.of.table)); /* too small: min 2 */
     err = wk_instance_new(f->store, m, &imp, 1, &inst, &trap);
     assert_non_null(err);
-    assert_string_equal(wk_error_message(err), "incompatible import type");
+    assert_true(strncmp(wk_error_message(err), "incompatible import type for \"a\".\"tab\": "
+                                               "expected table 2", 50) == 0);
     wk_error_delete(err);
     wk_module_delete(m);
+}
+
+static wk_trap_t *noop_cb(void *env, const wk_caller_t *caller, const wk_val_t *args,
+                          wk_val_t *results)
+{
+    (void)env, (void)caller, (void)args, (void)results;
+    return NULL;
+}
+
+static void expect_usage(wk_error_t *err, const char *message)
+{
+    assert_non_null(err);
+    assert_int_equal(wk_error_kind(err), WK_ERROR_USAGE);
+    assert_string_equal(wk_error_message(err), message);
+    wk_error_delete(err);
+}
+
+/* Issue 13 item 3: a function of one store put into another store's table, global or
+ * instance dangled once its store died (call_indirect read freed memory). Every entry point
+ * refuses it now. */
+static void test_api_objects_of_another_store_refused(void **state)
+{
+    Fixture *f = *state;
+    wk_store_t *other = wk_store_new(f->engine);
+    wk_val_t foreign = {.kind = WK_FUNCREF, .of.funcref = export_func(f->inst, "add", 3)};
+    wk_tabletype_t tt = {WK_FUNCREF, {2, 0, false}};
+    wk_val_t null = {.kind = WK_FUNCREF};
+    wk_table_t *t = NULL;
+    expect_usage(wk_table_new(other, &tt, foreign, &t),
+                 "the table's initial value is a function of another store");
+    assert_null(wk_table_new(other, &tt, null, &t));
+    assert_false(wk_table_set(t, 0, foreign));
+    uint32_t prev;
+    assert_false(wk_table_grow(t, 1, foreign, &prev));
+    assert_int_equal(wk_table_size(t), 2);
+    wk_globaltype_t gt = {WK_FUNCREF, true};
+    wk_global_t *g = NULL;
+    expect_usage(wk_global_new(other, &gt, foreign, &g),
+                 "the global's initial value is a function of another store");
+    assert_null(wk_global_new(other, &gt, null, &g));
+    expect_usage(wk_global_set(g, foreign), "the value is a function of another store");
+    /* An import of another store: the host function of f->store into `other`. */
+    wk_extern_t imp = {.kind = WK_EXTERN_FUNC, .of.func = f->cb};
+    wk_instance_t *inst = NULL;
+    wk_trap_t *trap = NULL;
+    expect_usage(wk_instance_new(other, f->basic, &imp, 1, &inst, &trap),
+                 "import 0 belongs to another store");
+    assert_null(inst);
+    /* A memory of another store as an import. */
+    wk_module_t *m;
+    assert_null(wk_module_new(f->engine, itab_wasm, sizeof itab_wasm, &m));
+    assert_true(wk_instance_export_get(f->inst, "tab", 3, &imp));
+    expect_usage(wk_instance_new(other, m, &imp, 1, &inst, &trap),
+                 "import 0 belongs to another store");
+    wk_module_delete(m);
+    /* A funcref argument of another store. */
+    wk_valkind_t ref = WK_FUNCREF;
+    wk_functype_t ft = {1, &ref, 0, NULL};
+    wk_func_t *take = wk_func_new(other, &ft, noop_cb, NULL, NULL);
+    wk_trap_t *trap2 = wk_func_call(take, &foreign, 1, NULL, 0);
+    assert_non_null(trap2);
+    assert_string_equal(wk_trap_message(trap2), "argument 0 is a function of another store");
+    wk_trap_delete(trap2);
+    assert_null(wk_func_call(take, &null, 1, NULL, 0));
+    wk_store_delete(other);
+    /* Nothing of `other` was kept by f->store: it still runs. */
+    int32_t r = 0;
+    assert_null(call_i32(f, "add", &r, 2, 2, 3));
+    assert_int_equal(r, 5);
 }
 
 static void test_api_data_segment_oob_traps_earlier_writes_stay(void **state)
@@ -613,6 +685,7 @@ int main(void)
         T(test_api_table_holds_exported_funcs_and_grows),
         T(test_api_cross_module_call_indirect_by_type_identity),
         T(test_api_link_errors_unknown_and_incompatible),
+        T(test_api_objects_of_another_store_refused),
         T(test_api_data_segment_oob_traps_earlier_writes_stay),
         T(test_api_start_function_runs_and_traps_fail_instantiation),
         T(test_api_module_outlives_delete_while_instance_lives),

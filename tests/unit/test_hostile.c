@@ -1,7 +1,7 @@
 /* Hostile-but-valid modules: each must end as a clean error, a trap or success, never a crash.
  * 4 GiB memories and growth past the maximum, far out-of-bounds accesses that must stay inside
  * the guard reservation, huge table growth, out-of-bounds segments, deep recursion through host
- * callbacks, 50,000 locals, 100,000 functions, 10,000-deep nesting, a 100,000-target br_table,
+ * callbacks, 50,000 locals, 100,000 functions, 20,000-deep nesting (and past the limit), a 100,000-target br_table,
  * thousands of memories and address-space exhaustion. */
 #include <pthread.h>
 #include <setjmp.h>
@@ -410,8 +410,11 @@ static void type_section(Buf *mod, const char *params, uint8_t result)
 
 /* A module of nfuncs functions of type 0, the last exported as "f", and a 1-page memory when
  * with_memory; body(i, out) writes the locals and instructions of function i (not its size). */
-static wk_instance_t *funcs_module_with(const char *params, uint8_t result, uint32_t nfuncs,
-                                        void (*body)(uint32_t i, Buf *out), bool with_memory)
+/* Writes into *mod (empty) a module of nfuncs functions (params) -> result made by body,
+ * exporting the last as "f". */
+static void build_funcs_module(Buf *mod_out, const char *params, uint8_t result,
+                               uint32_t nfuncs, void (*body)(uint32_t i, Buf *out),
+                               bool with_memory)
 {
     Buf mod = {0}, sec = {0}, code = {0};
     buf_header(&mod);
@@ -436,10 +439,18 @@ static wk_instance_t *funcs_module_with(const char *params, uint8_t result, uint
         code.n = 0;
     }
     buf_section(&mod, 10, &sec);
-    wk_instance_t *inst = instantiate(mod.p, mod.n);
-    buf_free(&mod);
     buf_free(&sec);
     buf_free(&code);
+    *mod_out = mod;
+}
+
+static wk_instance_t *funcs_module_with(const char *params, uint8_t result, uint32_t nfuncs,
+                                        void (*body)(uint32_t i, Buf *out), bool with_memory)
+{
+    Buf mod = {0};
+    build_funcs_module(&mod, params, result, nfuncs, body, with_memory);
+    wk_instance_t *inst = instantiate(mod.p, mod.n);
+    buf_free(&mod);
     return inst;
 }
 
@@ -556,7 +567,8 @@ static void test_hostile_module_with_100000_functions_runs(void **state)
     fast_engine(false);
 }
 
-enum { DEPTH = 10000 };
+/* Issue 13 item 5: 20,000 nested blocks (V8 and wabt accept them) were refused. */
+enum { DEPTH = 20000 };
 
 /* DEPTH nested blocks; the innermost branches out of all of them with the param. */
 static void deep_blocks_body(uint32_t i, Buf *out)
@@ -570,7 +582,7 @@ static void deep_blocks_body(uint32_t i, Buf *out)
     buf_byte(out, 0x0b);
 }
 
-static void test_hostile_10000_deep_block_nesting_runs(void **state)
+static void test_hostile_20000_deep_block_nesting_runs(void **state)
 {
     (void)state;
     wk_instance_t *inst = funcs_module("\x7f", 0x7f, 1, deep_blocks_body);
@@ -588,12 +600,36 @@ static void deep_ifs_body(uint32_t i, Buf *out)
     buf_byte(out, 0x0b);
 }
 
-static void test_hostile_10000_deep_if_nesting_runs(void **state)
+static void test_hostile_20000_deep_if_nesting_runs(void **state)
 {
     (void)state;
     wk_instance_t *inst = funcs_module("\x7f", 0x7f, 1, deep_ifs_body);
     assert_int_equal(call_i32(inst, "f", 5), 6);
     assert_int_equal(call_i32(inst, "f", 0), 0);
+}
+
+/* 100,001 nested blocks: past the implementation limit. */
+static void too_deep_body(uint32_t i, Buf *out)
+{
+    (void)i;
+    buf_byte(out, 0);
+    for (int d = 0; d < 100001; d++) buf_bytes(out, "\x02\x40", 2);
+    for (int d = 0; d < 100001; d++) buf_byte(out, 0x0b);
+    buf_bytes(out, "\x41\x00\x0b", 3);
+}
+
+static void test_hostile_nesting_past_limit_invalid_with_offset(void **state)
+{
+    (void)state;
+    Buf mod = {0};
+    build_funcs_module(&mod, "", 0x7f, 1, too_deep_body, false);
+    wk_error_t *err = wk_module_validate(mod.p, mod.n);
+    assert_non_null(err);
+    assert_int_equal(wk_error_kind(err), WK_ERROR_INVALID);
+    assert_string_equal(wk_error_message(err), "nesting too deep (implementation limit 100000)");
+    assert_true(wk_error_offset(err) != SIZE_MAX && wk_error_offset(err) < mod.n);
+    wk_error_delete(err);
+    buf_free(&mod);
 }
 
 enum { OPERANDS = 100000 };
@@ -715,8 +751,9 @@ int main(void)
         cmocka_unit_test(test_hostile_func_with_50000_locals_runs),
         cmocka_unit_test(test_hostile_frame_larger_than_thread_stack_traps),
         cmocka_unit_test(test_hostile_module_with_100000_functions_runs),
-        cmocka_unit_test(test_hostile_10000_deep_block_nesting_runs),
-        cmocka_unit_test(test_hostile_10000_deep_if_nesting_runs),
+        cmocka_unit_test(test_hostile_20000_deep_block_nesting_runs),
+        cmocka_unit_test(test_hostile_20000_deep_if_nesting_runs),
+        cmocka_unit_test(test_hostile_nesting_past_limit_invalid_with_offset),
         cmocka_unit_test(test_hostile_br_table_100000_targets_runs),
         cmocka_unit_test(test_hostile_100000_operands_on_stack_runs),
         cmocka_unit_test(test_hostile_2000_instances_with_memories),

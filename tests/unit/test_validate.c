@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "decode.h"
+#include "instr.h"
 #include "validate.h"
 
 /* Converts wat to binary; the caller frees *out. */
@@ -299,6 +300,67 @@ static void test_large_br_table_validates(void **state)
     if (err) fail_msg("unexpected error: %s", wk_error_describe(err));
 }
 
+/* Decodes and validates wat, which must be valid; the caller frees the module. */
+static Module *validated(const char *wat)
+{
+    uint8_t *bytes;
+    size_t n = wat_to_wasm(wat, &bytes);
+    Module *m = NULL;
+    wk_error_t *err = decode_module(bytes, n, &m);
+    free(bytes);
+    if (!err) err = validate_module(m);
+    if (err) fail_msg("unexpected error: %s", wk_error_describe(err));
+    return m;
+}
+
+static void test_validate_records_function_facts(void **state)
+{
+    (void)state;
+    Module *m = validated("(module (memory 1) (func)"
+                          " (func (block (loop (if (i32.const 0) (then (block)))))"
+                          "       (block (nop)))"
+                          " (func (call 0))"
+                          " (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))");
+    const uint8_t kinds = OPF_BLOCK | OPF_LOOP | OPF_CALL | OPF_BULK;
+    assert_int_equal(m->funcs[0].max_depth, 0);
+    assert_int_equal(m->funcs[0].op_flags, 0);
+    assert_int_equal(m->funcs[1].max_depth, 4);
+    assert_int_equal(m->funcs[1].op_flags & kinds, OPF_BLOCK | OPF_LOOP);
+    assert_int_equal(m->funcs[2].op_flags & kinds, OPF_CALL);
+    assert_int_equal(m->funcs[2].max_depth, 0);
+    assert_int_equal(m->funcs[3].op_flags & kinds, OPF_BULK);
+    assert_true(m->funcs[3].op_flags & OPF_CONST); /* its i32.const operands */
+    module_free(m);
+}
+
+static void test_validate_records_constant_values(void **state)
+{
+    (void)state;
+    Module *m = validated("(module (import \"m\" \"g\" (global i64)) (table 1 funcref)"
+                          " (global i32 (i32.const -1)) (global f64 (f64.const 1.5))"
+                          " (global i64 (global.get 0)) (global funcref (ref.func 0))"
+                          " (global v128 (v128.const i32x4 1 2 3 4))"
+                          " (global externref (ref.null extern))"
+                          " (elem (i32.const 0) funcref (ref.null func) (ref.func 0)) (func))");
+    const ConstValue *g[6];
+    for (int i = 0; i < 6; i++) g[i] = &m->globals[i].init.value;
+    assert_int_equal(g[0]->kind, CONST_VALUE);
+    assert_int_equal(g[0]->type, WK_I32);
+    assert_true(g[0]->bits[0] == 0xFFFFFFFFu);
+    assert_true(g[1]->kind == CONST_VALUE && g[1]->bits[0] == 0x3FF8000000000000ull);
+    assert_true(g[2]->kind == CONST_GLOBAL && g[2]->index == 0 && g[2]->type == WK_I64);
+    assert_true(g[3]->kind == CONST_FUNC && g[3]->index == 0 && g[3]->type == WK_FUNCREF);
+    assert_true(g[4]->kind == CONST_VALUE && g[4]->type == WK_V128);
+    assert_true(g[4]->bits[0] == 0x0000000200000001ull && g[4]->bits[1] == 0x0000000400000003ull);
+    assert_true(g[5]->kind == CONST_VALUE && g[5]->type == WK_EXTERNREF && g[5]->bits[0] == 0);
+    const Elem *el = &m->elems[0];
+    assert_true(el->offset.value.kind == CONST_VALUE && el->offset.value.bits[0] == 0);
+    assert_non_null(el->exprs);
+    assert_true(el->exprs[0].value.kind == CONST_VALUE && el->exprs[0].value.type == WK_FUNCREF);
+    assert_true(el->exprs[1].value.kind == CONST_FUNC && el->exprs[1].value.index == 0);
+    module_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +380,8 @@ int main(void)
         cmocka_unit_test(test_table_instructions_checked),
         cmocka_unit_test(test_typed_select_arity_must_be_one),
         cmocka_unit_test(test_large_br_table_validates),
+        cmocka_unit_test(test_validate_records_function_facts),
+        cmocka_unit_test(test_validate_records_constant_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,23 @@
+;; Host functions as values: an imported function, a funcref table and global, functions
+;; taking and returning references, and a memory a Caller can reach.
+(module
+  (import "env" "f" (func $f (param i32) (result i32)))
+  (type $ii (func (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (table $t (export "table") 2 funcref)
+  (table $e (export "externs") 2 externref)
+  (global $g (export "g") (mut funcref) (ref.null func))
+  (func (export "call_f") (param i32) (result i32) (call $f (local.get 0)))
+  (func (export "call_table") (param i32 i32) (result i32)
+    (call_indirect (type $ii) (local.get 1) (local.get 0)))
+  (func (export "apply") (param funcref i32) (result i32)
+    (table.set $t (i32.const 1) (local.get 0))
+    (call_indirect (type $ii) (local.get 1) (i32.const 1)))
+  (func (export "call_global") (param i32) (result i32)
+    (table.set $t (i32.const 1) (global.get $g))
+    (call_indirect (type $ii) (local.get 0) (i32.const 1)))
+  (func (export "identity") (param funcref) (result funcref) (local.get 0))
+  (func (export "ext_id") (param externref) (result externref) (local.get 0))
+  (func (export "ext_store") (param i32 externref) (table.set $e (local.get 0) (local.get 1)))
+  (func (export "ext_load") (param i32) (result externref) (table.get $e (local.get 0)))
+  (func (export "double") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2))))
