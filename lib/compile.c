@@ -343,7 +343,7 @@ void compile_group_free(Jit *jit, FuncGroup *g)
 static wk_error_t *compile_one(Jit *jit, const Module *m, uint32_t index, JitTier tier,
                                uint64_t nonce, LLVMMemoryBufferRef *obj)
 {
-    LLVMTargetMachineRef tm = jit_target_machine(jit, tier);
+    LLVMTargetMachineRef tm = jit_thread_target_machine(jit, tier);
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMContextSetDiscardValueNames(ctx, 1);
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wasm", ctx);
@@ -356,7 +356,6 @@ static wk_error_t *compile_one(Jit *jit, const Module *m, uint32_t index, JitTie
     if (!e) e = jit_emit_object(jit, pipeline(passes), mod, tm, obj);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
-    LLVMDisposeTargetMachine(tm);
     return e;
 }
 

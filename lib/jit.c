@@ -80,6 +80,41 @@ LLVMTargetMachineRef jit_target_machine(const Jit *jit, JitTier tier)
                                    LLVMRelocPIC, LLVMCodeModelSmall);
 }
 
+/* Per-thread target machines, one per code generation level, made on first use and freed
+ * when the thread exits: creating one (its subtarget, legalizer tables and asm info) cost
+ * more than compiling a small function, and every Jit of the process targets the host the
+ * same way. A thread uses its own only, so no lock is needed. */
+enum { TM_LEVELS = 2 };
+static pthread_key_t tm_key;
+static pthread_once_t tm_once = PTHREAD_ONCE_INIT;
+
+static void tm_free(void *p)
+{
+    LLVMTargetMachineRef *tms = p;
+    for (int i = 0; i < TM_LEVELS; i++)
+        if (tms[i]) LLVMDisposeTargetMachine(tms[i]);
+    free(tms);
+}
+
+static void tm_key_init(void)
+{
+    pthread_key_create(&tm_key, tm_free);
+}
+
+LLVMTargetMachineRef jit_thread_target_machine(const Jit *jit, JitTier tier)
+{
+    pthread_once(&tm_once, tm_key_init);
+    LLVMTargetMachineRef *tms = pthread_getspecific(tm_key);
+    if (!tms) {
+        tms = calloc(TM_LEVELS, sizeof *tms);
+        if (!tms) abort();
+        pthread_setspecific(tm_key, tms);
+    }
+    int i = tier == JIT_TIER_FAST ? 0 : 1;
+    if (!tms[i]) tms[i] = jit_target_machine(jit, tier);
+    return tms[i];
+}
+
 /* ---- symbols ---- */
 
 static int process_symbol_filter(void *ctx, LLVMOrcSymbolStringPoolEntryRef sym)

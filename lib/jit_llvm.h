@@ -22,6 +22,9 @@ wk_error_t *jit_llvm_error(LLVMErrorRef err, const char *what);
 
 /* A new target machine for the host at tier's code generation level (owned by the caller). */
 LLVMTargetMachineRef jit_target_machine(const Jit *jit, JitTier tier);
+/* This thread's target machine for tier (made on first use, owned by the thread: never
+ * disposed by the caller, freed when the thread exits). */
+LLVMTargetMachineRef jit_thread_target_machine(const Jit *jit, JitTier tier);
 /* Sets mod's triple and data layout for tm. */
 void jit_prepare_module(const Jit *jit, LLVMModuleRef mod, LLVMTargetMachineRef tm);
 /* Optimises `mod` with pipeline `passes` (none when NULL) and emits an object into *obj
