@@ -454,6 +454,84 @@ wk_error_t *compile_load_objects(Jit *jit, const Module *m, JitTier tier, const 
     return err;
 }
 
+/* ---- priming ---- */
+
+/* A small function with the shapes Wasm code has (a loop, a switch, loads and stores, an
+ * atomic load, integer and float arithmetic, a call), compiled at O2 and thrown away. */
+static void build_prime(LLVMContextRef ctx, LLVMModuleRef mod)
+{
+    LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx), ptr = LLVMPointerTypeInContext(ctx, 0);
+    LLVMTypeRef f64 = LLVMDoubleTypeInContext(ctx);
+    LLVMTypeRef params[2] = {ptr, i64};
+    LLVMTypeRef fty = LLVMFunctionType(i64, params, 2, 0);
+    LLVMValueRef fn = LLVMAddFunction(mod, "wk_prime", fty);
+    LLVMTypeRef sqty = LLVMFunctionType(f64, &f64, 1, 0);
+    LLVMValueRef sq = LLVMAddFunction(mod, "llvm.sqrt.f64", sqty);
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
+    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(ctx, fn, "");
+    LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(ctx, fn, "");
+    LLVMBasicBlockRef c0 = LLVMAppendBasicBlockInContext(ctx, fn, "");
+    LLVMBasicBlockRef c1 = LLVMAppendBasicBlockInContext(ctx, fn, "");
+    LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(ctx, fn, "");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(ctx, fn, "");
+    LLVMValueRef p = LLVMGetParam(fn, 0), n = LLVMGetParam(fn, 1);
+    LLVMValueRef zero = LLVMConstInt(i64, 0, 0), one = LLVMConstInt(i64, 1, 0);
+    LLVMPositionBuilderAtEnd(b, entry);
+    LLVMBuildBr(b, loop);
+    LLVMPositionBuilderAtEnd(b, loop);
+    LLVMValueRef i = LLVMBuildPhi(b, i64, ""), acc = LLVMBuildPhi(b, i64, "");
+    LLVMValueRef at = LLVMBuildGEP2(b, i64, p, &i, 1, "");
+    LLVMValueRef v = LLVMBuildLoad2(b, i64, at, "");
+    LLVMValueRef sw = LLVMBuildSwitch(b, LLVMBuildAnd(b, v, LLVMConstInt(i64, 3, 0), ""), next, 2);
+    LLVMAddCase(sw, zero, c0);
+    LLVMAddCase(sw, one, c1);
+    LLVMPositionBuilderAtEnd(b, c0);
+    LLVMValueRef a = LLVMBuildLoad2(b, i64, p, "");
+    LLVMSetOrdering(a, LLVMAtomicOrderingMonotonic);
+    LLVMSetAlignment(a, 8);
+    LLVMValueRef m0 = LLVMBuildMul(b, a, LLVMBuildSDiv(b, v, LLVMConstInt(i64, 7, 0), ""), "");
+    LLVMBuildBr(b, next);
+    LLVMPositionBuilderAtEnd(b, c1);
+    LLVMValueRef d = LLVMBuildSIToFP(b, v, f64, "");
+    d = LLVMBuildCall2(b, sqty, sq, &d, 1, "");
+    LLVMValueRef m1 = LLVMBuildFPToSI(b, LLVMBuildFMul(b, d, d, ""), i64, "");
+    LLVMBuildStore(b, m1, at);
+    LLVMBuildBr(b, next);
+    LLVMPositionBuilderAtEnd(b, next);
+    LLVMValueRef t = LLVMBuildPhi(b, i64, "");
+    LLVMValueRef tv[3] = {m0, m1, v};
+    LLVMBasicBlockRef tb[3] = {c0, c1, loop};
+    LLVMAddIncoming(t, tv, tb, 3);
+    LLVMValueRef acc2 = LLVMBuildXor(b, LLVMBuildAdd(b, acc, t, ""),
+                                     LLVMBuildShl(b, acc, one, ""), "");
+    LLVMValueRef i2 = LLVMBuildAdd(b, i, one, "");
+    LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntULT, i2, n, ""), loop, done);
+    LLVMValueRef iv[2] = {zero, i2}, av[2] = {zero, acc2};
+    LLVMBasicBlockRef ib[2] = {entry, next};
+    LLVMAddIncoming(i, iv, ib, 2);
+    LLVMAddIncoming(acc, av, ib, 2);
+    LLVMPositionBuilderAtEnd(b, done);
+    LLVMBuildRet(b, acc2);
+    LLVMDisposeBuilder(b);
+}
+
+void compile_prime(Jit *jit)
+{
+    forkgate_enter();
+    LLVMTargetMachineRef tm = jit_thread_target_machine(jit, JIT_TIER_O2);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("wk_prime", ctx);
+    jit_prepare_module(jit, mod, tm);
+    build_prime(ctx, mod);
+    LLVMMemoryBufferRef obj = NULL;
+    wk_error_t *e = jit_emit_object(jit, pipeline(JIT_TIER_O2), mod, tm, &obj);
+    wk_error_delete(e);
+    if (obj) LLVMDisposeMemoryBuffer(obj);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    forkgate_leave();
+}
+
 wk_error_t *compile_module_ir(const Module *m, BoundsMode mode, char **out)
 {
     jit_llvm_init();

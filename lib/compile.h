@@ -43,6 +43,11 @@ wk_error_t *compile_module_objects(Jit *jit, const Module *m, JitTier tier, Cach
 wk_error_t *compile_load_objects(Jit *jit, const Module *m, JitTier tier, const CacheEntry *e,
                                  CompiledCode **out);
 
+/* Compiles a small function at O2 on this thread and discards it, so that the C++ statics
+ * LLVM creates on first use exist before an exit handler that must outlive them is
+ * registered (lib/hotqueue.c: exit destroys later-made statics first). */
+void compile_prime(Jit *jit);
+
 /* JIT-free entry point (tests, debugging): lowers every defined function of a validated module
  * into one LLVM module, verifies it and returns its textual IR in *out (malloc'd). */
 wk_error_t *compile_module_ir(const Module *m, BoundsMode mode, char **out);

@@ -4,9 +4,10 @@
  * removes its queued requests and waits for the one running (at most one function's
  * compile); deleting the engine, or exit(), stops the worker the same way.
  *
- * Fork safety: every LLVM compile of the lazy strategy runs inside compile_guard_enter/leave;
- * fork() waits for those in flight to finish (pthread_atfork), so a child never inherits a
- * half-done LLVM operation and can compile itself. */
+ * Fork safety: every LLVM compile of the lazy strategy and every change of a queue runs
+ * inside the fork gate (lib/forkgate.h), which fork() waits for, so a child never inherits a
+ * half-done LLVM operation or queue and can compile itself; the worker is started again in
+ * the child on its first request. */
 #ifndef WK_HOTQUEUE_H
 #define WK_HOTQUEUE_H
 
@@ -29,14 +30,10 @@ void hotqueue_stop(HotQueue *q);
  * that inherited requests). */
 void hotqueue_kick(HotQueue *q);
 
-/* Asks for the O2 compile of defined function `index` of mod (lazy_optimize). False when no
- * worker thread can run (the function stays in the fast tier). */
+/* Asks for the O2 compile of defined function `index` of mod (lazy_optimize); called inside
+ * the fork gate. False when no worker thread can run (the function stays in the fast tier). */
 bool hotqueue_push(HotQueue *q, wk_module_t *mod, uint32_t index);
 /* Drops mod's queued requests and waits for its running one: mod is being freed. */
 void hotqueue_forget(HotQueue *q, wk_module_t *mod);
-
-/* Around every LLVM compile of the lazy strategy (never nested). */
-void compile_guard_enter(void);
-void compile_guard_leave(void);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "compile.h"
 #include "compiled.h"
+#include "forkgate.h"
 #include "func.h"
 #include "hotqueue.h"
 #include "instance.h"
@@ -156,6 +157,12 @@ static void *first_compile(void *arg)
     return NULL;
 }
 
+static void *first_compile_thread(void *arg)
+{
+    forkgate_adopt();
+    return first_compile(arg);
+}
+
 /* first_compile on this thread, or on one with a big stack when this one is short of it (a
  * first call deep in a recursion: LLVM needs room). */
 static void first_compile_somewhere(FirstCompile *fc)
@@ -168,10 +175,12 @@ static void first_compile_somewhere(FirstCompile *fc)
     pthread_t tid;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, COMPILE_THREAD_STACK);
-    bool started = pthread_create(&tid, &attr, first_compile, fc) == 0;
+    forkgate_hand_over(); /* the thread is inside the fork gate until joined */
+    bool started = pthread_create(&tid, &attr, first_compile_thread, fc) == 0;
     pthread_attr_destroy(&attr);
     if (started) pthread_join(tid, NULL);
-    else first_compile(fc);
+    forkgate_drop();
+    if (!started) first_compile(fc);
 }
 
 void *lazy_resolve(void *slot)
@@ -181,7 +190,7 @@ void *lazy_resolve(void *slot)
     LazyCode *lc = mod->lazy;
     uint32_t i = s->index;
     bool was_in_wasm = trap_set_in_wasm(false);
-    compile_guard_enter();
+    forkgate_enter(); /* before mod->lock: see forkgate.h */
     pthread_mutex_lock(&mod->lock);
     while (lc->state[i] == LAZY_COMPILING) pthread_cond_wait(&lc->changed, &mod->lock);
     FirstCompile fc = {.mod = mod, .index = i};
@@ -201,7 +210,7 @@ void *lazy_resolve(void *slot)
         }
     }
     pthread_mutex_unlock(&mod->lock);
-    compile_guard_leave();
+    forkgate_leave();
     trap_set_in_wasm(was_in_wasm);
     if (fc.err) {
         wk_trap_t *t = trap_new_host("compiling function %u: %s", mod->m->nimported_funcs + i,
@@ -219,6 +228,7 @@ void wk_rt_hot(VMContext *vmctx, uint32_t index)
     wk_module_t *mod = vmctx->instance->module;
     LazyCode *lc = mod->lazy;
     __atomic_store_n(&lc->hot[index], INT32_MAX, __ATOMIC_RELAXED);
+    forkgate_enter(); /* the state and the queue change together, never across a fork */
     pthread_mutex_lock(&mod->lock);
     if (lc->state[index] == LAZY_FAST) {
         if (hotqueue_push(mod->engine->hotq, mod, index)) {
@@ -230,16 +240,15 @@ void wk_rt_hot(VMContext *vmctx, uint32_t index)
         pthread_cond_broadcast(&lc->changed);
     }
     pthread_mutex_unlock(&mod->lock);
+    forkgate_leave();
 }
 
 void lazy_optimize(wk_module_t *mod, uint32_t index, const atomic_bool *cancel)
 {
     LazyCode *lc = mod->lazy;
     void *code = NULL;
-    compile_guard_enter();
     wk_error_t *e = compile_func(mod->engine->jit, lc->group, mod->m, index, JIT_TIER_O2,
                                      false, cancel, &code);
-    compile_guard_leave();
     pthread_mutex_lock(&mod->lock);
     if (lc->state[index] == LAZY_QUEUED) {
         lc->pending--;

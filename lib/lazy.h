@@ -29,7 +29,7 @@ wk_error_t *lazy_init(wk_module_t *mod);
 /* The counters new instances of mod point VMContext.hot at (NULL unless lazy). */
 int32_t *lazy_hot_counters(wk_module_t *mod);
 
-/* Background worker entry: compiles defined function `index` of mod at O2 and switches it in
+/* Background worker entry (inside the fork gate): compiles defined function `index` of mod at O2 and switches it in
  * (nothing when cancel becomes true first or the compile fails: the fast code stays). */
 void lazy_optimize(wk_module_t *mod, uint32_t index, const atomic_bool *cancel);
 

@@ -2,7 +2,8 @@
  * compiles before a first call; concurrent first calls compile once; arguments of every kind
  * and several results pass through the stubs; a function tiers up to O2 while it runs (and
  * while a function it calls is switched); modules and engines go away with O2 work pending;
- * a fork()ed child compiles and tiers up on its own; exit() with work pending is prompt;
+ * a fork()ed child compiles and tiers up on its own, also when forked while first-call and
+ * O2 compiles run; exit() with work pending is prompt;
  * per-function cache entries are loaded, and never executed when truncated or altered. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -347,6 +348,68 @@ static void test_lazy_fork_child_compiles_and_tiers_up(void **state)
     wk_engine_delete(e);
 }
 
+/* Forks while the library's lazy threads work: a Wasm thread runs `spin` (compiled on its
+ * first call, its callee too, then both tier up to O2 in the background while it loops) and
+ * before each fork a new module's fib is made hot (its O2 compile queued or running on the
+ * worker). Each child compiles (first calls) and tiers up on its own. Between the forks the
+ * test's threads do not allocate (see test_tierup.c: ASan's allocator is not fork-safe). */
+static void test_lazy_fork_while_compiling_child_compiles(void **state)
+{
+    (void)state;
+    if (!lazy_available()) skip();
+    wk_engine_t *e = lazy_engine();
+    wk_module_t *m = NULL;
+    assert_null(wk_module_new(e, lazy_wasm, sizeof lazy_wasm, &m));
+    wk_store_t *s = wk_store_new(e);
+    wk_instance_t *inst = instantiate(s, m);
+    Spinner sp = {.spin = export_func(inst, "spin")};
+    uint8_t *data = wk_memory_data(export_of(inst, "mem").of.memory);
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, spinner, &sp), 0);
+    double end = now() + 60;
+    while (lazy_state(m, LAZY_ADD) < LAZY_FAST && now() < end) usleep(1000); /* spin runs */
+    assert_true(lazy_state(m, LAZY_ADD) >= LAZY_FAST);
+    for (int i = 0; i < 6; i++) {
+        wk_module_t *pending = NULL;
+        assert_null(wk_module_new(e, lazy_wasm, sizeof lazy_wasm, &pending));
+        wk_instance_t *pi = instantiate(s, pending);
+        make_hot(export_func(pi, "fib"), 1); /* O2 of this fib queued or compiling */
+        usleep((useconds_t)(i * 2000));
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) { /* no cmocka asserts here: exit status only */
+            wk_module_t *cm = NULL;
+            bool ok = !wk_module_new(e, lazy_wasm, sizeof lazy_wasm, &cm);
+            wk_instance_t *ci = NULL;
+            wk_trap_t *trap = NULL;
+            ok = ok && !wk_instance_new(s, cm, NULL, 0, &ci, &trap) && !trap;
+            wk_extern_t f;
+            wk_val_t arg = wk_val_i32(25), res;
+            ok = ok && wk_instance_export_get(ci, "fib", 3, &f);
+            for (int k = 0; ok && k < 2; k++) /* first call: compiles; then hot */
+                ok = !wk_func_call(f.of.func, &arg, 1, &res, 1) && res.of.i32 == 75025;
+            ok = ok && wk_module_wait_optimized(cm) && lazy_state(cm, LAZY_FIB) == LAZY_O2;
+            ok = ok && wk_module_wait_optimized(pending); /* the inherited request too */
+            _exit(ok ? 0 : 1);
+        }
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        wk_module_delete(pending);
+    }
+    __atomic_store_n((int32_t *)data, 1, __ATOMIC_RELAXED); /* spin stops */
+    assert_int_equal(pthread_join(tid, NULL), 0);
+    int32_t n;
+    memcpy(&n, data + 4, 4);
+    assert_true(n > 0);
+    assert_false(sp.trapped);
+    assert_int_equal(sp.result, (int32_t)(uint32_t)((uint64_t)n * (uint64_t)(n + 1) / 2));
+    wk_store_delete(s);
+    wk_module_delete(m);
+    wk_engine_delete(e);
+}
+
 /* Corrupts every file of dir: truncates the even ones, flips a byte in the middle of the odd. */
 static int corrupt_all(const char *dir)
 {
@@ -473,6 +536,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_lazy_tier_switch_while_function_runs),
         cmocka_unit_test(test_lazy_module_and_engine_deleted_with_o2_pending),
         cmocka_unit_test(test_lazy_fork_child_compiles_and_tiers_up),
+        cmocka_unit_test(test_lazy_fork_while_compiling_child_compiles),
         cmocka_unit_test(test_lazy_exit_with_o2_pending_is_prompt),
         cmocka_unit_test(test_lazy_cache_hit_and_corruption),
     };
