@@ -86,6 +86,15 @@ static bool wait_state(wk_module_t *m, uint32_t i, int want, double secs)
     return true;
 }
 
+/* Waits for child pid, which must exit with status 0. */
+static void expect_exit_0(pid_t pid)
+{
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_lazy_nothing_compiled_before_first_call(void **state)
 {
     (void)state;
@@ -337,10 +346,7 @@ static void test_lazy_fork_child_compiles_and_tiers_up(void **state)
         wk_engine_delete(e);
         _exit(ok ? 0 : 1);
     }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    expect_exit_0(pid);
     assert_true(wk_module_wait_optimized(m));
     assert_int_equal(call1(export_func(inst, "fib"), 20), 6765);
     wk_store_delete(s);
@@ -392,10 +398,7 @@ static void test_lazy_fork_while_compiling_child_compiles(void **state)
             ok = ok && wk_module_wait_optimized(pending); /* the inherited request too */
             _exit(ok ? 0 : 1);
         }
-        int status = 0;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 0);
+        expect_exit_0(pid);
         wk_module_delete(pending);
     }
     __atomic_store_n((int32_t *)data, 1, __ATOMIC_RELAXED); /* spin stops */
@@ -518,10 +521,7 @@ static void test_lazy_exit_with_o2_pending_is_prompt(void **state)
         execl("/proc/self/exe", "test_lazy", "--exit-child", (char *)NULL);
         _exit(127);
     }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    expect_exit_0(pid);
     assert_true(now() - t0 < 20); /* generous: a loaded 2-core machine */
 }
 
